@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for src/yaml.c (being written). */
+#include "../tap.h"
+#include "yaml.h"
+
+int
+main(void)
+{
+	ok(1, "placeholder");
+	return done_testing();
+}
