@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sim: the shared state of rollouts-sim, a local Kubernetes API server.
+ * registry.c knows the resource types (built-in and learnt from fixtures) and
+ * renders discovery; store.c holds the objects, the global resourceVersion
+ * counter and the event history that watches read; apierr.c builds Status
+ * bodies; server.c is the HTTP layer; faults.c the fault injection; reqlog.c
+ * the request log; fixtures.c the loader. One mutex (sim_lock) guards the
+ * registry, the store and the faults; the watch condition variable is
+ * signalled on every new event. Pointers to registry entries live as long as
+ * the process. Store objects are owned by the store: callers copy what they
+ * need while holding the lock.
+ */
+#ifndef SIM_H
+#define SIM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "err.h"
+#include "selector.h"
+
+/* ---- registry.c ---- */
+
+struct sim_resource {
+	char *group;        /* "" for the core group */
+	char *versions[4];  /* served versions, preferred first, NULL-ended */
+	char *plural;
+	char *singular;
+	char *kind;
+	char *short_names;  /* comma-separated, or NULL */
+	bool namespaced;
+	bool has_status;    /* status subresource */
+	bool has_scale;     /* scale subresource */
+	bool builtin;       /* a Kubernetes built-in kind (strategic merge) */
+	bool generic;       /* learnt from a fixture, not in the table */
+	bool allow_unconditional_update;
+	int idx;            /* index into the store's per-resource tables */
+};
+
+void registry_init(void);
+int registry_count(void);
+struct sim_resource *registry_at(int i);
+/* By group, version and plural (NULL when the version is not served). */
+struct sim_resource *registry_find(const char *group, const char *version,
+				   const char *plural);
+/* By apiVersion ("argoproj.io/v1alpha1", "v1") and kind; when learn is true
+ * an unknown kind is registered generically under that group and version. */
+struct sim_resource *registry_find_kind(const char *api_version,
+					const char *kind, bool learn);
+bool registry_serves_version(const struct sim_resource *r, const char *version);
+/* "rollouts.argoproj.io", or "pods" for the core group. */
+void registry_qualified(const struct sim_resource *r, struct buf *out);
+/* Discovery documents. aggregated selects the apidiscovery v2 form. */
+void registry_api(struct buf *out, bool aggregated);
+void registry_apis(struct buf *out, bool aggregated);
+/* /apis/{group}: 0, or -1 when the group is unknown. */
+int registry_group(struct buf *out, const char *group);
+/* /api/v1 or /apis/{group}/{version}: 0, or -1 when unknown. */
+int registry_resource_list(struct buf *out, const char *group,
+			   const char *version);
+/* Lower-case plural of a kind as Kubernetes guesses it. */
+char *registry_guess_plural(const char *kind);
+
+/* ---- store.c ---- */
+
+enum sim_event_type {
+	SIM_ADDED,
+	SIM_MODIFIED,
+	SIM_DELETED,
+};
+
+struct sim_obj {
+	struct sim_resource *res;
+	char *key;          /* "ns/name" ("/name" when cluster-scoped) */
+	char *ns;           /* "" when cluster-scoped */
+	char *name;
+	cJSON *json;        /* the stored object, kind and apiVersion set */
+	char *text;         /* compact JSON, apiVersion and kind first */
+	size_t body_off;    /* offset of the members after apiVersion, kind */
+	uint64_t rv;
+};
+
+struct sim_event {
+	uint64_t rv;
+	enum sim_event_type type;
+	struct sim_resource *res;
+	char *ns;
+	char *name;
+	char *text;         /* the object as sent in the event */
+	cJSON *labels;      /* labels after the change (copy) */
+	cJSON *old_labels;  /* labels before (MODIFIED only), or NULL */
+};
+
+extern pthread_mutex_t sim_lock;
+extern pthread_cond_t sim_cond;
+extern volatile int sim_stopping;
+
+void store_init(size_t history);
+/* Current resourceVersion (the last one handed out). Lock held. */
+uint64_t store_rv(void);
+/* Oldest resourceVersion a watch may resume from. Lock held. */
+uint64_t store_floor(void);
+/* Lock held for all of the following. */
+struct sim_obj *store_get(struct sim_resource *r, const char *ns,
+			  const char *name);
+/* Objects of r (in ns, or all when ns is NULL) sorted by key; the array is
+ * malloc()ed (caller frees it), the objects are borrowed. */
+struct sim_obj **store_list(struct sim_resource *r, const char *ns,
+			    size_t *n);
+/* Put obj (ownership moves to the store), assigning a new resourceVersion
+ * unless keep_rv (fixtures). Records an event unless quiet. Returns the
+ * stored object. */
+struct sim_obj *store_put(struct sim_resource *r, cJSON *obj, bool keep_rv,
+			  bool quiet);
+/* Remove and record a DELETED event; the object is freed. */
+void store_delete(struct sim_obj *o);
+bool store_namespace_exists(const char *ns);
+/* Make sure namespace ns exists (fixtures, quietly). */
+void store_ensure_namespace(const char *ns);
+/* Events with rv > after, in order: the first index and count. */
+size_t store_events_since(uint64_t after, size_t *first);
+/* NULL when idx has left the ring (the watcher fell behind) or is not yet
+ * written; store_seq_end() is the sequence number of the next event. */
+const struct sim_event *store_event_at(size_t idx);
+size_t store_seq_end(void);
+size_t store_seq_begin(void);
+/* Compact JSON of an object, apiVersion and kind first. Caller frees. */
+char *store_serialise(const cJSON *obj, size_t *body_off);
+/* Count of objects of all kinds (for start-up messages). */
+size_t store_total(void);
+
+/* ---- apierr.c: Status bodies (JSON) and their HTTP codes ---- */
+
+struct sim_reply {
+	int status;
+	const char *ctype;  /* static string */
+	struct buf body;
+	int retry_after;    /* seconds, 0 = none */
+};
+
+void apierr_status(struct sim_reply *rep, int code, const char *reason,
+		   const char *message, const struct sim_resource *r,
+		   const char *name);
+void apierr_notfound(struct sim_reply *rep, const struct sim_resource *r,
+		     const char *name);
+void apierr_nopath(struct sim_reply *rep);
+void apierr_conflict(struct sim_reply *rep, const struct sim_resource *r,
+		     const char *name);
+void apierr_exists(struct sim_reply *rep, const struct sim_resource *r,
+		   const char *name);
+void apierr_badrequest(struct sim_reply *rep, const char *message);
+void apierr_invalid(struct sim_reply *rep, const struct sim_resource *r,
+		    const char *name, const char *field, const char *detail);
+void apierr_forbidden(struct sim_reply *rep, const struct sim_resource *r,
+		      const char *name, const char *sub, const char *verb,
+		      const char *user, const char *ns);
+void apierr_unauthorized(struct sim_reply *rep);
+void apierr_method(struct sim_reply *rep, const char *verb,
+		   const struct sim_resource *r);
+void apierr_media(struct sim_reply *rep);
+void apierr_expired(struct sim_reply *rep, const char *message);
+void apierr_internal(struct sim_reply *rep, const char *message);
+void apierr_toomany(struct sim_reply *rep, int retry_after);
+/* The Status as a watch ERROR event line (newline-terminated). */
+void apierr_watch_expired(struct buf *out, uint64_t asked, uint64_t current);
+
+/* ---- faults.c ---- */
+
+struct sim_faults {
+	long watch_drop_after;  /* events before a watch is cut; 0 = never */
+	double error_rate;      /* share of requests answered with error_code */
+	int error_code;         /* 500 or 429 */
+	int retry_after;        /* seconds, sent with 429 and 5xx; 0 = none */
+	long latency_ms;        /* added to every API request */
+	bool watch_expire;      /* watches with a resourceVersion get 410 */
+	char forbid[32][96];    /* "verb:resource" pairs answered 403 */
+	int nforbid;
+	double error_acc;       /* accumulator for error_rate */
+};
+
+extern struct sim_faults sim_faults;
+/* Apply a JSON object of settings (the admin endpoint's body). */
+int faults_apply(const cJSON *j, struct pd_err *e);
+void faults_reset(void);
+void faults_json(struct buf *out);
+/* Parse one "verb:resource" flag. */
+int faults_add_forbid(const char *spec, struct pd_err *e);
+/* Decide for one API request (lock held): 0, or the HTTP code to answer. */
+int faults_roll(void);
+bool faults_forbidden(const char *verb, const char *plural);
+
+/* ---- reqlog.c ---- */
+
+int reqlog_open(const char *path, struct pd_err *e);
+void reqlog_write(const char *method, const char *path, const char *query,
+		  const char *ctype, const char *body, size_t body_len);
+void reqlog_close(void);
+
+/* ---- fixtures.c ---- */
+
+/* Load a file or every .yaml/.yml/.json file of a directory (sorted). */
+int fixtures_load(const char *path, struct pd_err *e);
+/* Fill in uid, creationTimestamp, generation, namespace of a new object. */
+void fixtures_fill_meta(cJSON *obj, const struct sim_resource *r,
+			const char *ns);
+/* A new random UUID (v4) into out[37]. */
+void sim_uuid(char out[37]);
+/* The current time as RFC 3339 (UTC, seconds) into out[32]. */
+void sim_now_rfc3339(char out[32]);
+
+/* ---- server.c ---- */
+
+struct sim_options {
+	const char *listen;       /* ADDR:PORT */
+	bool tls;
+	const char *token;
+	bool client_cert;
+	const char *port_file;
+	const char *kubeconfig;
+	bool controller;
+};
+
+int server_run(const struct sim_options *o, struct pd_err *e);
+
+#endif
