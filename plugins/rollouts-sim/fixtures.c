@@ -96,7 +96,7 @@ fixtures_add(cJSON *obj, const char *path, int line, struct pd_err *e)
 	}
 	size_t kl = strlen(kind);
 	cJSON *items = cJSON_GetObjectItem(obj, "items");
-	if (kl > 4 && strcmp(kind + kl - 4, "List") == 0 &&
+	if (kl >= 4 && strcmp(kind + kl - 4, "List") == 0 &&
 	    cJSON_IsArray(items)) {
 		for (cJSON *it = items->child; it; it = it->next) {
 			cJSON *copy = cJSON_Duplicate(it, 1);
