@@ -46,9 +46,44 @@ sim_now_rfc3339(char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The defaults kube-apiserver fills into a Service: type, a cluster IP
+ * from 10.96.0.0/12, and each port's protocol and targetPort. */
+static void
+fixtures_service_defaults(cJSON *obj)
+{
+	static unsigned next_ip = 10;
+	cJSON *spec = json_obj_ensure(obj, "spec");
+	if (!json_str(spec, "type")) {
+		json_set_str(spec, "type", "ClusterIP");
+	}
+	const char *ip = json_str(spec, "clusterIP");
+	if (!ip || !*ip) {
+		char a[32];
+		unsigned n = next_ip++;
+		snprintf(a, sizeof(a), "10.96.%u.%u", (n >> 8) & 0xff, n & 0xff);
+		json_set_str(spec, "clusterIP", a);
+		cJSON *ips = cJSON_CreateArray();
+		cJSON_AddItemToArray(ips, cJSON_CreateString(a));
+		json_set_item(spec, "clusterIPs", ips);
+	}
+	cJSON *ports = cJSON_GetObjectItem(spec, "ports");
+	for (cJSON *p = ports ? ports->child : NULL; p; p = p->next) {
+		if (!json_str(p, "protocol")) {
+			json_set_str(p, "protocol", "TCP");
+		}
+		if (!cJSON_GetObjectItem(p, "targetPort") &&
+		    cJSON_IsNumber(cJSON_GetObjectItem(p, "port"))) {
+			json_set_num(p, "targetPort", json_num(p, "port", 0));
+		}
+	}
+}
+
 void
 fixtures_fill_meta(cJSON *obj, const struct sim_resource *r, const char *ns)
 {
+	if (r->builtin && strcmp(r->plural, "services") == 0) {
+		fixtures_service_defaults(obj);
+	}
 	cJSON *md = json_obj_ensure(obj, "metadata");
 	if (r->namespaced) {
 		if (ns) {

@@ -359,20 +359,8 @@ server_list(struct MHD_Connection *c, const struct server_route *rt,
 
 	size_t n;
 	struct sim_obj **objs = store_list(rt->res, rt->ns, &n);
-	struct buf *b = &rep->body;
-	buf_reset(b);
-	buf_adds(b, "{\"kind\":\"");
-	buf_adds(b, rt->res->kind);
-	buf_adds(b, "List\",\"apiVersion\":\"");
-	buf_adds(b, rt->gv);
-	buf_addf(b, "\",\"metadata\":{\"resourceVersion\":\"%llu\"",
-		 (unsigned long long)list_rv);
-	size_t meta_end = b->len;
-	buf_adds(b, "},\"items\":[");
-	long count = 0;
-	size_t remaining = 0;
-	const char *last_key = NULL;
-	bool more = false;
+	struct sim_obj **page = xmalloc((n + 1) * sizeof(*page));
+	size_t count = 0, remaining = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct sim_obj *o = objs[i];
 		if (start && strcmp(o->key, start) <= 0) {
@@ -383,32 +371,57 @@ server_list(struct MHD_Connection *c, const struct server_route *rt,
 						   "metadata.labels"))) {
 			continue;
 		}
-		if (limit > 0 && count >= limit) {
-			more = true;
+		if (limit > 0 && (long)count >= limit) {
 			remaining++;
 			continue;
 		}
-		if (count++) {
-			buf_addch(b, ',');
+		page[count++] = o;
+	}
+	struct buf tok = BUF_INIT;
+	if (remaining && count) {
+		server_continue_token(&tok, list_rv, page[count - 1]->key);
+	}
+	char rvs[24];
+	snprintf(rvs, sizeof(rvs), "%llu", (unsigned long long)list_rv);
+	struct buf *b = &rep->body;
+	buf_reset(b);
+	if (table_wanted(server_header(c, MHD_HTTP_HEADER_ACCEPT))) {
+		cJSON *t = table_new(rt->res, true, rvs,
+				     tok.len ? tok.buf : NULL);
+		for (size_t i = 0; i < count; i++) {
+			table_add(t, rt->res, page[i]->json);
 		}
-		server_emit_obj(b, o, rt->gv, true);
-		last_key = o->key;
+		if (tok.len) {
+			cJSON_AddNumberToObject(cJSON_GetObjectItem(t,
+					"metadata"), "remainingItemCount",
+					(double)remaining);
+		}
+		json_write(b, t);
+		buf_addch(b, '\n');
+		cJSON_Delete(t);
+	} else {
+		buf_adds(b, "{\"kind\":\"");
+		buf_adds(b, rt->res->kind);
+		buf_adds(b, "List\",\"apiVersion\":\"");
+		buf_adds(b, rt->gv);
+		buf_addf(b, "\",\"metadata\":{\"resourceVersion\":\"%s\"",
+			 rvs);
+		if (tok.len) {
+			buf_addf(b, ",\"continue\":\"%s\","
+				 "\"remainingItemCount\":%zu", tok.buf,
+				 remaining);
+		}
+		buf_adds(b, "},\"items\":[");
+		for (size_t i = 0; i < count; i++) {
+			if (i) {
+				buf_addch(b, ',');
+			}
+			server_emit_obj(b, page[i], rt->gv, true);
+		}
+		buf_adds(b, "]}\n");
 	}
-	buf_adds(b, "]}\n");
-	if (more && last_key) {
-		struct buf meta = BUF_INIT;
-		buf_adds(&meta, ",\"continue\":\"");
-		server_continue_token(&meta, list_rv, last_key);
-		buf_addf(&meta, "\",\"remainingItemCount\":%zu", remaining);
-		/* splice the continue token into the list metadata */
-		struct buf whole = BUF_INIT;
-		buf_add(&whole, b->buf, meta_end);
-		buf_add(&whole, meta.buf, meta.len);
-		buf_add(&whole, b->buf + meta_end, b->len - meta_end);
-		buf_release(b);
-		*b = whole;
-		buf_release(&meta);
-	}
+	buf_release(&tok);
+	free(page);
 	free(objs);
 	rep->status = 200;
 	rep->ctype = "application/json";
@@ -433,6 +446,8 @@ struct server_watch {
 	bool bookmarks;
 	bool done;
 	bool drop;
+	bool table;        /* Table objects (kubectl get -w) */
+	bool table_defs;   /* column definitions already sent */
 	long sent;
 };
 
@@ -453,6 +468,19 @@ server_watch_line(struct server_watch *w, const char *type, const char *text)
 	buf_adds(&w->pending, "{\"type\":\"");
 	buf_adds(&w->pending, type);
 	buf_adds(&w->pending, "\",\"object\":");
+	if (w->table) {
+		cJSON *obj = cJSON_Parse(text);
+		cJSON *t = table_new(w->res, !w->table_defs,
+				     json_str(obj, "metadata.resourceVersion"),
+				     NULL);
+		w->table_defs = true;
+		table_add(t, w->res, obj);
+		json_write(&w->pending, t);
+		buf_adds(&w->pending, "}\n");
+		cJSON_Delete(t);
+		cJSON_Delete(obj);
+		return;
+	}
 	const char *av = "\"apiVersion\":\"";
 	const char *k = strstr(text, ",\"kind\":");
 	if (strncmp(text + 1, av, strlen(av)) == 0 && k &&
@@ -594,6 +622,7 @@ server_watch_start(struct MHD_Connection *c, const struct server_route *rt,
 		return NULL;
 	}
 	w->bookmarks = server_truthy(server_arg(c, "allowWatchBookmarks"));
+	w->table = table_wanted(server_header(c, MHD_HTTP_HEADER_ACCEPT));
 	const char *ts = server_arg(c, "timeoutSeconds");
 	long secs = ts ? strtol(ts, NULL, 10) : 0;
 	if (secs <= 0) {
@@ -1431,6 +1460,14 @@ server_api(struct MHD_Connection *c, const char *method,
 			cJSON *s = server_scale_of(o);
 			server_reply_json(rep, 200, s);
 			cJSON_Delete(s);
+		} else if (!rt->sub && table_wanted(server_header(c,
+					MHD_HTTP_HEADER_ACCEPT))) {
+			cJSON *t = table_new(rt->res, true,
+				json_str(o->json, "metadata.resourceVersion"),
+				NULL);
+			table_add(t, rt->res, o->json);
+			server_reply_json(rep, 200, t);
+			cJSON_Delete(t);
 		} else {
 			server_reply_obj(rep, 200, o, rt->gv);
 		}

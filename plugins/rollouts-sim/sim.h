@@ -212,6 +212,16 @@ void sim_uuid(char out[37]);
 /* The current time as RFC 3339 (UTC, seconds) into out[32]. */
 void sim_now_rfc3339(char out[32]);
 
+/* ---- table.c: meta.k8s.io/v1 Table responses ---- */
+
+bool table_wanted(const char *accept);
+/* A new Table (caller frees) with column definitions when defs. */
+cJSON *table_new(const struct sim_resource *r, bool defs, const char *rv,
+		 const char *cont);
+void table_add(cJSON *table, const struct sim_resource *r, const cJSON *obj);
+/* kubectl's HumanDuration of now minus an RFC 3339 time. */
+void table_age(char *out, size_t len, const char *ts);
+
 /* ---- server.c ---- */
 
 struct sim_options {
