@@ -34,7 +34,16 @@ err_prefix(struct pd_err *e, const char *fmt, ...)
 	vsnprintf(pre, sizeof(pre), fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof(old));
-	snprintf(e->msg, sizeof(e->msg), "%s: %s", pre, old);
+	size_t pl = strlen(pre);
+	if (pl > sizeof(e->msg) - 3) {
+		pl = sizeof(e->msg) - 3;
+	}
+	memcpy(e->msg, pre, pl);
+	memcpy(e->msg + pl, ": ", 2);
+	size_t room = sizeof(e->msg) - pl - 3;
+	size_t ol = strnlen(old, room);
+	memcpy(e->msg + pl + 2, old, ol);
+	e->msg[pl + 2 + ol] = '\0';
 }
 
 int
