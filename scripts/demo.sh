@@ -36,7 +36,7 @@ echo "rollouts-sim is serving the tutorial's production namespace on $base"
 echo "kubeconfig: $work/kubeconfig"
 
 kubectl=""
-for k in /usr/lib/google-cloud-sdk/bin/kubectl.1.32 kubectl; do
+[ -n "${PDKIT_DEMO_NO_KUBECTL:-}" ] || for k in /usr/lib/google-cloud-sdk/bin/kubectl.1.32 kubectl; do
 	if command -v "$k" >/dev/null 2>&1; then
 		kubectl=$k
 		break
