@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include <cjson/cJSON.h>
 
 #include "buf.h"
@@ -220,7 +221,7 @@ cJSON *table_new(const struct sim_resource *r, bool defs, const char *rv,
 		 const char *cont);
 void table_add(cJSON *table, const struct sim_resource *r, const cJSON *obj);
 /* kubectl's HumanDuration of now minus an RFC 3339 time. */
-void table_age(char *out, size_t len, const char *ts);
+void table_age(char *out, size_t len, const char *ts, time_t now);
 
 /* ---- server.c ---- */
 

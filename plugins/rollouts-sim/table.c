@@ -110,7 +110,7 @@ table_for(const struct sim_resource *r)
 
 /* HumanDuration, as kubectl and the API server print ages. */
 void
-table_age(char *out, size_t len, const char *ts)
+table_age(char *out, size_t len, const char *ts, time_t now)
 {
 	struct tm tm;
 	memset(&tm, 0, sizeof(tm));
@@ -122,7 +122,7 @@ table_age(char *out, size_t len, const char *ts)
 	}
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
-	long long d = (long long)(time(NULL) - timegm(&tm));
+	long long d = (long long)(now - timegm(&tm));
 	if (d < -1) {
 		snprintf(out, len, "<invalid>");
 		return;
@@ -178,7 +178,7 @@ table_cell(const struct table_col *c, const cJSON *o)
 					  json_str(o, "metadata.name") : "");
 	case TC_AGE:
 		table_age(tmp, sizeof(tmp),
-			  json_str(o, "metadata.creationTimestamp"));
+			  json_str(o, "metadata.creationTimestamp"), time(NULL));
 		return cJSON_CreateString(tmp);
 	case TC_INT: {
 		const cJSON *v = json_path(o, c->path);
