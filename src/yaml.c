@@ -2,13 +2,15 @@
 /*
  * yaml: YAML to cJSON over libyaml's event API, and cJSON back to block YAML.
  *
- * Reading goes through a small tree of our own per document: events become
- * nodes, an alias stays a pointer to its anchored node, and each node's size
- * and height after alias expansion are added up as it completes. An alias
- * that would take the stream past YAML_MAX_NODES expanded nodes (or nesting
- * past YAML_MAX_DEPTH) is refused before anything is copied, so an alias
- * bomb costs no more than its own text. Only then is the tree turned into
- * cJSON, aliases copied and merge keys applied.
+ * Reading builds the cJSON tree straight from the events. An alias becomes a
+ * placeholder node, and a mapping with merge keys keeps its "<<" values as
+ * children for now; both are recorded as operations run in event order when
+ * the document ends (an anchor is complete before any alias to it, so its
+ * own aliases and merges are done before it is copied). The size and height
+ * of every node after alias expansion are added up as it completes, so an
+ * alias that would take the stream past YAML_MAX_NODES expanded nodes (or
+ * nesting past YAML_MAX_DEPTH) is refused before anything is copied: an
+ * alias bomb costs no more than its own text.
  *
  * Plain scalars resolve as go-yaml v2 does (see yaml_resolve()). Two things
  * JSON cannot say: .inf, -.inf and .nan resolve to the strings ".inf",
@@ -18,15 +20,9 @@
  */
 #include "yaml.h"
 
-/*
- * libyaml's header is also named yaml.h, and -I src precedes the system
- * directories, so <yaml.h> may find this module's own header (a no-op thanks
- * to its guard). Then reach libyaml's through its include directory.
- */
+/* libyaml's header has the same name; src/meson.build builds this library
+ * without -I src, so the angle form finds libyaml's */
 #include <yaml.h>
-#ifndef YAML_H
-#include <../include/yaml.h>
-#endif
 
 #include <locale.h>
 #include <math.h>
@@ -61,36 +57,11 @@ struct yaml_val {
 	const char *special;
 };
 
-enum yaml_ikind {
-	YAML_I_SCALAR,
-	YAML_I_SEQ,
-	YAML_I_MAP,
-	YAML_I_ALIAS,
-};
-
-/* One node of a document as parsed, before conversion to cJSON. */
-struct yaml_item {
-	enum yaml_ikind kind;
-	int line, col;            /* 1-based */
-	char *text;               /* scalars: NUL-terminated value */
-	size_t len;
-	struct yaml_val val;      /* scalars: resolved value */
-	int empty_plain;          /* untagged empty plain scalar */
-	int merge;                /* the merge key "<<" */
-	int has_merge;            /* maps: some key is "<<" */
-	struct yaml_item *target; /* aliases: the anchored node */
-	struct yaml_item **kids;  /* seq items; map key, value, key, ... */
-	size_t nkids, capkids;
-	char *anchor;
-	size_t size;              /* nodes after expansion, capped */
-	int height;               /* nesting after expansion */
-};
-
 /* Open-addressing string set (keys are borrowed). */
 struct yaml_slot {
 	const char *key;
 	int line;
-	struct yaml_item *item;
+	void *ptr;
 };
 
 struct yaml_set {
@@ -98,10 +69,44 @@ struct yaml_set {
 	size_t cap, n;
 };
 
+/* A completed anchored node. */
+struct yaml_anchor {
+	char *name;
+	const cJSON *node;
+	char *text; /* scalars: their text, for use as a key */
+	size_t size;
+	int height;
+};
+
+/* A "<<" value waiting in its mapping. */
+struct yaml_merge {
+	cJSON *value;
+	long line, col;
+};
+
+/* An open collection. */
 struct yaml_frame {
-	struct yaml_item *item;
-	struct yaml_item *key; /* maps: key waiting for its value */
-	struct yaml_set keys;  /* maps: explicit keys so far */
+	cJSON *node;
+	long line, col; /* where it starts */
+	int is_map;
+	char *anchor;
+	size_t size;
+	int height;
+	/* maps */
+	int have_key, key_merge;
+	char *key;
+	int key_line;
+	struct yaml_set keys; /* explicit keys so far, with their lines */
+	struct yaml_merge *merges;
+	size_t nmerges, capmerges;
+};
+
+/* Work left for the end of the document, run in event order. */
+struct yaml_op {
+	cJSON *node;          /* the placeholder, or the mapping */
+	const cJSON *target;  /* aliases: the anchored node */
+	struct yaml_merge *merges; /* merges (owned) */
+	size_t nmerges;
 };
 
 struct yaml_ctx {
@@ -109,10 +114,15 @@ struct yaml_ctx {
 	struct pd_err *e;
 	struct yaml_frame *stack;
 	size_t depth, capstack;
-	struct yaml_item **items;
-	size_t nitems, capitems;
-	struct yaml_set anchors;
-	struct yaml_item *root;
+	struct yaml_set anchors; /* name -> latest struct yaml_anchor */
+	struct yaml_anchor **anchorv;
+	size_t nanchors, capanchors;
+	struct yaml_op *ops;
+	size_t nops, capops;
+	cJSON **grave; /* merge values taken out of their mapping */
+	size_t ngrave, capgrave;
+	cJSON *root;
+	int root_empty;
 	size_t total;
 };
 
@@ -415,9 +425,6 @@ yaml_resolve(const char *s, size_t len, struct yaml_val *v)
 	if (yaml_parse_int(plain, &d)) {
 		v->kind = YAML_V_INT;
 		v->num = d;
-	} else if (yaml_match_base60(s, len, 1, &d)) {
-		v->kind = YAML_V_INT;
-		v->num = d;
 	} else if (yaml_match_float(plain)) {
 		d = yaml_strtod(plain);
 		if (!isinf(d)) {
@@ -500,7 +507,7 @@ yaml_set_get(const struct yaml_set *set, const char *key)
 	return sl->key ? sl : NULL;
 }
 
-/* The slot for key, added (with line 0, item NULL) when absent. */
+/* The slot for key, added (with line 0, ptr NULL) when absent. */
 static struct yaml_slot *
 yaml_set_put(struct yaml_set *set, const char *key)
 {
@@ -522,7 +529,7 @@ yaml_set_put(struct yaml_set *set, const char *key)
 	if (!sl->key) {
 		sl->key = key;
 		sl->line = 0;
-		sl->item = NULL;
+		sl->ptr = NULL;
 		set->n++;
 	}
 	return sl;
@@ -537,7 +544,7 @@ yaml_set_free(struct yaml_set *set)
 	set->n = 0;
 }
 
-/* ---- YAML to the item tree ---- */
+/* ---- YAML to cJSON ---- */
 
 __attribute__((format(printf, 4, 5))) static int
 yaml_fail(struct yaml_ctx *c, long line, long col, const char *fmt, ...)
@@ -551,6 +558,13 @@ yaml_fail(struct yaml_ctx *c, long line, long col, const char *fmt, ...)
 	return -1;
 }
 
+static int
+yaml_oom(struct yaml_ctx *c)
+{
+	err_set(c->e, PD_EINTERNAL, "%s: out of memory", c->fname);
+	return -1;
+}
+
 /* libyaml's error, placed at problem_mark (context_mark when that is
  * unset; reader errors only give a byte offset). */
 static void
@@ -560,7 +574,8 @@ yaml_fail_parser(struct yaml_ctx *c, const yaml_parser_t *p,
 	const char *problem = p->problem ? p->problem : "invalid YAML";
 	long line, col;
 	if (p->error == YAML_MEMORY_ERROR) {
-		problem = "out of memory";
+		yaml_oom(c);
+		return;
 	}
 	if (p->error == YAML_READER_ERROR) {
 		size_t off = p->problem_offset < len ? p->problem_offset : len;
@@ -587,102 +602,171 @@ yaml_fail_parser(struct yaml_ctx *c, const yaml_parser_t *p,
 	yaml_fail(c, line, col, "%s", problem);
 }
 
-static struct yaml_item *
-yaml_item_new(struct yaml_ctx *c, enum yaml_ikind kind, const yaml_mark_t *m)
-{
-	struct yaml_item *it = xcalloc(1, sizeof(*it));
-	it->kind = kind;
-	it->line = (int)m->line + 1;
-	it->col = (int)m->column + 1;
-	it->size = 1;
-	it->height = 1;
-	if (c->nitems == c->capitems) {
-		c->capitems = c->capitems ? c->capitems * 2 : 64;
-		c->items = xrealloc(c->items, c->capitems * sizeof(*c->items));
-	}
-	c->items[c->nitems++] = it;
-	return it;
-}
-
 static void
-yaml_kid_add(struct yaml_item *p, struct yaml_item *kid)
+yaml_frame_free(struct yaml_frame *f)
 {
-	if (p->nkids == p->capkids) {
-		p->capkids = p->capkids ? p->capkids * 2 : 8;
-		p->kids = xrealloc(p->kids, p->capkids * sizeof(*p->kids));
-	}
-	p->kids[p->nkids++] = kid;
+	cJSON_Delete(f->node);
+	free(f->anchor);
+	free(f->key);
+	free(f->merges);
+	yaml_set_free(&f->keys);
+	memset(f, 0, sizeof(*f));
 }
 
-/* Forget the current document's items, anchors and open collections. */
+/* Forget the current document: its tree, anchors and pending work. */
 static void
 yaml_ctx_clear(struct yaml_ctx *c)
 {
-	for (size_t i = 0; i < c->depth; i++) {
-		yaml_set_free(&c->stack[i].keys);
+	while (c->depth) {
+		yaml_frame_free(&c->stack[--c->depth]);
 	}
-	c->depth = 0;
-	for (size_t i = 0; i < c->nitems; i++) {
-		free(c->items[i]->text);
-		free(c->items[i]->kids);
-		free(c->items[i]->anchor);
-		free(c->items[i]);
-	}
-	c->nitems = 0;
-	yaml_set_free(&c->anchors);
+	cJSON_Delete(c->root);
 	c->root = NULL;
+	c->root_empty = 0;
+	for (size_t i = 0; i < c->ngrave; i++) {
+		cJSON_Delete(c->grave[i]);
+	}
+	c->ngrave = 0;
+	for (size_t i = 0; i < c->nops; i++) {
+		free(c->ops[i].merges);
+	}
+	c->nops = 0;
+	for (size_t i = 0; i < c->nanchors; i++) {
+		free(c->anchorv[i]->name);
+		free(c->anchorv[i]->text);
+		free(c->anchorv[i]);
+	}
+	c->nanchors = 0;
+	yaml_set_free(&c->anchors);
 }
 
 static void
-yaml_anchor_set(struct yaml_ctx *c, struct yaml_item *it, const yaml_char_t *a)
+yaml_ctx_free(struct yaml_ctx *c)
 {
-	if (!a) {
-		return;
-	}
-	it->anchor = xstrdup((const char *)a);
-	struct yaml_slot *sl = yaml_set_put(&c->anchors, it->anchor);
-	sl->key = it->anchor; /* a redefinition takes over the name */
-	sl->item = it;
+	yaml_ctx_clear(c);
+	free(c->stack);
+	free(c->grave);
+	free(c->ops);
+	free(c->anchorv);
 }
 
-/* A completed node goes into its parent (or becomes the root). */
+static struct yaml_op *
+yaml_op_add(struct yaml_ctx *c)
+{
+	if (c->nops == c->capops) {
+		c->capops = c->capops ? c->capops * 2 : 16;
+		c->ops = xrealloc(c->ops, c->capops * sizeof(*c->ops));
+	}
+	struct yaml_op *op = &c->ops[c->nops++];
+	memset(op, 0, sizeof(*op));
+	return op;
+}
+
+/* Keep a node out of the tree alive until the document ends. */
+static void
+yaml_grave_add(struct yaml_ctx *c, cJSON *node)
+{
+	if (c->ngrave == c->capgrave) {
+		c->capgrave = c->capgrave ? c->capgrave * 2 : 8;
+		c->grave = xrealloc(c->grave, c->capgrave * sizeof(*c->grave));
+	}
+	c->grave[c->ngrave++] = node;
+}
+
+/* Anchor a completed node (a later anchor of the same name wins). */
+static void
+yaml_anchor_add(struct yaml_ctx *c, char *name, const cJSON *node,
+		const char *text, size_t size, int height)
+{
+	struct yaml_anchor *a = xcalloc(1, sizeof(*a));
+	a->name = name;
+	a->node = node;
+	a->text = text ? xstrdup(text) : NULL;
+	a->size = size;
+	a->height = height;
+	if (c->nanchors == c->capanchors) {
+		c->capanchors = c->capanchors ? c->capanchors * 2 : 16;
+		c->anchorv = xrealloc(c->anchorv,
+				      c->capanchors * sizeof(*c->anchorv));
+	}
+	c->anchorv[c->nanchors++] = a;
+	struct yaml_slot *sl = yaml_set_put(&c->anchors, a->name);
+	sl->key = a->name;
+	sl->ptr = a;
+}
+
+/* The map at the top of the stack waits for a key, or NULL. */
+static struct yaml_frame *
+yaml_wants_key(struct yaml_ctx *c)
+{
+	struct yaml_frame *f = c->depth ? &c->stack[c->depth - 1] : NULL;
+	return f && f->is_map && !f->have_key ? f : NULL;
+}
+
+/* A scalar key; merge for the merge key "<<". */
 static int
-yaml_attach(struct yaml_ctx *c, struct yaml_item *it)
+yaml_key(struct yaml_ctx *c, struct yaml_frame *f, const char *text,
+	 int merge, long line, long col)
+{
+	if (!merge) {
+		const struct yaml_slot *dup = yaml_set_get(&f->keys, text);
+		if (dup) {
+			return yaml_fail(c, line, col,
+					 "mapping key \"%.200s\" already defined "
+					 "at line %d",
+					 text, dup->line);
+		}
+		f->key = xstrdup(text);
+	}
+	f->have_key = 1;
+	f->key_merge = merge;
+	f->key_line = (int)line;
+	return 0;
+}
+
+/* A completed value goes into its parent (or becomes the root). */
+static int
+yaml_value(struct yaml_ctx *c, cJSON *v, size_t size, int height, long line,
+	   long col)
 {
 	if (c->depth == 0) {
-		c->root = it;
+		c->root = v;
 		return 0;
 	}
 	struct yaml_frame *f = &c->stack[c->depth - 1];
-	struct yaml_item *p = f->item;
-	if (p->kind == YAML_I_MAP && !f->key) {
-		const struct yaml_item *k =
-			it->kind == YAML_I_ALIAS ? it->target : it;
-		if (k->kind != YAML_I_SCALAR) {
-			return yaml_fail(c, it->line, it->col,
-					 "mapping keys must be scalars");
+	if (!f->is_map) {
+		if (!cJSON_AddItemToArray(f->node, v)) {
+			cJSON_Delete(v);
+			return yaml_oom(c);
 		}
-		if (it->merge) {
-			p->has_merge = 1;
-		} else {
-			const struct yaml_slot *dup =
-				yaml_set_get(&f->keys, k->text);
-			if (dup) {
-				return yaml_fail(c, it->line, it->col,
-						 "mapping key \"%.200s\" already "
-						 "defined at line %d",
-						 k->text, dup->line);
+	} else {
+		const char *k = f->key_merge ? "<<" : f->key;
+		if (!cJSON_AddItemToObject(f->node, k, v)) {
+			cJSON_Delete(v);
+			return yaml_oom(c);
+		}
+		if (f->key_merge) {
+			if (f->nmerges == f->capmerges) {
+				f->capmerges = f->capmerges ? f->capmerges * 2 : 2;
+				f->merges = xrealloc(f->merges,
+						     f->capmerges *
+						     sizeof(*f->merges));
 			}
-			yaml_set_put(&f->keys, k->text)->line = it->line;
+			f->merges[f->nmerges].value = v;
+			f->merges[f->nmerges].line = line;
+			f->merges[f->nmerges].col = col;
+			f->nmerges++;
+		} else {
+			yaml_set_put(&f->keys, v->string)->line = f->key_line;
 		}
-		f->key = it;
-	} else if (p->kind == YAML_I_MAP) {
+		free(f->key);
 		f->key = NULL;
+		f->have_key = 0;
+		f->key_merge = 0;
 	}
-	yaml_kid_add(p, it);
-	p->size = yaml_sat_add(p->size, it->size);
-	if (it->height + 1 > p->height) {
-		p->height = it->height + 1;
+	f->size = yaml_sat_add(f->size, size);
+	if (height + 1 > f->height) {
+		f->height = height + 1;
 	}
 	return 0;
 }
@@ -733,40 +817,42 @@ yaml_core_tag(const char *tag)
 static int
 yaml_on_scalar(struct yaml_ctx *c, const yaml_event_t *ev)
 {
-	struct yaml_item *it = yaml_item_new(c, YAML_I_SCALAR, &ev->start_mark);
+	long line = (long)ev->start_mark.line + 1;
+	long col = (long)ev->start_mark.column + 1;
 	size_t len = ev->data.scalar.length;
-	it->text = xmalloc(len + 1);
+	char *text = xmalloc(len + 1);
 	if (len) {
-		memcpy(it->text, ev->data.scalar.value, len);
+		memcpy(text, ev->data.scalar.value, len);
 	}
-	it->text[len] = '\0';
-	it->len = len;
+	text[len] = '\0';
 	c->total++;
 
 	const char *tag = (const char *)ev->data.scalar.tag;
 	const char *core = yaml_core_tag(tag);
 	int plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-	it->val.kind = YAML_V_STR;
-	if (!tag || (!core && strcmp(tag, "!") != 0)) {
-		/* untagged, or a tag we do not know: resolve as untagged */
+	int merge = 0, empty_plain = 0, rc;
+	struct yaml_val v = { .kind = YAML_V_STR };
+	if (!tag) {
+		/* untagged: resolve as go-yaml v2 does */
 		if (plain) {
-			yaml_resolve(it->text, len, &it->val);
-			it->empty_plain = !tag && len == 0;
-			it->merge = !tag && strcmp(it->text, "<<") == 0;
+			yaml_resolve(text, len, &v);
+			empty_plain = !tag && len == 0;
+			merge = !tag && strcmp(text, "<<") == 0;
 		}
 	} else if (!core || strcmp(core, "!!str") == 0 ||
 		   strcmp(core, "!!binary") == 0 ||
 		   strcmp(core, "!!timestamp") == 0) {
 		/* "!" (non-specific) and string-like tags keep the text */
 	} else if (strcmp(core, "!!merge") == 0) {
-		it->merge = 1;
+		merge = 1;
 	} else if (strcmp(core, "!!map") == 0 || strcmp(core, "!!seq") == 0) {
-		return yaml_fail(c, it->line, it->col,
-				 "cannot decode a scalar as a %s", core);
+		rc = yaml_fail(c, line, col, "cannot decode a scalar as a %s",
+			       core);
+		free(text);
+		return rc;
 	} else {
-		struct yaml_val v;
 		int fits;
-		yaml_resolve(it->text, len, &v);
+		yaml_resolve(text, len, &v);
 		if (strcmp(core, "!!int") == 0) {
 			fits = v.kind == YAML_V_INT;
 		} else if (strcmp(core, "!!float") == 0) {
@@ -778,15 +864,41 @@ yaml_on_scalar(struct yaml_ctx *c, const yaml_event_t *ev)
 			fits = v.kind == YAML_V_NULL;
 		}
 		if (!fits) {
-			return yaml_fail(c, it->line, it->col,
-					 "cannot decode %s `%.100s` as a %s",
-					 yaml_short_kind(v.kind), it->text,
-					 core);
+			rc = yaml_fail(c, line, col,
+				       "cannot decode %s `%.100s` as a %s",
+				       yaml_short_kind(v.kind), text, core);
+			free(text);
+			return rc;
 		}
-		it->val = v;
 	}
-	yaml_anchor_set(c, it, ev->data.scalar.anchor);
-	return yaml_attach(c, it);
+
+	cJSON *node = NULL;
+	struct yaml_frame *kf = yaml_wants_key(c);
+	if (!kf || ev->data.scalar.anchor) {
+		node = yaml_val_json(&v, text);
+		if (!node) {
+			free(text);
+			return yaml_oom(c);
+		}
+	}
+	if (ev->data.scalar.anchor) {
+		yaml_anchor_add(c, xstrdup((const char *)ev->data.scalar.anchor),
+				node, text, 1, 1);
+	}
+	if (kf) {
+		rc = yaml_key(c, kf, text, merge, line, col);
+		if (node) {
+			/* an anchored key: keep its node for aliases */
+			yaml_grave_add(c, node);
+		}
+	} else {
+		if (c->depth == 0) {
+			c->root_empty = empty_plain;
+		}
+		rc = yaml_value(c, node, 1, 1, line, col);
+	}
+	free(text);
+	return rc;
 }
 
 static int
@@ -800,215 +912,209 @@ yaml_on_alias(struct yaml_ctx *c, const yaml_event_t *ev)
 		return yaml_fail(c, line, col,
 				 "unknown anchor '%.100s' referenced", name);
 	}
-	struct yaml_item *t = sl->item;
-	c->total = yaml_sat_add(c->total, t->size);
+	const struct yaml_anchor *a = sl->ptr;
+	struct yaml_frame *kf = yaml_wants_key(c);
+	if (kf) {
+		if (!a->text) {
+			return yaml_fail(c, line, col,
+					 "mapping keys must be scalars");
+		}
+		return yaml_key(c, kf, a->text, 0, line, col);
+	}
+	c->total = yaml_sat_add(c->total, a->size);
 	if (c->total > YAML_MAX_NODES) {
 		return yaml_fail(c, line, col,
 				 "document too large after alias expansion");
 	}
-	if (c->depth + (size_t)t->height > YAML_MAX_DEPTH) {
+	if (c->depth + (size_t)a->height > YAML_MAX_DEPTH) {
 		return yaml_fail(c, line, col,
 				 "document nested too deeply after alias "
 				 "expansion");
 	}
-	struct yaml_item *it = yaml_item_new(c, YAML_I_ALIAS, &ev->start_mark);
-	it->target = t;
-	it->size = t->size;
-	it->height = t->height;
-	return yaml_attach(c, it);
+	cJSON *ph = cJSON_CreateNull();
+	if (!ph) {
+		return yaml_oom(c);
+	}
+	struct yaml_op *op = yaml_op_add(c);
+	op->node = ph;
+	op->target = a->node;
+	return yaml_value(c, ph, a->size, a->height, line, col);
 }
 
 static int
-yaml_on_start(struct yaml_ctx *c, const yaml_event_t *ev,
-	      enum yaml_ikind kind)
+yaml_on_start(struct yaml_ctx *c, const yaml_event_t *ev, int is_map)
 {
 	long line = (long)ev->start_mark.line + 1;
 	long col = (long)ev->start_mark.column + 1;
-	const yaml_char_t *rawtag = kind == YAML_I_MAP
-		? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
+	const yaml_char_t *rawtag = is_map ? ev->data.mapping_start.tag
+					   : ev->data.sequence_start.tag;
+	const yaml_char_t *anchor = is_map ? ev->data.mapping_start.anchor
+					   : ev->data.sequence_start.anchor;
 	const char *core = yaml_core_tag((const char *)rawtag);
-	const char *want = kind == YAML_I_MAP ? "!!map" : "!!seq";
+	const char *want = is_map ? "!!map" : "!!seq";
 	if (c->depth >= YAML_MAX_DEPTH) {
 		return yaml_fail(c, line, col, "document nested too deeply");
 	}
-	if (c->depth && c->stack[c->depth - 1].item->kind == YAML_I_MAP &&
-	    !c->stack[c->depth - 1].key) {
+	if (yaml_wants_key(c)) {
 		return yaml_fail(c, line, col, "mapping keys must be scalars");
 	}
 	if (core && strcmp(core, want) != 0) {
 		return yaml_fail(c, line, col, "cannot decode %s as a %s",
 				 want, core);
 	}
-	struct yaml_item *it = yaml_item_new(c, kind, &ev->start_mark);
-	c->total++;
-	const yaml_char_t *anchor = kind == YAML_I_MAP
-		? ev->data.mapping_start.anchor
-		: ev->data.sequence_start.anchor;
-	if (anchor) {
-		/* registered when complete, so it cannot contain itself */
-		it->anchor = xstrdup((const char *)anchor);
+	cJSON *node = is_map ? cJSON_CreateObject() : cJSON_CreateArray();
+	if (!node) {
+		return yaml_oom(c);
 	}
+	c->total++;
 	if (c->depth == c->capstack) {
 		c->capstack = c->capstack ? c->capstack * 2 : 16;
 		c->stack = xrealloc(c->stack, c->capstack * sizeof(*c->stack));
 	}
-	memset(&c->stack[c->depth], 0, sizeof(c->stack[c->depth]));
-	c->stack[c->depth].item = it;
-	c->depth++;
+	struct yaml_frame *f = &c->stack[c->depth++];
+	memset(f, 0, sizeof(*f));
+	f->node = node;
+	f->line = line;
+	f->col = col;
+	f->is_map = is_map;
+	f->size = 1;
+	f->height = 1;
+	/* anchored when complete, so it cannot contain itself */
+	f->anchor = anchor ? xstrdup((const char *)anchor) : NULL;
 	return 0;
 }
 
 static int
 yaml_on_end(struct yaml_ctx *c)
 {
-	struct yaml_frame *f = &c->stack[--c->depth];
-	struct yaml_item *it = f->item;
-	yaml_set_free(&f->keys);
-	if (it->anchor) {
-		struct yaml_slot *sl = yaml_set_put(&c->anchors, it->anchor);
-		sl->key = it->anchor;
-		sl->item = it;
+	struct yaml_frame *f = &c->stack[c->depth - 1];
+	cJSON *node = f->node;
+	long line = f->line, col = f->col;
+	size_t size = f->size;
+	int height = f->height;
+	if (f->nmerges) {
+		struct yaml_op *op = yaml_op_add(c);
+		op->node = node;
+		op->merges = f->merges;
+		op->nmerges = f->nmerges;
+		f->merges = NULL;
 	}
-	return yaml_attach(c, it);
+	if (f->anchor) {
+		yaml_anchor_add(c, f->anchor, node, NULL, size, height);
+		f->anchor = NULL;
+	}
+	f->node = NULL;
+	yaml_frame_free(f);
+	c->depth--;
+	return yaml_value(c, node, size, height, line, col);
 }
 
-/* ---- the item tree to cJSON ---- */
-
-static cJSON *yaml_build(struct yaml_ctx *c, const struct yaml_item *it);
-
-static cJSON *
-yaml_oom(struct yaml_ctx *c, cJSON *partial)
-{
-	cJSON_Delete(partial);
-	err_set(c->e, PD_EINTERNAL, "%s: out of memory", c->fname);
-	return NULL;
-}
-
-static const struct yaml_item *
-yaml_deref(const struct yaml_item *it)
-{
-	return it->kind == YAML_I_ALIAS ? it->target : it;
-}
-
-/* Move src's keys that are neither explicit nor merged already into obj. */
+/* Turn a placeholder into a deep copy of target. */
 static int
-yaml_merge_one(struct yaml_ctx *c, cJSON *obj, const struct yaml_item *src,
-	       const struct yaml_set *explicit_keys, struct yaml_set *seen)
+yaml_run_alias(struct yaml_ctx *c, cJSON *ph, const cJSON *target)
 {
-	cJSON *m = yaml_build(c, src);
-	if (!m) {
-		return -1;
+	cJSON *d = cJSON_Duplicate(target, 1);
+	if (!d) {
+		return yaml_oom(c);
 	}
-	while (m->child) {
-		cJSON *kid = cJSON_DetachItemViaPointer(m, m->child);
-		const char *k = kid->string ? kid->string : "";
-		if (yaml_set_get(explicit_keys, k) || yaml_set_get(seen, k)) {
-			cJSON_Delete(kid);
-			continue;
-		}
-		cJSON_AddItemToArray(obj, kid);
-		yaml_set_put(seen, k);
-	}
-	cJSON_Delete(m);
+	ph->type = d->type;
+	ph->child = d->child;
+	ph->valuestring = d->valuestring;
+	ph->valueint = d->valueint;
+	ph->valuedouble = d->valuedouble;
+	d->child = NULL;
+	d->valuestring = NULL;
+	cJSON_Delete(d);
 	return 0;
 }
 
-static cJSON *
-yaml_build_map(struct yaml_ctx *c, const struct yaml_item *it)
+static int
+yaml_is_merge_value(const struct yaml_op *op, const cJSON *kid)
 {
-	cJSON *obj = cJSON_CreateObject();
-	struct yaml_set explicit_keys = { 0 }, seen = { 0 };
-	if (!obj) {
-		return yaml_oom(c, NULL);
-	}
-	if (it->has_merge) {
-		for (size_t i = 0; i + 1 < it->nkids; i += 2) {
-			if (!it->kids[i]->merge) {
-				yaml_set_put(&explicit_keys,
-					     yaml_deref(it->kids[i])->text);
-			}
+	for (size_t i = 0; i < op->nmerges; i++) {
+		if (op->merges[i].value == kid) {
+			return 1;
 		}
 	}
-	for (size_t i = 0; i + 1 < it->nkids; i += 2) {
-		const struct yaml_item *key = it->kids[i];
-		const struct yaml_item *val = it->kids[i + 1];
-		if (!key->merge) {
-			cJSON *v = yaml_build(c, val);
-			if (!v) {
-				goto fail;
-			}
-			if (!cJSON_AddItemToObject(obj, yaml_deref(key)->text,
-						   v)) {
-				cJSON_Delete(v);
-				yaml_oom(c, NULL);
-				goto fail;
-			}
-			continue;
-		}
-		const struct yaml_item *src = yaml_deref(val);
-		if (src->kind == YAML_I_MAP) {
-			if (yaml_merge_one(c, obj, src, &explicit_keys, &seen)) {
-				goto fail;
-			}
-			continue;
-		}
-		if (src->kind != YAML_I_SEQ) {
-			yaml_fail(c, val->line, val->col,
-				  "map merge requires map or sequence of maps "
-				  "as the value");
-			goto fail;
-		}
-		for (size_t j = 0; j < src->nkids; j++) {
-			const struct yaml_item *s = yaml_deref(src->kids[j]);
-			if (s->kind != YAML_I_MAP) {
-				yaml_fail(c, src->kids[j]->line,
-					  src->kids[j]->col,
-					  "map merge requires map or sequence "
-					  "of maps as the value");
-				goto fail;
-			}
-			if (yaml_merge_one(c, obj, s, &explicit_keys, &seen)) {
-				goto fail;
-			}
-		}
-	}
-	yaml_set_free(&explicit_keys);
-	yaml_set_free(&seen);
-	return obj;
-fail:
-	yaml_set_free(&explicit_keys);
-	yaml_set_free(&seen);
-	cJSON_Delete(obj);
-	return NULL;
+	return 0;
 }
 
-static cJSON *
-yaml_build(struct yaml_ctx *c, const struct yaml_item *it)
+/* Put a copy of src's keys that are neither explicit nor merged already in
+ * front of the merge value at. */
+static int
+yaml_merge_from(struct yaml_ctx *c, cJSON *obj, cJSON *at, const cJSON *src,
+		const struct yaml_set *explicit_keys, struct yaml_set *seen)
 {
-	it = yaml_deref(it);
-	if (it->kind == YAML_I_SCALAR) {
-		cJSON *j = yaml_val_json(&it->val, it->text);
-		return j ? j : yaml_oom(c, NULL);
-	}
-	if (it->kind == YAML_I_MAP) {
-		return yaml_build_map(c, it);
-	}
-	cJSON *arr = cJSON_CreateArray();
-	if (!arr) {
-		return yaml_oom(c, NULL);
-	}
-	for (size_t i = 0; i < it->nkids; i++) {
-		cJSON *v = yaml_build(c, it->kids[i]);
-		if (!v) {
-			cJSON_Delete(arr);
-			return NULL;
+	for (const cJSON *kid = src->child; kid; kid = kid->next) {
+		const char *k = kid->string ? kid->string : "";
+		if (yaml_set_get(explicit_keys, k) || yaml_set_get(seen, k)) {
+			continue;
 		}
-		if (!cJSON_AddItemToArray(arr, v)) {
-			cJSON_Delete(v);
-			return yaml_oom(c, arr);
+		cJSON *d = cJSON_Duplicate(kid, 1);
+		if (!d || !d->string) {
+			cJSON_Delete(d);
+			return yaml_oom(c);
+		}
+		/* link d in before at */
+		d->next = at;
+		d->prev = at->prev;
+		if (at == obj->child) {
+			obj->child = d;
+		} else {
+			at->prev->next = d;
+		}
+		at->prev = d;
+		yaml_set_put(seen, d->string);
+	}
+	return 0;
+}
+
+/* Apply a mapping's merge keys: explicit keys win, then earlier merged
+ * maps over later ones; merged keys take the place of the "<<". */
+static int
+yaml_run_merge(struct yaml_ctx *c, const struct yaml_op *op)
+{
+	cJSON *obj = op->node;
+	struct yaml_set explicit_keys = { 0 }, seen = { 0 };
+	int rc = 0;
+	for (const cJSON *kid = obj->child; kid; kid = kid->next) {
+		if (!yaml_is_merge_value(op, kid)) {
+			yaml_set_put(&explicit_keys, kid->string);
 		}
 	}
-	return arr;
+	for (size_t i = 0; i < op->nmerges && !rc; i++) {
+		const struct yaml_merge *m = &op->merges[i];
+		cJSON *v = m->value;
+		if (cJSON_IsObject(v)) {
+			rc = yaml_merge_from(c, obj, v, v, &explicit_keys,
+					     &seen);
+		} else if (cJSON_IsArray(v)) {
+			for (const cJSON *s = v->child; s && !rc; s = s->next) {
+				if (!cJSON_IsObject(s)) {
+					rc = yaml_fail(c, m->line, m->col,
+						       "map merge requires map "
+						       "or sequence of maps as "
+						       "the value");
+				} else {
+					rc = yaml_merge_from(c, obj, v, s,
+							     &explicit_keys,
+							     &seen);
+				}
+			}
+		} else {
+			rc = yaml_fail(c, m->line, m->col,
+				       "map merge requires map or sequence of "
+				       "maps as the value");
+		}
+		if (!rc) {
+			/* anchors may still point into it: free it later */
+			cJSON_DetachItemViaPointer(obj, v);
+			yaml_grave_add(c, v);
+		}
+	}
+	yaml_set_free(&explicit_keys);
+	yaml_set_free(&seen);
+	return rc;
 }
 
 /* ---- the stream ---- */
@@ -1017,16 +1123,17 @@ static int
 yaml_on_document_end(struct yaml_ctx *c, cJSON *out, int **lines,
 		     size_t *nlines, size_t *caplines, int doc_line)
 {
-	const struct yaml_item *r = c->root;
 	int rc = 0;
-	if (r && !(r->kind == YAML_I_SCALAR && r->empty_plain)) {
-		cJSON *doc = yaml_build(c, r);
-		if (!doc) {
-			rc = -1;
-		} else if (!cJSON_AddItemToArray(out, doc)) {
-			yaml_oom(c, doc);
-			rc = -1;
+	for (size_t i = 0; i < c->nops && !rc; i++) {
+		const struct yaml_op *op = &c->ops[i];
+		rc = op->merges ? yaml_run_merge(c, op)
+				: yaml_run_alias(c, op->node, op->target);
+	}
+	if (!rc && c->root && !c->root_empty) {
+		if (!cJSON_AddItemToArray(out, c->root)) {
+			rc = yaml_oom(c);
 		} else {
+			c->root = NULL;
 			if (*nlines == *caplines) {
 				*caplines = *caplines ? *caplines * 2 : 8;
 				*lines = xrealloc(*lines,
@@ -1044,6 +1151,7 @@ yaml_to_json_lines(const char *data, size_t len, const char *fname,
 		   int **lines, struct pd_err *e)
 {
 	struct yaml_ctx c;
+	struct pd_err scratch;
 	yaml_parser_t p;
 	yaml_event_t ev;
 	int *ls = NULL;
@@ -1056,17 +1164,20 @@ yaml_to_json_lines(const char *data, size_t len, const char *fname,
 	}
 	memset(&c, 0, sizeof(c));
 	c.fname = fname ? fname : "<input>";
-	c.e = e;
+	c.e = e ? e : &scratch;
 	if (!data) {
 		data = "";
 		len = 0;
 	}
 	out = cJSON_CreateArray();
 	if (!out) {
-		return yaml_oom(&c, NULL);
+		yaml_oom(&c);
+		return NULL;
 	}
 	if (!yaml_parser_initialize(&p)) {
-		return yaml_oom(&c, out);
+		yaml_oom(&c);
+		cJSON_Delete(out);
+		return NULL;
 	}
 	yaml_parser_set_input_string(&p, (const unsigned char *)data, len);
 	while (!done && !failed) {
@@ -1095,10 +1206,10 @@ yaml_to_json_lines(const char *data, size_t len, const char *fname,
 			rc = yaml_on_alias(&c, &ev);
 			break;
 		case YAML_SEQUENCE_START_EVENT:
-			rc = yaml_on_start(&c, &ev, YAML_I_SEQ);
+			rc = yaml_on_start(&c, &ev, 0);
 			break;
 		case YAML_MAPPING_START_EVENT:
-			rc = yaml_on_start(&c, &ev, YAML_I_MAP);
+			rc = yaml_on_start(&c, &ev, 1);
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
@@ -1112,9 +1223,7 @@ yaml_to_json_lines(const char *data, size_t len, const char *fname,
 			failed = 1;
 		}
 	}
-	yaml_ctx_clear(&c);
-	free(c.stack);
-	free(c.items);
+	yaml_ctx_free(&c);
 	yaml_parser_delete(&p);
 	if (failed) {
 		free(ls);
@@ -1271,6 +1380,17 @@ yaml_style_of(const char *s, size_t len, int is_key)
 		return YAML_S_LITERAL;
 	}
 	if (tab) {
+		return YAML_S_DOUBLE;
+	}
+	/* go-yaml v2 double-quotes strings that would read back as another
+	 * type (or look like a base 60 float or a timestamp); libyaml's
+	 * emitter single-quotes the ones plain style cannot hold */
+	struct yaml_val v;
+	yaml_resolve(s, len, &v);
+	if (v.kind != YAML_V_STR || yaml_match_base60(s, len, 0, NULL) ||
+	    (len > 5 && yaml_isdigit(s[0]) && yaml_isdigit(s[1]) &&
+	     yaml_isdigit(s[2]) && yaml_isdigit(s[3]) && s[4] == '-' &&
+	     yaml_isdigit(s[5]))) {
 		return YAML_S_DOUBLE;
 	}
 	return yaml_plain_ok(s, len) ? YAML_S_PLAIN : YAML_S_SINGLE;

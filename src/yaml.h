@@ -7,9 +7,11 @@
  * true/True/TRUE/false/False/FALSE/on/On/ON/off/Off/OFF -> booleans; ints
  * (decimal, 0x hex, 0o/leading-0 octal, 0b binary, with '_' separators,
  * sexagesimal 1:20) and floats (1.5, 1e3, .inf, .nan) -> numbers; anything
- * else, and every quoted or block scalar, -> string. Tags !!str, !!int,
- * !!bool, !!float, !!null, !!map, !!seq are honoured. Non-string map keys are
- * written as their plain text (as Kubernetes' YAML-to-JSON conversion does).
+ * else, and every quoted or block scalar, -> string (JSON has no infinity
+ * or NaN, so .inf, -.inf and .nan become the strings ".inf", "-.inf" and
+ * ".nan"). Tags !!str, !!int, !!bool, !!float, !!null, !!map, !!seq are
+ * honoured. Non-string map keys are written as their plain text (as
+ * Kubernetes' YAML-to-JSON conversion does).
  * The caller owns every tree returned and frees it with cJSON_Delete().
  * Errors are filled in e as "FILE:LINE:COLUMN: message" (1-based), with
  * code PD_EINVALID, and the functions never print.
