@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* kube: see kube.h (being written). */
+#include "kube.h"

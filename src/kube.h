@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * kube: a small Kubernetes REST client over libcurl and cJSON. One client
+ * holds a curl share/connection cache (keep-alive, HTTP/2 over TLS, gzip),
+ * the TLS material as in-memory blobs, and the credentials of a struct
+ * kube_config (token re-read from tokenFile, exec plugin output cached until
+ * expirationTimestamp and refreshed once on 401, basic auth, client
+ * certificates). Requests are retried on 429 and on 5xx that carry
+ * Retry-After (at most 10 times, honouring Retry-After, capped), and time
+ * out after cfg->timeout_ms. Secrets never reach error messages or child
+ * argv.
+ *
+ * Errors: a non-2xx answer fills e with the Status message
+ * ('rollouts.argoproj.io "x" not found'), e->http_status, and a code mapped
+ * by err_from_http() (404 not found, 409/422 conflict, 401/403 auth, 5xx and
+ * transport runtime, 504 timeout). Transport errors name host:port
+ * ("cannot connect to 127.0.0.1:6443: connection refused", "TLS: ...").
+ *
+ * Ownership: kube_client_new() returns a client freed by kube_client_free()
+ * (NULL is fine); it copies what it needs from the config. cJSON trees
+ * returned through out-parameters belong to the caller. The library never
+ * prints.
+ */
+#ifndef PD_KUBE_H
+#define PD_KUBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "err.h"
+#include "kubeconfig.h"
+
+struct kube_client;
+
+struct kube_client *kube_client_new(const struct kube_config *cfg,
+				    const char *user_agent, struct pd_err *e);
+void kube_client_free(struct kube_client *c);
+
+/*
+ * One request. path starts with "/" and may carry a query string (already
+ * URL-encoded). body/content_type may be NULL. On 2xx returns 0 and, when
+ * out is non-NULL, the parsed JSON body (NULL for an empty body). Otherwise
+ * a negative PD_E* with e filled as described above.
+ */
+int kube_request(struct kube_client *c, const char *method, const char *path,
+		 const char *content_type, const char *body, cJSON **out,
+		 struct pd_err *e);
+
+/*
+ * A LIST with pagination: adds limit=500 and follows metadata.continue;
+ * when a continue token has expired (410) it restarts once without one.
+ * query (may be NULL) is appended ("labelSelector=...", encoded). *out is a
+ * List object whose items are all the pages' items and whose
+ * metadata.resourceVersion is the list's.
+ */
+int kube_list(struct kube_client *c, const char *path, const char *query,
+	      cJSON **out, struct pd_err *e);
+
+/* Several requests at once over one curl multi handle. */
+struct kube_call {
+	const char *method;     /* "GET" when NULL */
+	const char *path;       /* with query */
+	bool list;              /* a paginated LIST (kube_list semantics) */
+	cJSON *out;             /* result, owned by the caller afterwards */
+	int rc;                 /* 0 or negative PD_E* */
+	struct pd_err err;
+};
+/* Runs every call to completion; returns the rc of the first failed call
+ * (in array order), or 0. */
+int kube_parallel(struct kube_client *c, struct kube_call *calls, size_t n);
+
+/*
+ * Streaming watch-event decoder: feed bytes as they arrive (an event may
+ * be split anywhere, and one chunk may hold several events); complete events
+ * are handed to cb with type ("ADDED", "MODIFIED", "DELETED", "BOOKMARK",
+ * "ERROR") and the object (borrowed for the call). cb returns 0 to go on,
+ * non-zero to stop (that value is returned by watch_decoder_feed).
+ * A malformed event gives -PD_ERUNTIME.
+ */
+struct watch_decoder {
+	struct buf pending;
+	size_t scan;   /* bytes of pending already scanned */
+	int depth;
+	bool in_str;
+	bool esc;
+};
+void watch_decoder_init(struct watch_decoder *d);
+void watch_decoder_release(struct watch_decoder *d);
+int watch_decoder_feed(struct watch_decoder *d, const char *data, size_t len,
+		       int (*cb)(void *arg, const char *type, cJSON *obj),
+		       void *arg);
+
+/*
+ * Informers: keep local copies of collections up to date (LIST, then
+ * WATCH from the list's resourceVersion with allowWatchBookmarks and
+ * timeoutSeconds; on a clean end re-watch from the last resourceVersion;
+ * on 410 Expired re-list; on network errors back off 0.8 s doubling to
+ * 30 s, resetting after a healthy minute). Several informers run in one
+ * loop over one curl multi handle.
+ */
+struct kube_informer;
+/* path: collection path; query: selectors (may be NULL). */
+struct kube_informer *kube_informer_new(struct kube_client *c,
+					const char *path, const char *query);
+void kube_informer_free(struct kube_informer *inf);
+/* Current objects (a borrowed cJSON array, valid until the next run). */
+const cJSON *kube_informer_items(const struct kube_informer *inf);
+/* True once the first LIST has completed. */
+bool kube_informer_synced(const struct kube_informer *inf);
+
+/*
+ * Run the informers until tick() returns non-zero. tick is called after
+ * every batch of changes (changed = true) and at least every tick_ms
+ * milliseconds (changed = false), and once all informers have synced.
+ * A LIST that fails with 401/403/404 stops the loop at once and returns
+ * that error (never a silent retry loop). Returns tick's non-zero value,
+ * or a negative PD_E*. *stop (may be NULL) is polled to end the loop
+ * (signal handlers set it): then -PD_ETIMEOUT is returned.
+ */
+int kube_informers_run(struct kube_informer **infs, size_t n, long tick_ms,
+		       int (*tick)(void *arg, bool changed), void *arg,
+		       volatile int *stop, struct pd_err *e);
+
+/* "/apis/argoproj.io/v1alpha1/namespaces/NS/rollouts[/NAME]" (ns may be
+ * NULL for all namespaces, name NULL for the collection). group "" is the
+ * core group (/api/v1). Returns a malloc()ed string. */
+char *kube_path(const char *group, const char *version, const char *ns,
+		const char *plural, const char *name);
+
+#endif
