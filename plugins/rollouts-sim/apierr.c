@@ -162,7 +162,10 @@ apierr_forbidden(struct sim_reply *rep, const struct sim_resource *r,
 	buf_addf(&m, " is forbidden: User \"%s\" cannot %s resource \"%s%s%s\""
 		 " in API group \"%s\"", user, verb, r->plural,
 		 sub ? "/" : "", sub ? sub : "", r->group);
-	if (ns && *ns && r->namespaced) {
+	if (!ns && strcmp(r->plural, "namespaces") == 0 && name && *name) {
+		ns = name; /* a Namespace is "in" itself */
+	}
+	if (ns && *ns && (r->namespaced || ns == name)) {
 		buf_addf(&m, " in the namespace \"%s\"", ns);
 	} else {
 		buf_adds(&m, " at the cluster scope");

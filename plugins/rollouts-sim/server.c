@@ -391,7 +391,7 @@ server_list(struct MHD_Connection *c, const struct server_route *rt,
 		for (size_t i = 0; i < count; i++) {
 			table_add(t, rt->res, page[i]->json);
 		}
-		if (tok.len) {
+		if (tok.len && selector_empty(sel) && !f.name && !f.ns) {
 			cJSON_AddNumberToObject(cJSON_GetObjectItem(t,
 					"metadata"), "remainingItemCount",
 					(double)remaining);
@@ -407,9 +407,11 @@ server_list(struct MHD_Connection *c, const struct server_route *rt,
 		buf_addf(b, "\",\"metadata\":{\"resourceVersion\":\"%s\"",
 			 rvs);
 		if (tok.len) {
-			buf_addf(b, ",\"continue\":\"%s\","
-				 "\"remainingItemCount\":%zu", tok.buf,
-				 remaining);
+			buf_addf(b, ",\"continue\":\"%s\"", tok.buf);
+		}
+		/* the real server counts what remains only when unfiltered */
+		if (tok.len && selector_empty(sel) && !f.name && !f.ns) {
+			buf_addf(b, ",\"remainingItemCount\":%zu", remaining);
 		}
 		buf_adds(b, "},\"items\":[");
 		for (size_t i = 0; i < count; i++) {
@@ -451,15 +453,27 @@ struct server_watch {
 	long sent;
 };
 
+static int server_watchers; /* open watch responses (sim_lock) */
+
 static void
-server_watch_free(void *cls)
+server_watch_destroy(struct server_watch *w)
 {
-	struct server_watch *w = cls;
 	free(w->ns);
 	selector_free(w->sel);
 	server_fields_release(&w->fields);
 	buf_release(&w->pending);
 	free(w);
+}
+
+/* libmicrohttpd's free callback: the response is done. */
+static void
+server_watch_free(void *cls)
+{
+	pthread_mutex_lock(&sim_lock);
+	server_watchers--;
+	pthread_cond_broadcast(&sim_cond);
+	pthread_mutex_unlock(&sim_lock);
+	server_watch_destroy(cls);
 }
 
 static void
@@ -618,7 +632,7 @@ server_watch_start(struct MHD_Connection *c, const struct server_route *rt,
 	}
 	w->sel = server_label_selector(c, rep);
 	if (!w->sel) {
-		server_watch_free(w);
+		server_watch_destroy(w);
 		return NULL;
 	}
 	w->bookmarks = server_truthy(server_arg(c, "allowWatchBookmarks"));
@@ -638,7 +652,7 @@ server_watch_start(struct MHD_Connection *c, const struct server_route *rt,
 		apierr_badrequest(rep, "resourceVersionMatch is forbidden for "
 				  "watch unless sendInitialEvents is "
 				  "provided");
-		server_watch_free(w);
+		server_watch_destroy(w);
 		return NULL;
 	}
 	bool initial = !rvq || !*rvq || strcmp(rvq, "0") == 0 ||
@@ -651,7 +665,7 @@ server_watch_start(struct MHD_Connection *c, const struct server_route *rt,
 					      rvq);
 			apierr_badrequest(rep, msg);
 			free(msg);
-			server_watch_free(w);
+			server_watch_destroy(w);
 			return NULL;
 		}
 		if (sim_faults.watch_expire || want < store_floor()) {
@@ -684,13 +698,14 @@ server_watch_start(struct MHD_Connection *c, const struct server_route *rt,
 
 /* ------------------------------------------------------------- writes */
 
-/* Everything but metadata and status, for the generation rule. */
+/* Everything but metadata (and status, when it is a subresource), for the
+ * generation rule (apiextensions-apiserver PrepareForUpdate). */
 static bool
-server_spec_equal(const cJSON *a, const cJSON *b)
+server_spec_equal(const cJSON *a, const cJSON *b, bool has_status)
 {
 	cJSON *x = cJSON_Duplicate(a, 1), *y = cJSON_Duplicate(b, 1);
 	const char *drop[] = { "metadata", "status" };
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < (has_status ? 2 : 1); i++) {
 		cJSON_DeleteItemFromObjectCaseSensitive(x, drop[i]);
 		cJSON_DeleteItemFromObjectCaseSensitive(y, drop[i]);
 	}
@@ -746,7 +761,7 @@ server_commit(const struct server_route *rt, struct sim_obj *old, cJSON *next,
 		server_reply_obj(rep, 200, old, rt->gv);
 		return;
 	}
-	if (!server_spec_equal(result, old->json)) {
+	if (!server_spec_equal(result, old->json, rt->res->has_status)) {
 		double g = json_num(omd, "generation", 1);
 		json_set_num(md, "generation", g + 1);
 	}
@@ -800,12 +815,12 @@ server_check_gvk(const struct server_route *rt, const cJSON *obj,
 	return 0;
 }
 
+/* Create obj (owned) in the route's collection. */
 static void
-server_create(const struct server_route *rt, const struct server_req *rq,
-	      struct sim_reply *rep)
+server_create_obj(const struct server_route *rt, cJSON *obj,
+		  struct sim_reply *rep)
 {
-	cJSON *obj = server_parse_body(rq, rep, true);
-	if (!obj || server_check_gvk(rt, obj, rep) < 0) {
+	if (server_check_gvk(rt, obj, rep) < 0) {
 		cJSON_Delete(obj);
 		return;
 	}
@@ -869,6 +884,45 @@ server_create(const struct server_route *rt, const struct server_req *rq,
 	fixtures_fill_meta(obj, rt->res, rt->res->namespaced ? rt->ns : NULL);
 	struct sim_obj *o = store_put(rt->res, obj, false, false);
 	server_reply_obj(rep, 201, o, rt->gv);
+}
+
+static void
+server_create(const struct server_route *rt, const struct server_req *rq,
+	      struct sim_reply *rep)
+{
+	cJSON *obj = server_parse_body(rq, rep, true);
+	if (obj) {
+		server_create_obj(rt, obj, rep);
+	}
+}
+
+/* Server-side apply of an object that does not exist yet creates it. */
+static void
+server_apply_create(const struct server_route *rt,
+		    const struct server_req *rq, struct sim_reply *rep)
+{
+	struct pd_err e = { 0 };
+	cJSON *docs = yaml_to_json(rq->body.buf, rq->body.len, "body", &e);
+	if (!docs || !cJSON_IsObject(docs->child)) {
+		cJSON_Delete(docs);
+		apierr_badrequest(rep, e.msg[0] ? e.msg
+				  : "error decoding YAML: not an object");
+		return;
+	}
+	cJSON *obj = cJSON_DetachItemViaPointer(docs, docs->child);
+	cJSON_Delete(docs);
+	const char *name = json_str(obj, "metadata.name");
+	if (name && strcmp(name, rt->name) != 0) {
+		char *msg = xasprintf("the name of the object (%s) does not "
+				      "match the name on the URL (%s)", name,
+				      rt->name);
+		apierr_badrequest(rep, msg);
+		free(msg);
+		cJSON_Delete(obj);
+		return;
+	}
+	json_set_str(json_obj_ensure(obj, "metadata"), "name", rt->name);
+	server_create_obj(rt, obj, rep);
 }
 
 static const char *
@@ -1078,8 +1132,9 @@ server_delete_cascade(struct sim_obj *o, bool orphan, int depth)
 {
 	char *uid = xstrdup(json_str(o->json, "metadata.uid") ?
 			    json_str(o->json, "metadata.uid") : "");
-	char *ns = xstrdup(o->ns);
 	bool is_ns = strcmp(o->res->plural, "namespaces") == 0;
+	/* a Namespace's own namespace is its name */
+	char *ns = xstrdup(is_ns ? o->name : o->ns);
 	store_delete(o);
 	if (depth > 8) {
 		goto out;
@@ -1452,6 +1507,18 @@ server_api(struct MHD_Connection *c, const char *method,
 	}
 	struct sim_obj *o = store_get(rt->res, rt->ns, rt->name);
 	if (!o) {
+		const char *ct = server_header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
+		if (strcmp(verb, "patch") == 0 && !rt->sub && ct &&
+		    strncmp(ct, "application/apply-patch+yaml", 28) == 0) {
+			if (rt->res->namespaced &&
+			    !store_namespace_exists(rt->ns)) {
+				apierr_notfound(rep, registry_find("", "v1",
+						"namespaces"), rt->ns);
+			} else {
+				server_apply_create(rt, rq, rep);
+			}
+			return NULL;
+		}
 		apierr_notfound(rep, rt->res, rt->name);
 		return NULL;
 	}
@@ -1577,6 +1644,9 @@ server_send(struct MHD_Connection *c, struct sim_reply *rep)
 static enum MHD_Result
 server_send_watch(struct MHD_Connection *c, struct server_watch *w)
 {
+	pthread_mutex_lock(&sim_lock);
+	server_watchers++;
+	pthread_mutex_unlock(&sim_lock);
 	struct MHD_Response *r = MHD_create_response_from_callback(
 		MHD_SIZE_UNKNOWN, 64 * 1024, server_watch_reader, w,
 		server_watch_free);
@@ -1604,7 +1674,8 @@ server_handle(struct MHD_Connection *c, const char *url, const char *method,
 
 	if (rq->too_big) {
 		apierr_status(rep, 413, "RequestEntityTooLarge",
-			      "the request is too large", NULL, NULL);
+			      "Request entity too large: limit is 3145728", NULL,
+			      NULL);
 		return;
 	}
 	char user[256];
@@ -1945,7 +2016,7 @@ server_run(const struct sim_options *o, struct pd_err *e)
 		}
 	}
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
-			 MHD_USE_INTERNAL_POLLING_THREAD;
+			 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC;
 	struct MHD_OptionItem opts[8];
 	int k = 0;
 	opts[k++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd,
@@ -1989,9 +2060,18 @@ server_run(const struct sim_options *o, struct pd_err *e)
 		int sig;
 		sigwait(&stop, &sig);
 	}
+	/* stop accepting, let open watches send their last chunk (bounded),
+	 * then stop */
+	MHD_quiesce_daemon(d);
 	pthread_mutex_lock(&sim_lock);
 	sim_stopping = 1;
 	pthread_cond_broadcast(&sim_cond);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 3;
+	while (server_watchers > 0 &&
+	       pthread_cond_timedwait(&sim_cond, &sim_lock, &until) == 0) {
+	}
 	pthread_mutex_unlock(&sim_lock);
 	MHD_stop_daemon(d);
 	close(fd);
