@@ -152,3 +152,45 @@ json_equal(const cJSON *a, const cJSON *b)
 {
 	return cJSON_Compare(a, b, 1) != 0;
 }
+
+static void
+json_pretty_indent(struct buf *b, int depth)
+{
+	for (int i = 0; i < depth * 4; i++) {
+		buf_addch(b, ' ');
+	}
+}
+
+static void
+json_pretty(struct buf *b, const cJSON *item, int depth)
+{
+	bool obj = cJSON_IsObject(item);
+	if (!obj && !cJSON_IsArray(item)) {
+		json_write(b, item);
+		return;
+	}
+	if (!item->child) {
+		buf_adds(b, obj ? "{}" : "[]");
+		return;
+	}
+	buf_adds(b, obj ? "{\n" : "[\n");
+	for (const cJSON *c = item->child; c; c = c->next) {
+		json_pretty_indent(b, depth + 1);
+		if (obj) {
+			buf_addch(b, '"');
+			buf_add_json_escaped(b, c->string);
+			buf_adds(b, "\": ");
+		}
+		json_pretty(b, c, depth + 1);
+		buf_adds(b, c->next ? ",\n" : "\n");
+	}
+	json_pretty_indent(b, depth);
+	buf_addch(b, obj ? '}' : ']');
+}
+
+int
+json_write_pretty(struct buf *b, const cJSON *item)
+{
+	json_pretty(b, item, 0);
+	return buf_addch(b, '\n');
+}

@@ -32,6 +32,9 @@ void json_set_num(cJSON *obj, const char *key, double val);
 void json_set_item(cJSON *obj, const char *key, cJSON *item);
 /* Compact serialisation appended to b (no trailing newline). 0 or -1. */
 int json_write(struct buf *b, const cJSON *item);
+/* Indented serialisation as kubectl prints -o json (4 spaces, "key": value,
+ * empty objects and arrays as {} and []), with a final newline. */
+int json_write_pretty(struct buf *b, const cJSON *item);
 /* Compact serialisation as a malloc()ed string. */
 char *json_print(const cJSON *item);
 /* Deep equality (object key order ignored). */

@@ -16,6 +16,9 @@
  * transport runtime, 504 timeout). Transport errors name host:port
  * ("cannot connect to 127.0.0.1:6443: connection refused", "TLS: ...").
  *
+ * PDKIT_RETRY_SCALE (a factor, default 1; tests set 0) scales every wait:
+ * Retry-After sleeps and the informers' back-off.
+ *
  * Ownership: kube_client_new() returns a client freed by kube_client_free()
  * (NULL is fine); it copies what it needs from the config. cJSON trees
  * returned through out-parameters belong to the caller. The library never

@@ -91,10 +91,13 @@ struct kube_config {
 
 /*
  * Resolve the configuration. Environment: KUBECONFIG, HOME,
- * KUBERNETES_SERVICE_HOST/PORT, POD_NAMESPACE. Returns 0, or a negative
- * PD_E* with e filled: PD_EINVALID for a malformed file or value (exit 8),
- * PD_EUSAGE for a bad flag value, PD_ENOTFOUND for an unknown context, an
- * explicit --kubeconfig that does not exist, or no configuration at all.
+ * KUBERNETES_SERVICE_HOST/PORT, POD_NAMESPACE, and PDKIT_SA_DIR (the
+ * service-account directory, default
+ * /var/run/secrets/kubernetes.io/serviceaccount; for tests). Returns 0, or
+ * a negative PD_E* with e filled: PD_EINVALID for a malformed file or
+ * value (exit 8), PD_EUSAGE for a bad flag value, PD_ENOTFOUND for an
+ * unknown context, an explicit --kubeconfig that does not exist, or no
+ * configuration at all.
  */
 int kubeconfig_load(struct kube_config *cfg, const struct kube_flags *f,
 		    struct pd_err *e);

@@ -659,10 +659,7 @@ render_case(struct buf *out, struct objset *s, const char *kind,
 		ri = rollout_info_new(&o, ro->now);
 		if (json) {
 			cJSON *j = render_rollout_json(ri);
-			char *t = cJSON_Print(j);
-			buf_adds(out, t);
-			buf_addch(out, '\n');
-			free(t);
+			json_write_pretty(out, j);
 			cJSON_Delete(j);
 		} else {
 			render_rollout(out, ri, ro);

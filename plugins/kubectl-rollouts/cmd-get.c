@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd-get: `get rollout NAME` and `get experiment NAME`, the tree views of
+ * kubectl-argo-rollouts byte for byte, plus -o json|yaml (the computed
+ * view), --revisions N, and a --watch that redraws in place only when the
+ * text changes, with --timeout-seconds and --exit-on-complete.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "fetch.h"
+#include "json.h"
+#include "msg.h"
+#include "render.h"
+#include "rollout.h"
+#include "xalloc.h"
+#include "yaml.h"
+
+static const struct cmd_opt cmd_get_rollout_opts[] = {
+	{ "watch", 'w', CMD_OPT_BOOL, NULL, "watch live updates to the rollout", NULL },
+	{ "timeout-seconds", 0, CMD_OPT_INT, "N", "stop watching after N seconds (0: never)", "0" },
+	{ "exit-on-complete", 0, CMD_OPT_BOOL, NULL, "with --watch, exit when the rollout is Healthy (0) or Degraded (7)", NULL },
+	{ "output", 'o', CMD_OPT_STR, "FORMAT", "json or yaml: the computed view", NULL },
+	{ "revisions", 0, CMD_OPT_INT, "N", "show only the newest N revisions (0: all)", "0" },
+	{ NULL, 0, 0, NULL, NULL, NULL },
+};
+
+static const struct cmd_opt cmd_get_experiment_opts[] = {
+	{ "watch", 'w', CMD_OPT_BOOL, NULL, "watch live updates to the experiment", NULL },
+	{ "timeout-seconds", 0, CMD_OPT_INT, "N", "stop watching after N seconds (0: never)", "0" },
+	{ NULL, 0, 0, NULL, NULL, NULL },
+};
+
+/* The not-found error in our form, naming the namespace. */
+static int
+cmd_get_notfound(struct cmd_ctx *ctx, const char *kind, const char *name)
+{
+	err_set(&ctx->err, PD_ENOTFOUND, "%s '%s' not found in namespace '%s'",
+		kind, name, cmd_namespace(ctx));
+	return cmd_fail(ctx);
+}
+
+/* Render the current view into out; *status set for rollouts. */
+static void
+cmd_get_render(struct cmd_ctx *ctx, const struct fetch_set *fs,
+	       const char *fmt, long revisions, struct buf *out,
+	       const char **status)
+{
+	struct ro_objects objs = {
+		.rollout = fs->rollout,
+		.replicasets = fs->replicasets,
+		.pods = fs->pods,
+		.analysisruns = fs->analysisruns,
+		.experiments = fs->experiments,
+		.deployments = fs->deployments,
+	};
+	struct render_opts ro = {
+		.color = ctx->color && !fmt,
+		.now = cmd_now(ctx),
+		.revisions = (int)revisions,
+	};
+	buf_reset(out);
+	if (fs->experiment) {
+		struct exp_info *ei = experiment_info_new(fs->experiment, &objs,
+							  ro.now);
+		render_experiment(out, ei, &ro);
+		experiment_info_free(ei);
+		return;
+	}
+	struct ro_info *ri = rollout_info_new(&objs, ro.now);
+	if (status) {
+		*status = ri->status;
+	}
+	if (fmt) {
+		cJSON *j = render_rollout_json(ri);
+		if (strcmp(fmt, "json") == 0) {
+			json_write_pretty(out, j);
+		} else {
+			char *s = yaml_from_json(j);
+			buf_adds(out, s);
+			free(s);
+		}
+		cJSON_Delete(j);
+	} else {
+		render_rollout(out, ri, &ro);
+	}
+	rollout_info_free(ri);
+}
+
+/* ---------------------------------------------------------------- watch */
+
+struct cmd_get_watch {
+	struct cmd_ctx *ctx;
+	const char *fmt;
+	long revisions;
+	long long deadline_ms;    /* 0: none */
+	long long start_ms;
+	bool exit_on_complete;
+	bool tty;
+	bool drawn;
+	int result;
+	struct buf last;
+	struct buf cur;
+	struct kube_informer *infs[8];
+	size_t ninfs;
+	const char *name;
+	bool is_rollout;
+};
+
+static long long
+cmd_get_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Draw text in place: home, each line cleared to its end, then clear
+ * below, so nothing flickers and nothing scrolls away. */
+static void
+cmd_get_draw(struct cmd_get_watch *w)
+{
+	if (!w->tty) {
+		fwrite(w->cur.buf, 1, w->cur.len, stdout);
+		fflush(stdout);
+		return;
+	}
+	struct buf o = BUF_INIT;
+	buf_adds(&o, w->drawn ? "\033[H" : "\033[H\033[2J");
+	for (const char *p = w->cur.buf; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		buf_add(&o, p, n);
+		buf_adds(&o, "\033[K\n");
+		p += n + (nl ? 1 : 0);
+	}
+	buf_adds(&o, "\033[J");
+	fwrite(o.buf, 1, o.len, stdout);
+	fflush(stdout);
+	buf_release(&o);
+	w->drawn = true;
+}
+
+/* The collections' current contents as a fetch_set of borrowed arrays. */
+static void
+cmd_get_view(struct cmd_get_watch *w, struct fetch_set *fs)
+{
+	memset(fs, 0, sizeof(*fs));
+	const cJSON *main_items = kube_informer_items(w->infs[0]);
+	const cJSON *obj = NULL;
+	for (const cJSON *it = main_items ? main_items->child : NULL; it;
+	     it = it->next) {
+		const char *n = json_str(it, "metadata.name");
+		if (n && strcmp(n, w->name) == 0) {
+			obj = it;
+		}
+	}
+	if (w->is_rollout) {
+		fs->rollout = (cJSON *)obj;
+	} else {
+		fs->experiment = (cJSON *)obj;
+	}
+	fs->analysisruns = (cJSON *)kube_informer_items(w->infs[1]);
+	fs->experiments = (cJSON *)kube_informer_items(w->infs[2]);
+	fs->replicasets = (cJSON *)kube_informer_items(w->infs[3]);
+	fs->pods = (cJSON *)kube_informer_items(w->infs[4]);
+}
+
+static int
+cmd_get_tick(void *arg, bool changed)
+{
+	struct cmd_get_watch *w = arg;
+	long long now = cmd_get_ms();
+	if (w->deadline_ms && now >= w->deadline_ms) {
+		w->result = 0;
+		return 1;
+	}
+	struct fetch_set fs;
+	cmd_get_view(w, &fs);
+	if (!fs.rollout && !fs.experiment) {
+		err_set(&w->ctx->err, PD_ENOTFOUND, "%s '%s' was deleted",
+			w->is_rollout ? "rollout" : "experiment", w->name);
+		w->result = -PD_ENOTFOUND;
+		return 1;
+	}
+	const char *status = NULL;
+	cmd_get_render(w->ctx, &fs, w->fmt, w->revisions, &w->cur, &status);
+	if (w->cur.len != w->last.len ||
+	    memcmp(w->cur.buf, w->last.buf, w->cur.len) != 0) {
+		cmd_get_draw(w);
+		buf_reset(&w->last);
+		buf_add(&w->last, w->cur.buf, w->cur.len);
+	}
+	if (w->exit_on_complete && status) {
+		if (strcmp(status, "Healthy") == 0) {
+			w->result = 0;
+			return 1;
+		}
+		if (strcmp(status, "Degraded") == 0) {
+			w->result = PD_EXIT_DEGRADED;
+			return 1;
+		}
+	}
+	(void)changed;
+	return 0;
+}
+
+static int
+cmd_get_watch(struct cmd_ctx *ctx, struct kube_client *c, const char *ns,
+	      const char *name, bool is_rollout, const struct fetch_set *first,
+	      const char *fmt, long revisions, long timeout)
+{
+	struct cmd_get_watch w;
+	memset(&w, 0, sizeof(w));
+	w.ctx = ctx;
+	w.fmt = fmt;
+	w.revisions = revisions;
+	w.name = name;
+	w.is_rollout = is_rollout;
+	w.tty = isatty(1);
+	w.start_ms = cmd_get_ms();
+	w.deadline_ms = timeout > 0 ? w.start_ms + timeout * 1000 : 0;
+	w.exit_on_complete = cmd_flag_bool(ctx, "exit-on-complete", false);
+
+	char *q = xasprintf("fieldSelector=metadata.name%%3D%s", name);
+	char *p = kube_path("argoproj.io", "v1alpha1", ns,
+			    is_rollout ? "rollouts" : "experiments", NULL);
+	w.infs[w.ninfs++] = kube_informer_new(c, p, q);
+	free(p);
+	free(q);
+	p = kube_path("argoproj.io", "v1alpha1", ns, "analysisruns", NULL);
+	w.infs[w.ninfs++] = kube_informer_new(c, p, NULL);
+	free(p);
+	p = kube_path("argoproj.io", "v1alpha1", ns, "experiments", NULL);
+	w.infs[w.ninfs++] = kube_informer_new(c, p, NULL);
+	free(p);
+	/* ReplicaSets and Pods: by the rollout's selector; experiments'
+	 * pods do not carry it, so an experiment view (or a rollout that
+	 * runs experiments) watches the namespace's */
+	char *sel = NULL;
+	if (is_rollout) {
+		sel = fetch_selector_query(json_path(first->rollout,
+						     "spec.selector"));
+		const cJSON *steps = json_path(first->rollout,
+					       "spec.strategy.canary.steps");
+		for (const cJSON *s = steps ? steps->child : NULL; s;
+		     s = s->next) {
+			if (cJSON_GetObjectItem(s, "experiment")) {
+				free(sel);
+				sel = NULL;
+				break;
+			}
+		}
+	}
+	p = kube_path("apps", "v1", ns, "replicasets", NULL);
+	w.infs[w.ninfs++] = kube_informer_new(c, p, sel);
+	free(p);
+	p = kube_path("", "v1", ns, "pods", NULL);
+	w.infs[w.ninfs++] = kube_informer_new(c, p, sel);
+	free(p);
+	free(sel);
+
+	cmd_catch_signals();
+	int rc = kube_informers_run(w.infs, w.ninfs, 1000, cmd_get_tick, &w,
+				    &cmd_interrupted, &ctx->err);
+	for (size_t i = 0; i < w.ninfs; i++) {
+		kube_informer_free(w.infs[i]);
+	}
+	buf_release(&w.last);
+	buf_release(&w.cur);
+	if (rc > 0) {
+		if (w.result < 0) {
+			return cmd_fail(ctx);
+		}
+		return w.result;
+	}
+	if (rc == -PD_ETIMEOUT && cmd_interrupted) {
+		return 0; /* Ctrl-C ends a watch normally, as the plugin does */
+	}
+	return rc < 0 ? cmd_fail(ctx) : 0;
+}
+
+static int
+cmd_get_exec_common(struct cmd_ctx *ctx, bool is_rollout)
+{
+	const char *name = ctx->args[0];
+	const char *fmt = is_rollout ? cmd_flag_str(ctx, "output") : NULL;
+	long revisions = 0, timeout = 0;
+	if (fmt && strcmp(fmt, "json") != 0 && strcmp(fmt, "yaml") != 0) {
+		err_set(&ctx->err, PD_EUSAGE,
+			"unsupported output format '%s' (want json or yaml)",
+			fmt);
+		return cmd_fail(ctx);
+	}
+	if ((is_rollout && cmd_flag_int(ctx, "revisions", 0, &revisions) < 0) ||
+	    cmd_flag_int(ctx, "timeout-seconds", 0, &timeout) < 0) {
+		return cmd_fail(ctx);
+	}
+	if (revisions < 0 || timeout < 0) {
+		err_set(&ctx->err, PD_EUSAGE, "--revisions and "
+			"--timeout-seconds must not be negative");
+		return cmd_fail(ctx);
+	}
+	struct kube_client *c = cmd_client(ctx);
+	if (!c) {
+		return cmd_fail(ctx);
+	}
+	const char *ns = cmd_namespace(ctx);
+	struct fetch_set fs;
+	int rc = fetch_run(c, ns, is_rollout ? name : NULL,
+			   is_rollout ? NULL : name, &fs, &ctx->err);
+	if (rc < 0) {
+		bool main_missing = -rc == PD_ENOTFOUND &&
+				    !fs.rollout && !fs.experiment;
+		fetch_release(&fs);
+		if (main_missing) {
+			return cmd_get_notfound(ctx, is_rollout ? "rollout"
+						: "experiment", name);
+		}
+		return cmd_fail(ctx);
+	}
+	if (cmd_flag_bool(ctx, "watch", false)) {
+		rc = cmd_get_watch(ctx, c, ns, name, is_rollout, &fs, fmt,
+				   revisions, timeout);
+		fetch_release(&fs);
+		return rc;
+	}
+	struct buf out = BUF_INIT;
+	cmd_get_render(ctx, &fs, fmt, revisions, &out, NULL);
+	fwrite(out.buf, 1, out.len, stdout);
+	buf_release(&out);
+	fetch_release(&fs);
+	return 0;
+}
+
+static int
+cmd_get_rollout_exec(struct cmd_ctx *ctx)
+{
+	return cmd_get_exec_common(ctx, true);
+}
+
+static int
+cmd_get_experiment_exec(struct cmd_ctx *ctx)
+{
+	return cmd_get_exec_common(ctx, false);
+}
+
+const struct cmd_entry cmd_get_rollout_entry = {
+	.name = "rollout",
+	.parent = "get",
+	.aliases = "ro,rollouts",
+	.usage = "ROLLOUT_NAME [-w] [-o json|yaml] [--revisions N]",
+	.summary = "Get details about a rollout",
+	.complete = "rollouts",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = cmd_get_rollout_opts,
+	.exec = cmd_get_rollout_exec,
+};
+
+const struct cmd_entry cmd_get_experiment_entry = {
+	.name = "experiment",
+	.parent = "get",
+	.aliases = "exp,experiments",
+	.usage = "EXPERIMENT_NAME [-w]",
+	.summary = "Get details about an Experiment",
+	.complete = "experiments",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = cmd_get_experiment_opts,
+	.exec = cmd_get_experiment_exec,
+};

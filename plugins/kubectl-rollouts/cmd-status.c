@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd-status: `status NAME`, the plugin's status lines. With --watch (the
+ * default) it prints a line each time it changes and ends on Healthy (exit
+ * 0), Degraded (7), the --timeout (6) or an interrupt (6); with
+ * --watch=false it prints the line once (Degraded exits 7).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "fetch.h"
+#include "json.h"
+#include "msg.h"
+#include "render.h"
+#include "rollout.h"
+#include "xalloc.h"
+
+static const struct cmd_opt cmd_status_opts[] = {
+	{ "watch", 'w', CMD_OPT_BOOL, NULL, "watch the status until Healthy or Degraded", "true" },
+	{ "timeout", 't', CMD_OPT_DURATION, "DURATION", "give up after DURATION (Go syntax: 30s, 5m; 0: never)", "0" },
+	{ NULL, 0, 0, NULL, NULL, NULL },
+};
+
+struct cmd_status_state {
+	struct cmd_ctx *ctx;
+	struct kube_informer *infs[5];
+	const char *name;
+	long long deadline_ms;
+	struct buf last;
+	char status[32];
+	char message[1024];
+	bool seen;
+	bool deleted;
+};
+
+static long long
+cmd_status_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Compute status and message from the objects. */
+static void
+cmd_status_compute(struct cmd_status_state *st, const struct fetch_set *fs)
+{
+	struct ro_objects objs = {
+		.rollout = fs->rollout,
+		.replicasets = fs->replicasets,
+		.pods = fs->pods,
+		.analysisruns = fs->analysisruns,
+		.experiments = fs->experiments,
+		.deployments = fs->deployments,
+	};
+	struct ro_info *ri = rollout_info_new(&objs, cmd_now(st->ctx));
+	const char *s = ri->status;
+	const char *m = ri->message;
+	snprintf(st->status, sizeof(st->status), "%s", s ? s : "");
+	snprintf(st->message, sizeof(st->message), "%s", m ? m : "");
+	rollout_info_free(ri);
+}
+
+static int
+cmd_status_tick(void *arg, bool changed)
+{
+	struct cmd_status_state *st = arg;
+	(void)changed;
+	struct fetch_set fs;
+	memset(&fs, 0, sizeof(fs));
+	const cJSON *ros = kube_informer_items(st->infs[0]);
+	for (const cJSON *it = ros ? ros->child : NULL; it; it = it->next) {
+		const char *n = json_str(it, "metadata.name");
+		if (n && strcmp(n, st->name) == 0) {
+			fs.rollout = (cJSON *)it;
+		}
+	}
+	if (!fs.rollout) {
+		st->deleted = true;
+		return 1;
+	}
+	fs.replicasets = (cJSON *)kube_informer_items(st->infs[1]);
+	fs.pods = (cJSON *)kube_informer_items(st->infs[2]);
+	fs.analysisruns = (cJSON *)kube_informer_items(st->infs[3]);
+	fs.experiments = (cJSON *)kube_informer_items(st->infs[4]);
+	cmd_status_compute(st, &fs);
+	struct buf line = BUF_INIT;
+	render_status_line(&line, st->status, st->message);
+	if (!st->seen || strcmp(line.buf, st->last.buf) != 0) {
+		fputs(line.buf, stdout);
+		fflush(stdout);
+		buf_reset(&st->last);
+		buf_adds(&st->last, line.buf);
+		st->seen = true;
+	}
+	buf_release(&line);
+	if (strcmp(st->status, "Healthy") == 0 ||
+	    strcmp(st->status, "Degraded") == 0) {
+		return 1;
+	}
+	if (st->deadline_ms && cmd_status_ms() >= st->deadline_ms) {
+		return 2;
+	}
+	return 0;
+}
+
+static int
+cmd_status_degraded(struct cmd_ctx *ctx, const char *message)
+{
+	err_set(&ctx->err, PD_EDEGRADED,
+		"rollout '%s' is degraded: %s", ctx->args[0], message);
+	return cmd_fail(ctx);
+}
+
+static int
+cmd_status_exec(struct cmd_ctx *ctx)
+{
+	const char *name = ctx->args[0];
+	long long timeout_ms;
+	if (cmd_flag_duration(ctx, "timeout", &timeout_ms) < 0) {
+		return cmd_fail(ctx);
+	}
+	struct kube_client *c = cmd_client(ctx);
+	if (!c) {
+		return cmd_fail(ctx);
+	}
+	const char *ns = cmd_namespace(ctx);
+	struct fetch_set fs;
+	int rc = fetch_run(c, ns, name, NULL, &fs, &ctx->err);
+	if (rc < 0) {
+		bool missing = -rc == PD_ENOTFOUND && !fs.rollout;
+		fetch_release(&fs);
+		if (missing) {
+			err_set(&ctx->err, PD_ENOTFOUND,
+				"rollout '%s' not found in namespace '%s'", name,
+				ns);
+		}
+		return cmd_fail(ctx);
+	}
+	struct cmd_status_state st;
+	memset(&st, 0, sizeof(st));
+	st.ctx = ctx;
+	st.name = name;
+	cmd_status_compute(&st, &fs);
+	if (!cmd_flag_bool(ctx, "watch", true)) {
+		fetch_release(&fs);
+		struct buf line = BUF_INIT;
+		render_status_line_once(&line, st.status, st.message);
+		fputs(line.buf, stdout);
+		buf_release(&line);
+		if (strcmp(st.status, "Degraded") == 0) {
+			fflush(stdout);
+			return cmd_status_degraded(ctx, st.message);
+		}
+		return 0;
+	}
+
+	/* watch: the same collections, kept up to date */
+	char *q = xasprintf("fieldSelector=metadata.name%%3D%s", name);
+	char *sel = fetch_selector_query(json_path(fs.rollout,
+						   "spec.selector"));
+	char *p = kube_path("argoproj.io", "v1alpha1", ns, "rollouts", NULL);
+	st.infs[0] = kube_informer_new(c, p, q);
+	free(p);
+	p = kube_path("apps", "v1", ns, "replicasets", NULL);
+	st.infs[1] = kube_informer_new(c, p, sel);
+	free(p);
+	p = kube_path("", "v1", ns, "pods", NULL);
+	st.infs[2] = kube_informer_new(c, p, sel);
+	free(p);
+	p = kube_path("argoproj.io", "v1alpha1", ns, "analysisruns", NULL);
+	st.infs[3] = kube_informer_new(c, p, NULL);
+	free(p);
+	p = kube_path("argoproj.io", "v1alpha1", ns, "experiments", NULL);
+	st.infs[4] = kube_informer_new(c, p, NULL);
+	free(p);
+	free(q);
+	free(sel);
+	fetch_release(&fs);
+	if (timeout_ms > 0) {
+		st.deadline_ms = cmd_status_ms() + timeout_ms;
+	}
+	cmd_catch_signals();
+	rc = kube_informers_run(st.infs, 5, timeout_ms > 0 &&
+				timeout_ms < 1000 ? timeout_ms : 1000,
+				cmd_status_tick, &st, &cmd_interrupted,
+				&ctx->err);
+	for (int i = 0; i < 5; i++) {
+		kube_informer_free(st.infs[i]);
+	}
+	buf_release(&st.last);
+	if (rc < 0 && !(rc == -PD_ETIMEOUT && cmd_interrupted)) {
+		return cmd_fail(ctx);
+	}
+	if (st.deleted) {
+		err_set(&ctx->err, PD_ENOTFOUND, "rollout '%s' was deleted",
+			name);
+		return cmd_fail(ctx);
+	}
+	if (strcmp(st.status, "Healthy") == 0 && rc == 1) {
+		return 0;
+	}
+	if (strcmp(st.status, "Degraded") == 0 && rc == 1) {
+		return cmd_status_degraded(ctx, st.message);
+	}
+	err_set(&ctx->err, PD_ETIMEOUT, "rollout '%s' status watch %s", name,
+		cmd_interrupted ? "interrupted" : "exceeded timeout");
+	return cmd_fail(ctx);
+}
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.usage = "ROLLOUT_NAME [--watch=false] [-t DURATION]",
+	.summary = "Show the status of a rollout",
+	.complete = "rollouts",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = cmd_status_opts,
+	.exec = cmd_status_exec,
+};

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd: the command table, the global (kubectl connection) flags, flag value
+ * accessors, the lazily made client, help text and signal handling.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "msg.h"
+#include "xalloc.h"
+
+extern const struct cmd_entry cmd_get_rollout_entry;
+extern const struct cmd_entry cmd_get_experiment_entry;
+extern const struct cmd_entry cmd_list_rollouts_entry;
+extern const struct cmd_entry cmd_list_experiments_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_version_entry;
+extern const struct cmd_entry cmd_completion_entry;
+extern const struct cmd_entry cmd_complete_entry;
+
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_completion_entry,
+	&cmd_get_experiment_entry,
+	&cmd_get_rollout_entry,
+	&cmd_list_experiments_entry,
+	&cmd_list_rollouts_entry,
+	&cmd_status_entry,
+	&cmd_version_entry,
+	&cmd_complete_entry,
+	NULL,
+};
+
+const struct cmd_opt cmd_global_opts[] = {
+	{ "kubeconfig", 0, CMD_OPT_STR, "FILE", "path to the kubeconfig file to use", NULL },
+	{ "context", 0, CMD_OPT_STR, "NAME", "the kubeconfig context to use", NULL },
+	{ "cluster", 0, CMD_OPT_STR, "NAME", "the kubeconfig cluster to use", NULL },
+	{ "user", 0, CMD_OPT_STR, "NAME", "the kubeconfig user to use", NULL },
+	{ "namespace", 'n', CMD_OPT_STR, "NS", "namespace for this request", NULL },
+	{ "server", 's', CMD_OPT_STR, "URL", "address and port of the API server", NULL },
+	{ "token", 0, CMD_OPT_STR, "TOKEN", "bearer token for the API server", NULL },
+	{ "certificate-authority", 0, CMD_OPT_STR, "FILE", "CA certificate file", NULL },
+	{ "client-certificate", 0, CMD_OPT_STR, "FILE", "client certificate file", NULL },
+	{ "client-key", 0, CMD_OPT_STR, "FILE", "client key file", NULL },
+	{ "insecure-skip-tls-verify", 0, CMD_OPT_BOOL, NULL, "do not verify the server's certificate", NULL },
+	{ "tls-server-name", 0, CMD_OPT_STR, "NAME", "server name for certificate validation", NULL },
+	{ "request-timeout", 0, CMD_OPT_STR, "DURATION", "time to wait for one request (0: none)", "0" },
+	{ "as", 0, CMD_OPT_STR, "USER", "user to impersonate", NULL },
+	{ "as-group", 0, CMD_OPT_LIST, "GROUP", "group to impersonate (repeatable)", NULL },
+	{ "as-uid", 0, CMD_OPT_STR, "UID", "UID to impersonate", NULL },
+	{ "disable-compression", 0, CMD_OPT_BOOL, NULL, "do not ask for compressed responses", NULL },
+	{ "cache-dir", 0, CMD_OPT_STR, "DIR", "accepted for kubectl compatibility; unused", NULL },
+	{ "kloglevel", 'v', CMD_OPT_INT, "N", "accepted for compatibility; unused", NULL },
+	{ "loglevel", 0, CMD_OPT_STR, "LEVEL", "accepted for compatibility; unused", NULL },
+	{ "no-color", 0, CMD_OPT_BOOL, NULL, "do not colourise output", NULL },
+	{ "help", 'h', CMD_OPT_BOOL, NULL, "show help", NULL },
+	{ NULL, 0, 0, NULL, NULL, NULL },
+};
+
+volatile int cmd_interrupted;
+
+static void
+cmd_on_signal(int sig)
+{
+	if (cmd_interrupted) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	cmd_interrupted = sig;
+}
+
+void
+cmd_catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = cmd_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+const char *
+cmd_flag_str(const struct cmd_ctx *ctx, const char *name)
+{
+	for (int i = ctx->nvals - 1; i >= 0; i--) {
+		if (strcmp(ctx->val_name[i], name) == 0) {
+			return ctx->val[i];
+		}
+	}
+	return NULL;
+}
+
+bool
+cmd_flag_bool(const struct cmd_ctx *ctx, const char *name, bool def)
+{
+	const char *v = cmd_flag_str(ctx, name);
+	if (!v) {
+		return def;
+	}
+	return strcmp(v, "true") == 0;
+}
+
+int
+cmd_flag_int(struct cmd_ctx *ctx, const char *name, long def, long *out)
+{
+	const char *v = cmd_flag_str(ctx, name);
+	*out = def;
+	if (!v) {
+		return 0;
+	}
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (!*v || *end) {
+		return err_set(&ctx->err, PD_EUSAGE,
+			       "invalid argument '%s' for --%s: not an integer",
+			       v, name);
+	}
+	*out = n;
+	return 0;
+}
+
+int
+cmd_flag_duration(struct cmd_ctx *ctx, const char *name, long long *ms)
+{
+	const char *v = cmd_flag_str(ctx, name);
+	*ms = 0;
+	if (!v) {
+		return 0;
+	}
+	struct pd_err e = { 0 };
+	if (kube_parse_duration(v, ms, &e) < 0) {
+		return err_set(&ctx->err, PD_EUSAGE,
+			       "invalid argument '%s' for --%s: %s", v, name,
+			       e.msg);
+	}
+	return 0;
+}
+
+int
+cmd_config(struct cmd_ctx *ctx)
+{
+	if (ctx->cfg_loaded) {
+		return 0;
+	}
+	int r = kubeconfig_load(&ctx->cfg, &ctx->kflags, &ctx->err);
+	if (r < 0) {
+		return r;
+	}
+	ctx->cfg_loaded = true;
+	return 0;
+}
+
+struct kube_client *
+cmd_client(struct cmd_ctx *ctx)
+{
+	if (ctx->client) {
+		return ctx->client;
+	}
+	if (cmd_config(ctx) < 0) {
+		return NULL;
+	}
+	ctx->client = kube_client_new(&ctx->cfg,
+		"kubectl-rollouts/" PDKIT_VERSION " (linux) pdkit", &ctx->err);
+	return ctx->client;
+}
+
+const char *
+cmd_namespace(struct cmd_ctx *ctx)
+{
+	if (cmd_config(ctx) < 0) {
+		return "default";
+	}
+	return ctx->cfg.namespace ? ctx->cfg.namespace : "default";
+}
+
+int
+cmd_fail(struct cmd_ctx *ctx)
+{
+	if (!ctx->err.code) {
+		ctx->err.code = PD_EINTERNAL;
+	}
+	return msg_err(&ctx->err);
+}
+
+time_t
+cmd_now(struct cmd_ctx *ctx)
+{
+	if (ctx->now_fixed) {
+		return ctx->now;
+	}
+	return time(NULL);
+}
+
+static void
+cmd_help_opts(FILE *fp, const struct cmd_opt *opts)
+{
+	for (const struct cmd_opt *o = opts; o && o->name; o++) {
+		char left[64];
+		if (o->short_name) {
+			snprintf(left, sizeof(left), "-%c, --%s%s%s",
+				 o->short_name, o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		} else {
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
+		}
+		fprintf(fp, "  %-34s %s", left, o->help);
+		if (o->def) {
+			fprintf(fp, " (default %s)", o->def);
+		}
+		fputc('\n', fp);
+	}
+}
+
+void
+cmd_help(FILE *fp, const struct cmd_entry *e)
+{
+	if (!e) {
+		fprintf(fp, "kubectl-rollouts: manage Argo Rollouts (used as "
+			"'kubectl rollouts ...')\n\nUsage:\n"
+			"  kubectl rollouts COMMAND [flags]\n\nCommands:\n");
+		for (int i = 0; cmd_table[i]; i++) {
+			const struct cmd_entry *c = cmd_table[i];
+			if (c->hidden) {
+				continue;
+			}
+			char name[48];
+			snprintf(name, sizeof(name), "%s%s%s",
+				 c->parent ? c->parent : "",
+				 c->parent ? " " : "", c->name);
+			fprintf(fp, "  %-22s %s\n", name, c->summary);
+		}
+		fprintf(fp, "\nGlobal flags:\n");
+		cmd_help_opts(fp, cmd_global_opts);
+		fprintf(fp, "\nExit status: 0 ok, 1 runtime failure, 2 usage, "
+			"3 not found, 4 conflict,\n5 unauthorized or forbidden, "
+			"6 timed out or interrupted, 7 degraded or aborted,\n"
+			"8 invalid input, 70 internal error. "
+			"See kubectl-rollouts(1).\n");
+		return;
+	}
+	fprintf(fp, "%s\n\nUsage:\n  kubectl rollouts %s%s%s %s\n",
+		e->summary, e->parent ? e->parent : "", e->parent ? " " : "",
+		e->name, e->usage);
+	if (e->aliases) {
+		fprintf(fp, "\nAliases:\n  %s, %s\n", e->name, e->aliases);
+	}
+	if (e->opts && e->opts->name) {
+		fprintf(fp, "\nFlags:\n");
+		cmd_help_opts(fp, e->opts);
+	}
+	fprintf(fp, "\nGlobal flags: see 'kubectl rollouts --help'.\n");
+}
