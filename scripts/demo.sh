@@ -8,6 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 keep=${2:-}
 sim=$build/plugins/rollouts-sim/rollouts-sim
+kr=$build/plugins/kubectl-rollouts/kubectl-rollouts
 work=$(mktemp -d "${TMPDIR:-/tmp}/pdkit-demo.XXXXXX")
 cleanup() {
 	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
@@ -34,6 +35,13 @@ say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 echo "rollouts-sim is serving the tutorial's production namespace on $base"
 echo "kubeconfig: $work/kubeconfig"
+
+say kubectl rollouts get rollout devops-toolkit-devops-toolkit -n production
+KUBECONFIG=$work/kubeconfig "$kr" get rollout devops-toolkit-devops-toolkit -n production
+say kubectl rollouts list rollouts -A
+KUBECONFIG=$work/kubeconfig "$kr" list rollouts -A
+say kubectl rollouts status devops-toolkit-devops-toolkit -n production --watch=false
+KUBECONFIG=$work/kubeconfig "$kr" status devops-toolkit-devops-toolkit -n production --watch=false
 
 kubectl=""
 [ -n "${PDKIT_DEMO_NO_KUBECTL:-}" ] || for k in /usr/lib/google-cloud-sdk/bin/kubectl.1.32 kubectl; do

@@ -11,6 +11,7 @@
  * them immediate.
  */
 #include "kube.h"
+#include "curl_lazy.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1417,6 +1418,11 @@ kube_client_new(const struct kube_config *cfg, const char *user_agent,
 {
 	static bool inited;
 	if (!inited) {
+		char why[256];
+		if (curl_lazy_load(why, sizeof(why)) < 0) {
+			err_set(e, PD_ERUNTIME, "cannot load libcurl: %s", why);
+			return NULL;
+		}
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 			err_set(e, PD_EINTERNAL, "cannot initialise libcurl");
 			return NULL;
