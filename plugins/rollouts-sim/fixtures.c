@@ -40,10 +40,7 @@ sim_uuid(char out[37])
 void
 sim_now_rfc3339(char out[32])
 {
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	clock_rfc3339(clock_now_ms(), out);
 }
 
 /* The defaults kube-apiserver fills into a Service: type, a cluster IP

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kube.h"
+#include "kubeconfig.h"
 #include "msg.h"
 #include "sim.h"
 
@@ -34,6 +36,11 @@ sim_usage(FILE *fp)
 "  --token TOKEN           require this bearer token (needs --tls)\n"
 "  --client-cert           issue a client certificate and require it (needs --tls)\n"
 "  --no-controller         keep objects static (no controller loop)\n"
+"  --clock real|manual     real time (default), or stopped until advanced\n"
+"                          through /sim/v1/clock?advance=30s\n"
+"  --time-scale N          run every duration N times faster (real clock)\n"
+"  --seed N                seed for generated names and metric noise\n"
+"  --pod-ready DURATION    time a new pod takes to become Ready (default 2s)\n"
 "  --history N             watch events kept for resuming (default 10000)\n"
 "  --fault-watch-drop N    cut every watch stream after N events\n"
 "  --fault-error-rate R    answer a share R (0..1) of API requests with an error\n"
@@ -46,6 +53,9 @@ sim_usage(FILE *fp)
 "  --version               show the version\n"
 "\n"
 "Fault settings can be changed at run time: GET/PUT/DELETE /sim/v1/faults.\n"
+"\n"
+"       rollouts-sim traffic [--kubeconfig FILE] NAMESPACE/ROLLOUT good|bad\n"
+"switches a running simulator's traffic for one rollout.\n"
 "Exit status: 0 stopped by SIGINT/SIGTERM, 1 runtime failure, 2 usage,\n"
 "8 invalid fixture. See rollouts-sim(1).\n");
 }
@@ -54,7 +64,8 @@ enum {
 	OPT_FIXTURES = 256, OPT_LISTEN, OPT_PORT_FILE, OPT_KUBECONFIG,
 	OPT_REQLOG, OPT_TLS, OPT_TOKEN, OPT_CLIENT_CERT, OPT_NO_CONTROLLER,
 	OPT_HISTORY, OPT_F_DROP, OPT_F_RATE, OPT_F_CODE, OPT_F_RETRY,
-	OPT_F_LATENCY, OPT_F_EXPIRE, OPT_FORBID, OPT_VERSION,
+	OPT_F_LATENCY, OPT_F_EXPIRE, OPT_FORBID, OPT_VERSION, OPT_CLOCK,
+	OPT_SCALE, OPT_SEED, OPT_POD_READY,
 };
 
 static const struct option sim_longopts[] = {
@@ -75,6 +86,10 @@ static const struct option sim_longopts[] = {
 	{ "fault-latency", required_argument, NULL, OPT_F_LATENCY },
 	{ "fault-watch-expire", no_argument, NULL, OPT_F_EXPIRE },
 	{ "forbid", required_argument, NULL, OPT_FORBID },
+	{ "clock", required_argument, NULL, OPT_CLOCK },
+	{ "time-scale", required_argument, NULL, OPT_SCALE },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "pod-ready", required_argument, NULL, OPT_POD_READY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -93,14 +108,79 @@ sim_number(const char *opt, const char *v, double lo, double hi, double *out)
 	return 0;
 }
 
+/* `rollouts-sim traffic [--kubeconfig F] NS/ROLLOUT good|bad`: switch a
+ * running simulator's traffic through its admin endpoint. */
+static int
+sim_traffic(int argc, char **argv)
+{
+	struct kube_flags f;
+	memset(&f, 0, sizeof(f));
+	f.insecure_skip_tls_verify = -1;
+	const char *ops[2];
+	int nops = 0;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--kubeconfig") == 0 && i + 1 < argc) {
+			f.kubeconfig = argv[++i];
+		} else if (strncmp(argv[i], "--kubeconfig=", 13) == 0) {
+			f.kubeconfig = argv[i] + 13;
+		} else if (argv[i][0] == '-' || nops == 2) {
+			msg_error("usage: rollouts-sim traffic [--kubeconfig "
+				  "FILE] NAMESPACE/ROLLOUT good|bad");
+			return PD_EXIT_USAGE;
+		} else {
+			ops[nops++] = argv[i];
+		}
+	}
+	const char *slash = nops == 2 ? strchr(ops[0], '/') : NULL;
+	if (!slash || (strcmp(ops[1], "good") && strcmp(ops[1], "bad"))) {
+		msg_error("usage: rollouts-sim traffic [--kubeconfig FILE] "
+			  "NAMESPACE/ROLLOUT good|bad");
+		return PD_EXIT_USAGE;
+	}
+	struct kube_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	struct pd_err e = { 0 };
+	if (kubeconfig_load(&cfg, &f, &e) < 0) {
+		return msg_err(&e);
+	}
+	struct kube_client *c = kube_client_new(&cfg, "rollouts-sim", &e);
+	int rc = 0;
+	if (!c) {
+		rc = msg_err(&e);
+	} else {
+		struct buf body = BUF_INIT;
+		buf_adds(&body, "{\"namespace\":\"");
+		buf_add(&body, ops[0], (size_t)(slash - ops[0]));
+		buf_adds(&body, "\",\"rollout\":\"");
+		buf_add_json_escaped(&body, slash + 1);
+		buf_addf(&body, "\",\"mode\":\"%s\"}", ops[1]);
+		if (kube_request(c, "PUT", "/sim/v1/traffic", "application/json",
+				 body.buf, NULL, &e) < 0) {
+			rc = msg_err(&e);
+		} else {
+			printf("traffic for %s is %s\n", ops[0], ops[1]);
+		}
+		buf_release(&body);
+	}
+	kube_client_free(c);
+	kubeconfig_release(&cfg);
+	return msg_finish(rc);
+}
+
 int
 main(int argc, char **argv)
 {
 	msg_set_prog("rollouts-sim");
+	if (argc >= 2 && strcmp(argv[1], "traffic") == 0) {
+		return sim_traffic(argc, argv);
+	}
 	struct sim_options o = { .controller = true };
 	const char **fixtures = calloc((size_t)argc + 1, sizeof(*fixtures));
 	int nfix = 0;
-	double history = 10000;
+	double history = 10000, scale = 1;
+	bool manual = false;
+	struct ctl_options copts = { .enabled = true, .pod_ready_ms = 2000,
+				     .seed = 0 };
 	struct pd_err e = { 0 };
 	int c;
 	double d;
@@ -165,6 +245,36 @@ main(int argc, char **argv)
 			sim_faults.latency_ms = (long)d;
 			break;
 		case OPT_F_EXPIRE: sim_faults.watch_expire = true; break;
+		case OPT_CLOCK:
+			if (strcmp(optarg, "manual") == 0) {
+				manual = true;
+			} else if (strcmp(optarg, "real") != 0) {
+				msg_error("invalid value '%s' for --clock (want "
+					  "real or manual)", optarg);
+				goto usage;
+			}
+			break;
+		case OPT_SCALE:
+			if (sim_number("time-scale", optarg, 0.001, 100000,
+				       &scale)) {
+				goto usage;
+			}
+			break;
+		case OPT_SEED:
+			if (sim_number("seed", optarg, 0, 4294967295.0, &d)) {
+				goto usage;
+			}
+			copts.seed = (unsigned)d;
+			break;
+		case OPT_POD_READY:
+			copts.pod_ready_ms = clock_parse_duration(optarg);
+			if (copts.pod_ready_ms < 0 ||
+			    optarg[strspn(optarg, "0123456789.")] == '\0') {
+				msg_error("invalid duration '%s' for --pod-ready "
+					  "(Go syntax: 2s, 500ms)", optarg);
+				goto usage;
+			}
+			break;
 		case OPT_FORBID:
 			if (faults_add_forbid(optarg, &e) < 0) {
 				msg_error("%s", e.msg);
@@ -192,7 +302,12 @@ main(int argc, char **argv)
 			  "credentials only over https)");
 		goto usage;
 	}
-	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	srand(copts.seed ? copts.seed : (unsigned)time(NULL) ^ (unsigned)getpid());
+	if (!copts.seed) {
+		copts.seed = (unsigned)rand();
+	}
+	copts.enabled = o.controller;
+	clock_init(manual, scale, 0);
 	store_init((size_t)history);
 	pthread_mutex_lock(&sim_lock);
 	for (int i = 0; i < nfix; i++) {
@@ -206,7 +321,13 @@ main(int argc, char **argv)
 	store_ensure_namespace("default");
 	pthread_mutex_unlock(&sim_lock);
 	free(fixtures);
+	controller_init(&copts);
+	if (controller_start() < 0) {
+		msg_error("cannot start the controller thread");
+		return PD_EXIT_RUNTIME;
+	}
 	int rc = server_run(&o, &e);
+	controller_stop();
 	reqlog_close();
 	if (rc < 0) {
 		return msg_err(&e);

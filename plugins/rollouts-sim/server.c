@@ -1552,15 +1552,93 @@ server_api(struct MHD_Connection *c, const char *method,
 
 /* --------------------------------------------------------------- admin */
 
+/* /sim/v1/clock: GET the simulated time; POST or PUT ?advance=DURATION
+ * moves a manual clock forward, reconciling at every due point. */
 static void
-server_admin(const char *method, char **segs, int n,
-	     const struct server_req *rq, struct sim_reply *rep)
+server_admin_clock(struct MHD_Connection *c, const char *method,
+		   struct sim_reply *rep)
 {
-	if (n != 3 || strcmp(segs[2], "faults") != 0) {
+	if (strcmp(method, "GET") != 0) {
+		const char *adv = server_arg(c, "advance");
+		long long ms = adv ? clock_parse_duration(adv) : -1;
+		if (!clock_manual()) {
+			apierr_status(rep, 409, "Conflict", "the clock is not "
+				      "manual (start rollouts-sim with --clock "
+				      "manual)", NULL, NULL);
+			return;
+		}
+		if (ms < 0 || (adv && adv[strspn(adv, "0123456789.")] == '\0'
+			       && strcmp(adv, "0") != 0)) {
+			apierr_badrequest(rep, "advance needs a Go duration, "
+					  "e.g. ?advance=30s");
+			return;
+		}
+		controller_advance(ms);
+	}
+	char ts[32];
+	long long now = clock_now_ms();
+	clock_rfc3339(now, ts);
+	rep->status = 200;
+	rep->ctype = "application/json";
+	buf_addf(&rep->body, "{\"now\":\"%s\",\"ms\":%lld,\"mode\":\"%s\","
+		 "\"scale\":%g}\n", ts, now, clock_manual() ? "manual" : "real",
+		 clock_scale());
+}
+
+/* /sim/v1/traffic: GET the modes; PUT or POST
+ * {"namespace":NS,"rollout":NAME,"mode":"good"|"bad"} (or the same as
+ * query parameters) switches one rollout's simulated traffic. */
+static void
+server_admin_traffic(struct MHD_Connection *c, const char *method,
+		     const struct server_req *rq, struct sim_reply *rep)
+{
+	if (strcmp(method, "GET") != 0) {
+		cJSON *j = rq->body.len ? json_parse(rq->body.buf, rq->body.len,
+						     NULL) : NULL;
+		const char *ns = json_str(j, "namespace");
+		const char *ro = json_str(j, "rollout");
+		const char *mode = json_str(j, "mode");
+		ns = ns ? ns : server_arg(c, "namespace");
+		ro = ro ? ro : server_arg(c, "rollout");
+		mode = mode ? mode : server_arg(c, "mode");
+		if (!ns || !ro || !mode ||
+		    controller_set_traffic(ns, ro, mode) < 0) {
+			cJSON_Delete(j);
+			apierr_badrequest(rep, "traffic needs namespace, rollout "
+					  "and mode (good or bad)");
+			return;
+		}
+		cJSON_Delete(j);
+	}
+	rep->status = 200;
+	rep->ctype = "application/json";
+	controller_traffic_json(&rep->body);
+}
+
+static void
+server_admin(struct MHD_Connection *c, const char *method, char **segs,
+	     int n, const struct server_req *rq, struct sim_reply *rep)
+{
+	if (n != 3) {
 		apierr_nopath(rep);
 		return;
 	}
 	pthread_mutex_lock(&sim_lock);
+	if (strcmp(segs[2], "clock") == 0) {
+		server_admin_clock(c, method, rep);
+		pthread_mutex_unlock(&sim_lock);
+		return;
+	}
+	if (strcmp(segs[2], "traffic") == 0) {
+		server_admin_traffic(c, method, rq, rep);
+		pthread_mutex_unlock(&sim_lock);
+		return;
+	}
+	if (strcmp(segs[2], "faults") != 0) {
+		pthread_mutex_unlock(&sim_lock);
+		apierr_nopath(rep);
+		return;
+	}
 	if (strcmp(method, "GET") != 0) {
 		if (strcmp(method, "DELETE") == 0) {
 			faults_reset();
@@ -1689,7 +1767,7 @@ server_handle(struct MHD_Connection *c, const char *url, const char *method,
 
 	if (n >= 2 && strcmp(segs[0], "sim") == 0 &&
 	    strcmp(segs[1], "v1") == 0) {
-		server_admin(method, segs, n, rq, rep);
+		server_admin(c, method, segs, n, rq, rep);
 		goto out;
 	}
 	if (n == 1 && (strcmp(segs[0], "healthz") == 0 ||
@@ -1758,6 +1836,13 @@ server_handle(struct MHD_Connection *c, const char *url, const char *method,
 	if (server_route_parse(segs, n, true, accept, &rt, rep) == 1) {
 		pthread_mutex_lock(&sim_lock);
 		*watch = server_api(c, method, &rt, rq, user, rep);
+		/* on a manual clock the controller reacts at once, so a
+		 * client sees the consequence of its write without any time
+		 * passing; on a real clock its thread does */
+		if (!*watch && strcmp(method, "GET") != 0 &&
+		    rep->status < 300 && clock_manual()) {
+			controller_reconcile();
+		}
 		pthread_mutex_unlock(&sim_lock);
 	}
 out:

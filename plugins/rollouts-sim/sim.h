@@ -223,6 +223,43 @@ void table_add(cJSON *table, const struct sim_resource *r, const cJSON *obj);
 /* kubectl's HumanDuration of now minus an RFC 3339 time. */
 void table_age(char *out, size_t len, const char *ts, time_t now);
 
+/* ---- clock.c: simulated time (ms since the epoch) ---- */
+
+void clock_init(bool manual, double scale, long long start_ms);
+bool clock_manual(void);
+double clock_scale(void);
+long long clock_now_ms(void);
+/* Manual mode: move the clock forward to ms (never backwards). */
+void clock_set_ms(long long ms);
+void clock_rfc3339(long long ms, char out[32]);
+long long clock_parse_rfc3339(const char *s);
+long long clock_parse_duration(const char *s);
+/* A duration as the controller waits it: divided by --time-scale. */
+long long clock_scaled(long long ms);
+
+/* ---- controller.c: the Argo Rollouts controller simulation ---- */
+
+struct ctl_options {
+	bool enabled;
+	long long pod_ready_ms;   /* time a new pod takes to become Ready */
+	unsigned seed;
+};
+
+void controller_init(const struct ctl_options *o);
+/* Start the controller thread (real clock) or nothing (manual clock). */
+int controller_start(void);
+void controller_stop(void);
+/* Lock held: reconcile everything at the current time. */
+void controller_reconcile(void);
+/* Lock held: advance the manual clock by ms, reconciling at every due
+ * point on the way. */
+void controller_advance(long long ms);
+/* Traffic per rollout ("good" or "bad"); lock held. */
+const char *controller_traffic(const char *ns, const char *name);
+int controller_set_traffic(const char *ns, const char *name,
+			   const char *mode);
+void controller_traffic_json(struct buf *out);
+
 /* ---- server.c ---- */
 
 struct sim_options {

@@ -178,7 +178,8 @@ table_cell(const struct table_col *c, const cJSON *o)
 					  json_str(o, "metadata.name") : "");
 	case TC_AGE:
 		table_age(tmp, sizeof(tmp),
-			  json_str(o, "metadata.creationTimestamp"), time(NULL));
+			  json_str(o, "metadata.creationTimestamp"),
+			  (time_t)(clock_now_ms() / 1000));
 		return cJSON_CreateString(tmp);
 	case TC_INT: {
 		const cJSON *v = json_path(o, c->path);

@@ -288,7 +288,11 @@ start_sim() {
 	for a in "$@"; do
 		[ "$a" = "--tls" ] && tls=1
 	done
-	"$ROLLOUTS_SIM" --port-file "$SIM_DIR/port" \
+	# API-fidelity tests keep objects static; set E2E_CONTROLLER=1 to run
+	# the simulated Argo Rollouts controller
+	local ctl=--no-controller
+	[ "${E2E_CONTROLLER:-0}" = 1 ] && ctl=
+	"$ROLLOUTS_SIM" --port-file "$SIM_DIR/port" $ctl \
 		--kubeconfig "$KUBECONFIG_FILE" --request-log "$REQLOG" "$@" \
 		>"$SIM_DIR/stdout" 2>"$SIM_DIR/stderr" &
 	SIM_PID=$!

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * expr: the subset of the expr language (github.com/expr-lang/expr) that
+ * Argo Rollouts analysis conditions use: `result`, indexing (`result[0]`),
+ * `len(result)`, `isNaN(x)`, `isInf(x)`, numbers, booleans, comparisons
+ * (< <= > >= == !=), `&&` `||` `!` and their words `and` `or` `not`,
+ * arithmetic (+ - * /), parentheses. Pure; the caller owns everything.
+ */
+#ifndef SIM_EXPR_H
+#define SIM_EXPR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+/*
+ * Evaluate cond with `result` bound to the given JSON value (a number, an
+ * array, ...). Returns 0 with *out set, or -1 with err filled (a parse or
+ * type error, e.g. "invalid operation: < (mismatched types)").
+ */
+int expr_eval_bool(const char *cond, const cJSON *result, bool *out,
+		   char *err, size_t errlen);
+
+#endif
