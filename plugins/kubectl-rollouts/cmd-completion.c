@@ -196,6 +196,9 @@ cmd_complete_flags(const struct cmd_entry *e, const char *prefix)
 	const struct cmd_opt *sets[2] = { e ? e->opts : NULL, cmd_global_opts };
 	for (int s = 0; s < 2; s++) {
 		for (const struct cmd_opt *o = sets[s]; o && o->name; o++) {
+			if (!o->help) {
+				continue; /* hidden */
+			}
 			char full[64];
 			snprintf(full, sizeof(full), "--%s", o->name);
 			if (strncmp(full, prefix, strlen(prefix)) == 0) {
@@ -203,6 +206,25 @@ cmd_complete_flags(const struct cmd_entry *e, const char *prefix)
 			}
 		}
 	}
+}
+
+/* The one-line summary of a parent word, as the plugin's help has it. */
+static const char *
+cmd_complete_parent_summary(const char *parent)
+{
+	static const char *const sums[][2] = {
+		{ "get", "Get details about rollouts and experiments" },
+		{ "list", "List rollouts or experiments" },
+		{ "retry", "Retry a rollout or experiment" },
+		{ "set", "Update various values on resources" },
+		{ "terminate", "Terminate an AnalysisRun or Experiment" },
+	};
+	for (size_t i = 0; i < sizeof(sums) / sizeof(sums[0]); i++) {
+		if (strcmp(sums[i][0], parent) == 0) {
+			return sums[i][1];
+		}
+	}
+	return "";
 }
 
 static int
@@ -309,7 +331,7 @@ cmd_complete_exec(struct cmd_ctx *ctx)
 				seen[nseen++] = word;
 			}
 			printf("%s\t%s\n", word, c->parent ?
-			       "Get details about rollouts and experiments" :
+			       cmd_complete_parent_summary(c->parent) :
 			       c->summary);
 		}
 	} else if (!e && parent && nops == 1) {
@@ -321,7 +343,9 @@ cmd_complete_exec(struct cmd_ctx *ctx)
 			}
 		}
 	} else if (e && e->complete &&
-		   (e->max_args < 0 || nops - used < e->max_args)) {
+		   /* a name each for multi-target commands; otherwise only
+		    * the first operand is one (set image NAME C=IMAGE) */
+		   (e->max_args < 0 || nops - used == 0)) {
 		cmd_complete_names(ctx, e->complete, cur, ops + used,
 				   nops - used);
 	}

@@ -47,7 +47,7 @@ cmd_get_notfound(struct cmd_ctx *ctx, const char *kind, const char *name)
 static void
 cmd_get_render(struct cmd_ctx *ctx, const struct fetch_set *fs,
 	       const char *fmt, long revisions, struct buf *out,
-	       const char **status)
+	       char *status, size_t statuslen)
 {
 	struct ro_objects objs = {
 		.rollout = fs->rollout,
@@ -72,10 +72,16 @@ cmd_get_render(struct cmd_ctx *ctx, const struct fetch_set *fs,
 	}
 	struct ro_info *ri = rollout_info_new(&objs, ro.now);
 	if (status) {
-		*status = ri->status;
+		snprintf(status, statuslen, "%s", ri->status ? ri->status : "");
 	}
 	if (fmt) {
 		cJSON *j = render_rollout_json(ri);
+		/* --revisions N: the newest N (revisions are newest first) */
+		cJSON *revs = cJSON_GetObjectItem(j, "revisions");
+		while (revisions > 0 && cJSON_GetArraySize(revs) > revisions) {
+			cJSON_DeleteItemFromArray(revs,
+				cJSON_GetArraySize(revs) - 1);
+		}
 		if (strcmp(fmt, "json") == 0) {
 			json_write_pretty(out, j);
 		} else {
@@ -186,15 +192,16 @@ cmd_get_tick(void *arg, bool changed)
 		w->result = -PD_ENOTFOUND;
 		return 1;
 	}
-	const char *status = NULL;
-	cmd_get_render(w->ctx, &fs, w->fmt, w->revisions, &w->cur, &status);
+	char status[32] = "";
+	cmd_get_render(w->ctx, &fs, w->fmt, w->revisions, &w->cur, status,
+		       sizeof(status));
 	if (w->cur.len != w->last.len ||
 	    memcmp(w->cur.buf, w->last.buf, w->cur.len) != 0) {
 		cmd_get_draw(w);
 		buf_reset(&w->last);
 		buf_add(&w->last, w->cur.buf, w->cur.len);
 	}
-	if (w->exit_on_complete && status) {
+	if (w->exit_on_complete && *status) {
 		if (strcmp(status, "Healthy") == 0) {
 			w->result = 0;
 			return 1;
@@ -329,7 +336,7 @@ cmd_get_exec_common(struct cmd_ctx *ctx, bool is_rollout)
 		return rc;
 	}
 	struct buf out = BUF_INIT;
-	cmd_get_render(ctx, &fs, fmt, revisions, &out, NULL);
+	cmd_get_render(ctx, &fs, fmt, revisions, &out, NULL, 0);
 	fwrite(out.buf, 1, out.len, stdout);
 	buf_release(&out);
 	fetch_release(&fs);

@@ -21,14 +21,34 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_completion_entry;
 extern const struct cmd_entry cmd_complete_entry;
+extern const struct cmd_entry cmd_abort_entry;
+extern const struct cmd_entry cmd_pause_entry;
+extern const struct cmd_entry cmd_promote_entry;
+extern const struct cmd_entry cmd_restart_entry;
+extern const struct cmd_entry cmd_retry_experiment_entry;
+extern const struct cmd_entry cmd_retry_rollout_entry;
+extern const struct cmd_entry cmd_set_image_entry;
+extern const struct cmd_entry cmd_terminate_analysisrun_entry;
+extern const struct cmd_entry cmd_terminate_experiment_entry;
+extern const struct cmd_entry cmd_undo_entry;
 
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_abort_entry,
 	&cmd_completion_entry,
 	&cmd_get_experiment_entry,
 	&cmd_get_rollout_entry,
 	&cmd_list_experiments_entry,
 	&cmd_list_rollouts_entry,
+	&cmd_pause_entry,
+	&cmd_promote_entry,
+	&cmd_restart_entry,
+	&cmd_retry_experiment_entry,
+	&cmd_retry_rollout_entry,
+	&cmd_set_image_entry,
 	&cmd_status_entry,
+	&cmd_terminate_analysisrun_entry,
+	&cmd_terminate_experiment_entry,
+	&cmd_undo_entry,
 	&cmd_version_entry,
 	&cmd_complete_entry,
 	NULL,
@@ -199,6 +219,9 @@ static void
 cmd_help_opts(FILE *fp, const struct cmd_opt *opts)
 {
 	for (const struct cmd_opt *o = opts; o && o->name; o++) {
+		if (!o->help) {
+			continue; /* hidden */
+		}
 		char left[64];
 		if (o->short_name) {
 			snprintf(left, sizeof(left), "-%c, --%s%s%s",

@@ -40,7 +40,7 @@ struct cmd_opt {
 	char short_name;       /* 0 when none */
 	enum cmd_opt_kind kind;
 	const char *arg;       /* argument name in help ("NAME"), NULL for bools */
-	const char *help;
+	const char *help;      /* NULL: a hidden (deprecated) option */
 	const char *def;       /* default shown in help, or NULL */
 };
 

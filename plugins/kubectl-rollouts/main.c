@@ -97,13 +97,13 @@ main_find_cmd(char **ops, int nops, int *used, const char **parent_only)
 }
 
 static void
-main_parent_usage(const char *parent)
+main_parent_usage(FILE *fp, const char *parent)
 {
-	fprintf(stderr, "Usage:\n");
+	fprintf(fp, "Usage:\n");
 	for (int i = 0; cmd_table[i]; i++) {
 		const struct cmd_entry *e = cmd_table[i];
 		if (e->parent && strcmp(e->parent, parent) == 0) {
-			fprintf(stderr, "  kubectl rollouts %s %s %s\n", parent,
+			fprintf(fp, "  kubectl rollouts %s %s %s\n", parent,
 				e->name, e->usage);
 		}
 	}
@@ -163,6 +163,11 @@ main_parse(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
 					return -1;
 				}
 				if (o->kind == CMD_OPT_BOOL) {
+					/* -w=false */
+					if (c[1] == '=') {
+						val = c + 2;
+						break;
+					}
 					if (main_set(ctx, o->name, "true") < 0) {
 						return -1;
 					}
@@ -173,7 +178,7 @@ main_parse(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
 				}
 				break;
 			}
-			if (o->kind == CMD_OPT_BOOL) {
+			if (o->kind == CMD_OPT_BOOL && !val) {
 				continue;
 			}
 		}
@@ -291,17 +296,26 @@ main(int argc, char **argv)
 	if (!e) {
 		if (parent) {
 			if (help) {
-				main_parent_usage(parent);
+				main_parent_usage(stdout, parent);
 				rc = 0;
 				goto out;
 			}
-			if (nops >= 2) {
-				msg_error("unknown %s target '%s'", parent,
-					  ops[1]);
-			} else {
-				msg_error("'%s' needs a resource type", parent);
+			struct buf kinds = BUF_INIT;
+			for (int i = 0; cmd_table[i]; i++) {
+				if (cmd_table[i]->parent &&
+				    strcmp(cmd_table[i]->parent, parent) == 0) {
+					buf_addf(&kinds, "%s%s", kinds.len ?
+						 ", " : "", cmd_table[i]->name);
+				}
 			}
-			main_parent_usage(parent);
+			if (nops >= 2) {
+				msg_error("unknown %s target '%s' (want %s)",
+					  parent, ops[1], kinds.buf);
+			} else {
+				msg_error("'%s' needs a resource type (%s)",
+					  parent, kinds.buf);
+			}
+			buf_release(&kinds);
 		} else if (nops == 0) {
 			cmd_help(help ? stdout : stderr, NULL);
 			rc = help ? 0 : PD_EXIT_USAGE;
@@ -316,9 +330,6 @@ main(int argc, char **argv)
 	/* pass 2: the command's own flags */
 	ctx.nvals = 0;
 	if (main_parse(&ctx, e, argc, argv, ops, &nops) < 0) {
-		fprintf(stderr, "Try 'kubectl rollouts %s%s%s --help'.\n",
-			e->parent ? e->parent : "", e->parent ? " " : "",
-			e->name);
 		rc = PD_EXIT_USAGE;
 		goto out;
 	}

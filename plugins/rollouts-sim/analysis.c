@@ -54,6 +54,7 @@ struct analysis_metric {
 	const char *failure;
 	long long interval;      /* ms, or ANALYSIS_NO_TIME */
 	long long delay;         /* ms, or ANALYSIS_NO_TIME */
+	long long retry;         /* the wait after an Error measurement */
 	bool has_count;          /* EffectiveCount() != nil */
 	int count;
 	bool has_failure_limit;
@@ -508,11 +509,12 @@ analysis_args_free(struct analysis_args *a)
 }
 
 /*
- * The run's args as getResolvedMetricsWithoutSecrets sees them: a secret
- * reference becomes "temp-for-secret" (the sim reads no Secrets).
+ * Args by name. With secrets, as getResolvedMetricsWithoutSecrets sees
+ * them: a secret reference becomes "temp-for-secret" (the sim reads no
+ * Secrets).
  */
 static void
-analysis_args_load(struct analysis_args *a, const cJSON *args)
+analysis_args_load(struct analysis_args *a, const cJSON *args, bool secrets)
 {
 	int n = cJSON_GetArraySize(args);
 	a->names = xcalloc((size_t)n + 1, sizeof(*a->names));
@@ -526,7 +528,7 @@ analysis_args_load(struct analysis_args *a, const cJSON *args)
 		}
 		a->names[a->n] = name;
 		a->values[a->n] = analysis_str(arg, "value");
-		if (!a->values[a->n] &&
+		if (!a->values[a->n] && secrets &&
 		    json_path(arg, "valueFrom.secretKeyRef")) {
 			a->values[a->n] = "temp-for-secret";
 		}
@@ -542,7 +544,7 @@ analysis_resolve_metrics(const cJSON *metrics, const cJSON *args, char *err,
 	struct analysis_args a;
 	cJSON *out = cJSON_CreateArray();
 	const cJSON *m;
-	analysis_args_load(&a, args);
+	analysis_args_load(&a, args, true);
 	cJSON_ArrayForEach(m, metrics) {
 		for (int i = 0; i < a.n; i++) {
 			if (!a.values[i]) {
@@ -1184,6 +1186,13 @@ analysis_measure(cJSON *run, struct analysis_state *st,
 		r->phase = AP_RUNNING;
 		r->dry_run = m->dry_run;
 		r->measurements = cJSON_CreateArray();
+		/* the Prometheus provider's GetMetadata */
+		const char *q = json_str(m->spec, "provider.prometheus.query");
+		if (q && *q) {
+			r->metadata = cJSON_CreateObject();
+			cJSON_AddStringToObject(r->metadata,
+						"ResolvedPrometheusQuery", q);
+		}
 	}
 	switch (phase) {
 	case AP_SUCCESSFUL:
@@ -1277,7 +1286,7 @@ analysis_take_measurements(cJSON *run, struct analysis_state *st,
 		if (m->has_count && r->count >= m->count) {
 			continue;
 		}
-		long long interval = ANALYSIS_ERROR_RETRY_MS;
+		long long interval = m->retry;
 		if (strcmp(analysis_str(last, "phase") ?
 			   analysis_str(last, "phase") : "", "Error") != 0 &&
 		    m->interval != ANALYSIS_NO_TIME) {
@@ -1507,7 +1516,7 @@ analysis_next_time(const struct analysis_state *st,
 			}
 			const char *ph = analysis_str(last, "phase");
 			if (ph && strcmp(ph, "Error") == 0) {
-				t = fin + ANALYSIS_ERROR_RETRY_MS;
+				t = fin + m->retry;
 			} else if (m->interval != ANALYSIS_NO_TIME) {
 				t = fin + m->interval;
 			} else {
@@ -1555,6 +1564,9 @@ analysis_pass(cJSON *run, long long now, const struct analysis_provider *p,
 	struct buf message = BUF_INIT;
 	char err[512], why[448];
 	cJSON *resolved = NULL;
+	enum analysis_phase phase;
+	cJSON *fresh;
+	bool changed;
 	int n = 0;
 	*next = ANALYSIS_NO_TIME;
 	analysis_state_load(&st, status);
@@ -1579,6 +1591,14 @@ analysis_pass(cJSON *run, long long now, const struct analysis_provider *p,
 	ms = xcalloc((size_t)n, sizeof(*ms));
 	for (int i = 0; i < n; i++) {
 		analysis_metric_load(&ms[i], cJSON_GetArrayItem(resolved, i));
+		double f = p && p->time_scale > 1 ? p->time_scale : 1;
+		ms[i].retry = (long long)((double)ANALYSIS_ERROR_RETRY_MS / f);
+		if (ms[i].interval != ANALYSIS_NO_TIME) {
+			ms[i].interval = (long long)((double)ms[i].interval / f);
+		}
+		if (ms[i].delay != ANALYSIS_NO_TIME) {
+			ms[i].delay = (long long)((double)ms[i].delay / f);
+		}
 	}
 	if (analysis_rules(cJSON_GetObjectItemCaseSensitive(spec, "dryRun"),
 			   "dryRun", ms, n, why, sizeof(why)) < 0 ||
@@ -1590,8 +1610,7 @@ analysis_pass(cJSON *run, long long now, const struct analysis_provider *p,
 	}
 
 	analysis_take_measurements(run, &st, ms, n, now, p);
-	enum analysis_phase phase = analysis_assess_run(run, &st, ms, n, now,
-							&message);
+	phase = analysis_assess_run(run, &st, ms, n, now, &message);
 	if (phase != st.phase) {
 		st.phase = phase;
 		analysis_set_str(&st.message, message.buf);
@@ -1607,9 +1626,9 @@ analysis_pass(cJSON *run, long long now, const struct analysis_provider *p,
 error:
 	st.phase = AP_ERROR;
 	analysis_set_str(&st.message, err);
-out:;
-	cJSON *fresh = analysis_state_dump(&st);
-	bool changed = !status || !json_equal(status, fresh);
+out:
+	fresh = analysis_state_dump(&st);
+	changed = !status || !json_equal(status, fresh);
 	if (changed) {
 		if (status) {
 			cJSON_ReplaceItemInObjectCaseSensitive(run, "status",
@@ -1717,6 +1736,7 @@ analysis_spec_from_templates(const cJSON *templates, const cJSON *args,
 	cJSON *targs = cJSON_CreateArray();
 	struct analysis_args a = { NULL, NULL, 0 };
 	const cJSON *t, *arg;
+	cJSON *out;
 	if (err && errlen) {
 		err[0] = '\0';
 	}
@@ -1791,34 +1811,28 @@ analysis_spec_from_templates(const cJSON *templates, const cJSON *args,
 	}
 	/* substitute the args that have values; other tags stay for the
 	 * run's reconcile to resolve or report */
-	analysis_args_load(&a, targs);
-	for (int i = 0; i < a.n; i++) {
-		if (a.values[i] && strcmp(a.values[i], "temp-for-secret") == 0 &&
-		    !analysis_str(cJSON_GetArrayItem(targs, i), "value")) {
-			a.values[i] = NULL;
-		}
-	}
+	analysis_args_load(&a, targs, false);
 	analysis_subst_tree(metrics, &a, true, err, errlen);
 	analysis_args_free(&a);
 
-	cJSON *spec = cJSON_CreateObject();
-	cJSON_AddItemToObject(spec, "metrics", metrics);
+	out = cJSON_CreateObject();
+	cJSON_AddItemToObject(out, "metrics", metrics);
 	if (cJSON_GetArraySize(targs)) {
-		cJSON_AddItemToObject(spec, "args", targs);
+		cJSON_AddItemToObject(out, "args", targs);
 	} else {
 		cJSON_Delete(targs);
 	}
 	if (cJSON_GetArraySize(dry)) {
-		cJSON_AddItemToObject(spec, "dryRun", dry);
+		cJSON_AddItemToObject(out, "dryRun", dry);
 	} else {
 		cJSON_Delete(dry);
 	}
 	if (cJSON_GetArraySize(retention)) {
-		cJSON_AddItemToObject(spec, "measurementRetention", retention);
+		cJSON_AddItemToObject(out, "measurementRetention", retention);
 	} else {
 		cJSON_Delete(retention);
 	}
-	return spec;
+	return out;
 fail:
 	cJSON_Delete(metrics);
 	cJSON_Delete(dry);

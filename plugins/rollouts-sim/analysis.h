@@ -26,12 +26,16 @@
  * A measurement: fill *value (the `result` seen by the conditions: a
  * number, or an array of numbers as Prometheus vectors are) and return 0;
  * return -1 with msg filled (an Error measurement) when the metric cannot
- * be measured.
+ * be measured. The engine takes *value over and frees it; metric is the
+ * run's metric with its {{args.x}} resolved.
  */
 struct analysis_provider {
 	int (*measure)(void *arg, const cJSON *run, const cJSON *metric,
 		       cJSON **value, char *msg, size_t msglen);
 	void *arg;
+	/* Waits (interval, initialDelay, the error retry) are divided by
+	 * this when it is above 1 (rollouts-sim --time-scale); 0 = 1. */
+	double time_scale;
 };
 
 /*
@@ -52,7 +56,8 @@ bool analysis_phase_completed(const char *phase);
  * args (array of {name, value}), substituting "{{args.NAME}}" in every
  * string of the metrics, as Argo does; template args with a default
  * `value` fill in missing ones. Returns the spec object ({args, metrics})
- * or NULL with err filled ("args.x was not resolved").
+ * or NULL with err filled ("args.x was not resolved"). Tags naming no
+ * valued arg stay, for the run's reconcile to report as Argo does.
  */
 cJSON *analysis_spec_from_templates(const cJSON *templates, const cJSON *args,
 				    char *err, size_t errlen);

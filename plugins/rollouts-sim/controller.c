@@ -513,7 +513,8 @@ static void
 ctl_analysisrun(struct sim_obj *o)
 {
 	cJSON *next = cJSON_Duplicate(o->json, 1);
-	struct analysis_provider p = { ctl_measure, NULL };
+	struct analysis_provider p = { ctl_measure, NULL,
+		clock_manual() ? 1 : clock_scale() };
 	long long wake = 0;
 	analysis_reconcile(next, ctl_now, &p, &wake);
 	if (wake > 0) {

@@ -26,6 +26,7 @@
 #include "xalloc.h"
 
 #define EXPR_MAX_DEPTH 128
+#define EXPR_MAX_NODES 4096
 
 enum expr_kind {
 	EK_NIL, EK_BOOL, EK_INT, EK_FLOAT, EK_STRING, EK_ARRAY, EK_MAP, EK_ANY,
@@ -662,6 +663,9 @@ expr_parse(struct expr_ctx *c, int prec)
 	int left = expr_parse_primary(c);
 	const struct expr_binop *op = expr_binop_at(c);
 	while (left >= 0 && op && op->prec >= prec) {
+		if (c->nnodes > EXPR_MAX_NODES) {
+			return expr_fail(c, "expression is too long");
+		}
 		if (expr_next(c) < 0) {
 			return -1;
 		}
@@ -793,7 +797,9 @@ expr_binop_type(struct expr_ctx *c, const struct expr_node *nd,
 		struct expr_type l, struct expr_type r, bool at_runtime,
 		struct expr_type *out)
 {
-	bool lu = expr_unknown(l), ru = expr_unknown(r);
+	/* nil passes the checker but is no number or string at run time */
+	bool lu = at_runtime ? l.kind == EK_ANY : expr_unknown(l);
+	bool ru = at_runtime ? r.kind == EK_ANY : expr_unknown(r);
 	bool ln = expr_num(l), rn = expr_num(r);
 	bool ls = l.kind == EK_STRING, rs = r.kind == EK_STRING;
 	bool ok = false;
@@ -1121,7 +1127,7 @@ expr_run_binary(struct expr_ctx *c, const struct expr_node *nd,
 	if (nd->op == OP_AND || nd->op == OP_OR) {
 		if (l.kind != EK_BOOL) {
 			return expr_binop_type(c, nd, expr_val_type(&l),
-					       expr_t(EK_STRING), true, &rt);
+					       expr_t(EK_BOOL), true, &rt);
 		}
 		out->kind = EK_BOOL;
 		if ((nd->op == OP_AND && !l.b) || (nd->op == OP_OR && l.b)) {
@@ -1478,7 +1484,7 @@ expr_eval_bool(const char *cond, const cJSON *result, bool *out,
 	struct expr_ctx c;
 	struct expr_type t;
 	struct expr_val v;
-	int rc = -1;
+	int rc = -1, root;
 	memset(&c, 0, sizeof(c));
 	c.src = cond ? cond : "";
 	c.result = result;
@@ -1491,7 +1497,7 @@ expr_eval_bool(const char *cond, const cJSON *result, bool *out,
 	if (expr_next(&c) < 0) {
 		goto done;
 	}
-	int root = expr_parse(&c, 0);
+	root = expr_parse(&c, 0);
 	if (root < 0) {
 		goto done;
 	}

@@ -4,7 +4,9 @@
  * Argo Rollouts analysis conditions use: `result`, indexing (`result[0]`),
  * `len(result)`, `isNaN(x)`, `isInf(x)`, numbers, booleans, comparisons
  * (< <= > >= == !=), `&&` `||` `!` and their words `and` `or` `not`,
- * arithmetic (+ - * /), parentheses. Pure; the caller owns everything.
+ * arithmetic (+ - * /), parentheses. Also % ** ?:, string literals,
+ * `.key`/`["key"]` on objects and Argo's asInt, asFloat, isNil, default.
+ * Pure; the caller owns everything.
  */
 #ifndef SIM_EXPR_H
 #define SIM_EXPR_H

@@ -249,7 +249,7 @@ def sc_tutorial(sim):
     ok(ro["status"]["phase"] == "Healthy", "tutorial: good traffic rolls forward to Healthy", ro["status"].get("message"))
     ok(ro["status"]["stableRS"] == ro["status"]["currentPodHash"], "tutorial: stableRS is the new hash")
     ok(ro["status"]["currentStepIndex"] == 6, "tutorial: Step 6/6")
-    expect_states(w, [("Healthy", "6/6"), ("Paused", "1/6"), ("Degraded", "1/6"),
+    expect_states(w, [("Healthy", "6/6"), ("Paused", "1/6"), ("Degraded", "3/6"),
                       ("Paused", "1/6"), ("Healthy", "6/6")], "tutorial: the watch saw the whole story")
     ars = sim.list("/apis/argoproj.io/v1alpha1/namespaces/production/analysisruns")
     done = [a for a in ars if a["metadata"]["annotations"]["rollout.argoproj.io/revision"] == "3"]
@@ -415,7 +415,7 @@ def sc_inconclusive(sim):
     ok(ro["status"]["canary"]["currentStepAnalysisRunStatus"]["status"] == "Inconclusive",
        "inconclusive: currentStepAnalysisRunStatus", ro["status"]["canary"].get("currentStepAnalysisRunStatus"))
     promote(sim, ns, name)
-    sim.advance("12s")
+    sim.advance("30s")
     ro = sim.get(ns, name)
     ok(ro["status"]["phase"] == "Healthy", "inconclusive: promote goes past it", ro["status"].get("message"))
 

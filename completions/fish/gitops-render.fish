@@ -1,0 +1,11 @@
+complete -c gitops-render -s e -l env -x -a '(set -n -x)' -d 'value of KEY NAME from the environment'
+complete -c gitops-render -s v -l value -x -d 'a KEY=VALUE value'
+complete -c gitops-render -l values -r -F -d 'a YAML map of KEY: value'
+complete -c gitops-render -s o -l output -r -F -d 'write OUT atomically'
+complete -c gitops-render -s i -l in-place -d 'render each FILE into itself'
+complete -c gitops-render -l kyml -d "kyml's canonical output"
+complete -c gitops-render -l check -d 'lint the rendered Argo CD Applications'
+complete -c gitops-render -l allow-empty -d 'render unset and empty values as empty'
+complete -c gitops-render -l strict -d 'warnings and findings fail (exit 9)'
+complete -c gitops-render -s h -l help -d 'show help'
+complete -c gitops-render -l version -d 'show the version'

@@ -1,0 +1,486 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * gitops-render: kyml-compatible placeholder rendering that cannot silently
+ * produce a broken manifest. main parses the options, gathers the values
+ * (--values < -v < -e), runs the engine (src/template.c) over the inputs,
+ * prints its diagnostics and writes the output: to stdout, or atomically to
+ * -o OUT or to each input (--in-place) through a temporary file that is
+ * renamed over the target only when everything succeeded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "msg.h"
+#include "template.h"
+#include "xalloc.h"
+
+#ifndef PDKIT_VERSION
+#define PDKIT_VERSION "0.1.0"
+#endif
+
+static void
+gr_usage(FILE *fp)
+{
+	fprintf(fp,
+"usage: gitops-render [FILE...] [-e NAME]... [-v KEY=VALUE]... [--values FILE]\n"
+"                     [-o OUT | --in-place] [--kyml] [--check] [--allow-empty]\n"
+"                     [--strict]\n"
+"\n"
+"Fill {{.KEY}} placeholders in the string values of Kubernetes YAML, as\n"
+"kyml tmpl does, without ever producing a broken manifest. Reads stdin when\n"
+"no FILE is given (or for '-'); several FILEs render as one stream.\n"
+"\n"
+"Options:\n"
+"  -e, --env NAME          the value of KEY NAME is $NAME (never printed)\n"
+"  -v, --value KEY=VALUE   a value (kyml's syntax: -v a=1,b=2 sets two)\n"
+"      --values FILE       a YAML map of KEY: value (repeatable)\n"
+"  -o, --output OUT        write OUT atomically (temporary file + rename)\n"
+"  -i, --in-place          render each FILE into itself, atomically\n"
+"      --kyml              kyml's canonical output (sorted keys, ---)\n"
+"      --check             lint the Argo CD Applications rendered\n"
+"      --allow-empty       render unset and empty values as \"\" (kyml)\n"
+"      --strict            warnings and findings fail (exit 9)\n"
+"  -h, --help              show this help\n"
+"      --version           show the version\n"
+"\n"
+"Precedence for one key: --values < -v < -e. Placeholders: {{.KEY}},\n"
+"{{ .KEY }}, {{- .KEY -}}, {{ .KEY | default \"x\" }}; a literal {{ is\n"
+"written {{\"{{\"}}.\n"
+"Exit status: 0 ok, 1 read or write failure, 2 usage, 3 file not found,\n"
+"8 invalid input (YAML, template, missing value), 9 warnings or findings\n"
+"with --strict. See gitops-render(1).\n");
+}
+
+enum {
+	OPT_VALUES = 256,
+	OPT_KYML,
+	OPT_CHECK,
+	OPT_ALLOW_EMPTY,
+	OPT_STRICT,
+	OPT_VERSION,
+};
+
+static const struct option gr_longopts[] = {
+	{ "env", required_argument, NULL, 'e' },
+	{ "value", required_argument, NULL, 'v' },
+	{ "values", required_argument, NULL, OPT_VALUES },
+	{ "output", required_argument, NULL, 'o' },
+	{ "in-place", no_argument, NULL, 'i' },
+	{ "kyml", no_argument, NULL, OPT_KYML },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Temporary files to remove if a signal ends the run. */
+#define GR_MAX_TEMPS 256
+static char gr_temps[GR_MAX_TEMPS][PATH_MAX];
+static volatile sig_atomic_t gr_ntemps;
+
+static void
+gr_on_signal(int sig)
+{
+	for (sig_atomic_t i = 0; i < gr_ntemps; i++) {
+		if (gr_temps[i][0]) {
+			unlink(gr_temps[i]);
+		}
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+struct gr_state {
+	int strict;
+	unsigned warnings; /* warnings and findings */
+	int quiet_output;  /* --strict after a warning: write nothing more */
+};
+
+static void
+gr_diag(void *arg, const struct tmpl_diag *d)
+{
+	struct gr_state *st = arg;
+	char place[PATH_MAX + 64] = "";
+	if (d->file && d->line && d->col) {
+		snprintf(place, sizeof(place), "%s:%ld:%ld: ", d->file, d->line,
+			 d->col);
+	} else if (d->file && d->line) {
+		snprintf(place, sizeof(place), "%s:%ld: ", d->file, d->line);
+	} else if (d->file) {
+		snprintf(place, sizeof(place), "%s: ", d->file);
+	}
+	switch (d->severity) {
+	case TMPL_ERROR:
+		msg_error("%s%s", place, d->msg);
+		break;
+	case TMPL_WARNING:
+		st->warnings++;
+		if (st->strict) {
+			st->quiet_output = 1;
+		}
+		msg_warn("%s%s", place, d->msg);
+		break;
+	case TMPL_FINDING:
+		st->warnings++;
+		if (st->strict) {
+			st->quiet_output = 1;
+		}
+		/* compiler style: FILE:LINE: warning: ... */
+		fflush(stdout);
+		fprintf(stderr, "%swarning: %s\n", place, d->msg);
+		break;
+	}
+}
+
+struct gr_out {
+	FILE *fp;
+	struct gr_state *st;
+	int failed;
+};
+
+static int
+gr_write(void *arg, const void *p, size_t n)
+{
+	struct gr_out *o = arg;
+	if (o->st->quiet_output) {
+		return 0;
+	}
+	if (fwrite(p, 1, n, o->fp) != n) {
+		o->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* A temporary file next to target (a symlink's own target), with the
+ * target's mode, or the umask's for a new file. */
+static FILE *
+gr_temp(const char *target, char **tmp_out, char **final_out)
+{
+	char *final = NULL;
+	struct stat st;
+	mode_t mode;
+	if (lstat(target, &st) == 0 && S_ISLNK(st.st_mode)) {
+		final = realpath(target, NULL);
+	}
+	if (!final) {
+		final = xstrdup(target);
+	}
+	if (stat(final, &st) == 0) {
+		mode = st.st_mode & 07777;
+	} else {
+		mode_t um = umask(0);
+		umask(um);
+		mode = 0666 & ~um;
+	}
+	const char *slash = strrchr(final, '/');
+	char *tmp;
+	if (slash) {
+		tmp = xasprintf("%.*s/.%s.gitops-render.XXXXXX",
+				(int)(slash - final), final, slash + 1);
+	} else {
+		tmp = xasprintf(".%s.gitops-render.XXXXXX", final);
+	}
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		msg_error("cannot create a temporary file for '%s': %s", target,
+			  strerror(errno));
+		free(tmp);
+		free(final);
+		return NULL;
+	}
+	if (gr_ntemps < GR_MAX_TEMPS && strlen(tmp) < PATH_MAX) {
+		strcpy(gr_temps[gr_ntemps], tmp);
+		gr_ntemps++;
+	}
+	if (fchmod(fd, mode) < 0) {
+		/* not fatal: the file keeps mkstemp's 0600 */
+	}
+	FILE *fp = fdopen(fd, "w");
+	if (!fp) {
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		free(final);
+		return NULL;
+	}
+	*tmp_out = tmp;
+	*final_out = final;
+	return fp;
+}
+
+static void
+gr_forget_temp(const char *tmp)
+{
+	for (sig_atomic_t i = 0; i < gr_ntemps; i++) {
+		if (strcmp(gr_temps[i], tmp) == 0) {
+			gr_temps[i][0] = '\0';
+		}
+	}
+}
+
+/* Close a temporary file: 0, or -1 after reporting (the file is then
+ * removed). */
+static int
+gr_close_temp(FILE *fp, const char *tmp, const char *target)
+{
+	int rc = 0;
+	if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) < 0) {
+		msg_error("cannot write '%s': %s", target, strerror(errno));
+		rc = -1;
+	}
+	if (fclose(fp) != 0 && rc == 0) {
+		msg_error("cannot write '%s': %s", target, strerror(errno));
+		rc = -1;
+	}
+	if (rc < 0) {
+		unlink(tmp);
+		gr_forget_temp(tmp);
+	}
+	return rc;
+}
+
+/* Render inputs into fp. Returns an exit code. */
+static int
+gr_render(char **files, int nfiles, const struct tmpl_values *vals,
+	  unsigned flags, struct gr_state *st, FILE *fp)
+{
+	struct gr_out out = { fp, st, 0 };
+	struct tmpl_opts o;
+	memset(&o, 0, sizeof(o));
+	o.flags = flags;
+	o.diag = gr_diag;
+	o.diag_arg = st;
+	o.write = gr_write;
+	o.write_arg = &out;
+	struct tmpl_render *r = tmpl_render_new(vals, &o);
+	struct pd_err e = { 0 };
+	int rc = 0;
+	for (int i = 0; i < (nfiles ? nfiles : 1) && rc == 0; i++) {
+		const char *f = nfiles ? files[i] : "-";
+		int fd = 0;
+		const char *name = "<stdin>";
+		if (strcmp(f, "-") != 0) {
+			fd = open(f, O_RDONLY | O_CLOEXEC);
+			name = f;
+			if (fd < 0) {
+				int err = errno;
+				msg_error("cannot read '%s': %s", f,
+					  strerror(err));
+				rc = err == ENOENT ? PD_EXIT_NOTFOUND
+						   : PD_EXIT_RUNTIME;
+				break;
+			}
+		}
+		int res = tmpl_render_fd(r, fd, name, &e);
+		if (fd > 0) {
+			close(fd);
+		}
+		if (res < 0) {
+			unsigned errors = 0;
+			tmpl_render_counts(r, &errors, NULL, NULL);
+			if (res != -PD_EINVALID || !errors) {
+				msg_error("%s", e.msg);
+			}
+			rc = pd_exit_code(res);
+		}
+	}
+	if (rc == 0) {
+		int res = tmpl_render_finish(r, &e);
+		if (res < 0) {
+			unsigned errors = 0;
+			tmpl_render_counts(r, &errors, NULL, NULL);
+			if (res != -PD_EINVALID || !errors) {
+				msg_error("%s", e.msg);
+			}
+			rc = pd_exit_code(res);
+		}
+	}
+	if (rc == 0 && out.failed) {
+		msg_error("cannot write the output: %s", strerror(errno));
+		rc = PD_EXIT_RUNTIME;
+	}
+	if (rc == 0 && st->strict && st->warnings) {
+		msg_error("%u warning%s or finding%s with --strict",
+			  st->warnings, st->warnings == 1 ? "" : "s",
+			  st->warnings == 1 ? "" : "s");
+		rc = PD_EXIT_FINDINGS;
+	}
+	tmpl_render_free(r);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	msg_set_prog("gitops-render");
+	struct tmpl_values *vals = tmpl_values_new();
+	const char **envs = xcalloc((size_t)argc + 1, sizeof(*envs));
+	const char **args = xcalloc((size_t)argc + 1, sizeof(*args));
+	const char **vfiles = xcalloc((size_t)argc + 1, sizeof(*vfiles));
+	int nenvs = 0, nargs = 0, nvfiles = 0, in_place = 0, c;
+	const char *output = NULL;
+	unsigned flags = 0;
+	struct gr_state st = { 0, 0, 0 };
+	struct pd_err e = { 0 };
+	int rc = 0;
+
+	while ((c = getopt_long(argc, argv, "e:v:o:ih", gr_longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'e':
+			envs[nenvs++] = optarg;
+			break;
+		case 'v':
+			args[nargs++] = optarg;
+			break;
+		case OPT_VALUES:
+			vfiles[nvfiles++] = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'i':
+			in_place = 1;
+			break;
+		case OPT_KYML:
+			flags |= TMPL_KYML;
+			break;
+		case OPT_CHECK:
+			flags |= TMPL_CHECK;
+			break;
+		case OPT_ALLOW_EMPTY:
+			flags |= TMPL_ALLOW_EMPTY;
+			break;
+		case OPT_STRICT:
+			st.strict = 1;
+			break;
+		case 'h':
+			gr_usage(stdout);
+			rc = msg_finish(0);
+			goto out;
+		case OPT_VERSION:
+			printf("gitops-render %s\n", PDKIT_VERSION);
+			rc = msg_finish(0);
+			goto out;
+		default:
+			gr_usage(stderr);
+			rc = PD_EXIT_USAGE;
+			goto out;
+		}
+	}
+	char **files = argv + optind;
+	int nfiles = argc - optind;
+	if (output && in_place) {
+		msg_error("-o and --in-place exclude each other");
+		rc = PD_EXIT_USAGE;
+		goto out;
+	}
+	if (in_place && nfiles == 0) {
+		msg_error("--in-place needs at least one FILE");
+		rc = PD_EXIT_USAGE;
+		goto out;
+	}
+	for (int i = 0; i < nfiles && in_place; i++) {
+		if (strcmp(files[i], "-") == 0) {
+			msg_error("--in-place cannot write to stdin ('-')");
+			rc = PD_EXIT_USAGE;
+			goto out;
+		}
+	}
+	for (int i = 0; i < nvfiles; i++) {
+		struct buf b = BUF_INIT;
+		if (buf_read_file(&b, vfiles[i]) < 0) {
+			int err = errno;
+			msg_error("cannot read '%s': %s", vfiles[i],
+				  strerror(err));
+			buf_release(&b);
+			rc = err == ENOENT ? PD_EXIT_NOTFOUND : PD_EXIT_RUNTIME;
+			goto out;
+		}
+		int res = tmpl_values_load(vals, b.buf, b.len, vfiles[i], &e);
+		buf_release(&b);
+		if (res < 0) {
+			rc = msg_err(&e);
+			goto out;
+		}
+	}
+	for (int i = 0; i < nargs; i++) {
+		if (tmpl_values_add_arg(vals, args[i], &e) < 0) {
+			rc = msg_err(&e);
+			goto out;
+		}
+	}
+	for (int i = 0; i < nenvs; i++) {
+		if (tmpl_values_add_env(vals, envs[i], &e) < 0) {
+			rc = msg_err(&e);
+			goto out;
+		}
+	}
+	signal(SIGINT, gr_on_signal);
+	signal(SIGTERM, gr_on_signal);
+	signal(SIGHUP, gr_on_signal);
+
+	if (!output && !in_place) {
+		static char obuf[1 << 20];
+		setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+		rc = gr_render(files, nfiles, vals, flags, &st, stdout);
+		rc = msg_finish(rc);
+		goto out;
+	}
+	/* atomic: every output to a temporary file, renamed when all done */
+	int nout = in_place ? nfiles : 1;
+	char **tmps = xcalloc((size_t)nout, sizeof(*tmps));
+	char **finals = xcalloc((size_t)nout, sizeof(*finals));
+	int made = 0;
+	for (int i = 0; i < nout && rc == 0; i++) {
+		const char *target = in_place ? files[i] : output;
+		FILE *fp = gr_temp(target, &tmps[i], &finals[i]);
+		if (!fp) {
+			rc = PD_EXIT_RUNTIME;
+			break;
+		}
+		made = i + 1;
+		if (in_place) {
+			rc = gr_render(&files[i], 1, vals, flags, &st, fp);
+		} else {
+			rc = gr_render(files, nfiles, vals, flags, &st, fp);
+		}
+		if (gr_close_temp(fp, tmps[i], target) < 0 && rc == 0) {
+			rc = PD_EXIT_RUNTIME;
+		}
+	}
+	for (int i = 0; i < made; i++) {
+		if (rc == 0 && rename(tmps[i], finals[i]) < 0) {
+			msg_error("cannot replace '%s': %s", finals[i],
+				  strerror(errno));
+			rc = PD_EXIT_RUNTIME;
+		}
+		if (rc != 0) {
+			unlink(tmps[i]);
+		}
+		gr_forget_temp(tmps[i]);
+		free(tmps[i]);
+		free(finals[i]);
+	}
+	free(tmps);
+	free(finals);
+	rc = msg_finish(rc);
+out:
+	free(envs);
+	free(args);
+	free(vfiles);
+	tmpl_values_free(vals);
+	return rc;
+}
