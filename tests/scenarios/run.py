@@ -22,6 +22,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIM = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("ROLLOUTS_SIM", "")
+KR = os.environ.get("KUBECTL_ROLLOUTS", "")
 ONLY = sys.argv[2:]
 RO = "/apis/argoproj.io/v1alpha1/namespaces/%s/rollouts"
 N = 0
@@ -45,7 +46,9 @@ class Sim:
     def __init__(self, *fixtures, extra=()):
         self.dir = tempfile.mkdtemp(prefix="scenario.")
         pf = os.path.join(self.dir, "port")
+        self.kubeconfig = os.path.join(self.dir, "kubeconfig")
         args = [SIM, "--clock", "manual", "--seed", "7", "--port-file", pf,
+                "--kubeconfig", self.kubeconfig,
                 "--request-log", os.path.join(self.dir, "requests.log")]
         for f in fixtures:
             args += ["--fixtures", os.path.join(HERE, f)]
@@ -451,6 +454,90 @@ def sc_restart(sim):
     ok(sim.get(ns, name)["status"].get("restartedAt") == now, "restart: status.restartedAt records it")
 
 
+def kr(sim, *args):
+    """Run kubectl-rollouts against the simulator: (exit code, stdout, stderr)."""
+    # the client's clock is the simulator's (restart --in, ages)
+    now = sim.req("GET", "/sim/v1/clock")[1]["now"]
+    env = dict(os.environ, KUBECONFIG=sim.kubeconfig, NO_COLOR="1", PDKIT_NOW=now)
+    p = subprocess.run([KR] + list(args), capture_output=True, text=True, env=env, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def sc_kr_commands(sim):
+    """The write commands change the rollout's course as Argo would."""
+    if not KR or not os.access(KR, os.X_OK):
+        ok(True, "# skip kubectl-rollouts is not built")
+        return
+    ns = "shop"
+    rc, out, err = kr(sim, "set", "image", "web", "web=example/web:2.0", "-n", ns)
+    ok(rc == 0 and out == 'rollout "web" image updated\n', "set image: the plugin's line", (rc, out, err))
+    sim.advance("3s")
+    ro = sim.get(ns, "web")
+    ok(ro["status"]["phase"] == "Paused" and ro["status"]["currentStepIndex"] == 1,
+       "set image: a new revision starts and stops at the indefinite pause", ro["status"].get("phase"))
+    rc, out, _ = kr(sim, "promote", "web", "-n", ns)
+    ok(rc == 0 and out == "rollout 'web' promoted\n", "promote: the plugin's line", out)
+    sim.advance("3s")
+    ok(sim.get(ns, "web")["status"]["currentStepIndex"] == 3, "promote: past the indefinite pause")
+    rc, out, _ = kr(sim, "abort", "web", "-n", ns)
+    ok(rc == 0 and out == "rollout 'web' aborted\n", "abort: the plugin's line", out)
+    rc, out, _ = kr(sim, "status", "web", "-n", ns, "--watch=false")
+    ok(rc == 7 and out.startswith("Degraded"), "abort: status reads Degraded (exit 7)", (rc, out))
+    sim.advance("3s")
+    rss = sim.list("/apis/apps/v1/namespaces/shop/replicasets?labelSelector=app%3Dweb")
+    new = [r for r in rss if r["metadata"]["annotations"]["rollout.argoproj.io/revision"] == "2"][0]
+    ok(new["spec"]["replicas"] == 0, "abort: the canary is scaled down")
+    rc, out, _ = kr(sim, "retry", "rollout", "web", "-n", ns)
+    ok(rc == 0 and out == "rollout 'web' retried\n", "retry: the plugin's line", out)
+    sim.advance("3s")
+    ok(sim.get(ns, "web")["status"]["phase"] == "Paused", "retry: the rollout resumes its steps")
+    rc, out, _ = kr(sim, "promote", "web", "--full", "-n", ns)
+    ok(rc == 0 and out == "rollout 'web' fully promoted\n", "promote --full: the plugin's line", out)
+    sim.advance("5s")
+    ro = sim.get(ns, "web")
+    ok(ro["status"]["phase"] == "Healthy" and not ro["status"].get("pauseConditions"),
+       "promote --full: skips to the end and leaves the pause (#2648)", ro["status"].get("message"))
+    rc, out, _ = kr(sim, "pause", "web", "-n", ns)
+    ok(rc == 0 and sim.get(ns, "web")["status"]["message"] == "manually paused", "pause: manually paused")
+    kr(sim, "promote", "web", "-n", ns)
+    ok(sim.get(ns, "web")["spec"].get("paused") is False, "promote: unpauses spec.paused")
+    rc, out, err = kr(sim, "undo", "web", "-n", ns)
+    ok(rc == 0 and out == "rollout 'web' undo\n", "undo: the plugin's line", (rc, out, err))
+    sim.advance("3s")
+    ro = sim.get(ns, "web")
+    ok(ro["spec"]["template"]["spec"]["containers"][0]["image"] == "example/web:1.0",
+       "undo: the previous revision's template is back")
+    kr(sim, "promote", "web", "--full", "-n", ns)
+    sim.advance("5s")
+    pods0 = {p["metadata"]["name"] for p in sim.list("/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb")}
+    sim.advance("2s")
+    rc, out, _ = kr(sim, "restart", "web", "-n", ns)
+    ok(rc == 0 and out == "rollout 'web' restarts in 0s\n", "restart: the plugin's line", out)
+    for _ in range(10):
+        sim.advance("3s")
+    pods1 = {p["metadata"]["name"] for p in sim.list("/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb")}
+    ok(len(pods1) == 4 and not (pods0 & pods1), "restart: the pods were replaced", (sorted(pods0), sorted(pods1)))
+    # terminate a running analysis run through the command
+    kr(sim, "set", "image", "web", "web=example/web:9.0", "-n", ns)
+    sim.advance("3s")
+    kr(sim, "promote", "web", "-n", ns)
+    sim.advance("33s")
+    ars = [a for a in sim.list("/apis/argoproj.io/v1alpha1/namespaces/shop/analysisruns")
+           if a["status"].get("phase") in ("Running", "Pending")]
+    if ars:
+        rc, out, _ = kr(sim, "terminate", "analysisrun", ars[0]["metadata"]["name"], "-n", ns)
+        ok(rc == 0 and out.startswith("analysisRun '"), "terminate analysisrun: the plugin's line", out)
+        sim.advance("1s")
+        ar = sim.req("GET", "/apis/argoproj.io/v1alpha1/namespaces/shop/analysisruns/" + ars[0]["metadata"]["name"])[1]
+        ok(analysis_done(ar), "terminate: the run completes", ar["status"].get("phase"))
+    else:
+        ok(False, "terminate: a running analysis run to terminate")
+
+
+def analysis_done(ar):
+    return ar.get("status", {}).get("phase") in ("Successful", "Failed", "Error", "Inconclusive")
+
+
 SCENARIOS = [
     ("tutorial", ["../../demo/production.yaml"], sc_tutorial),
     ("promote-pause", ["canary.yaml"], sc_promote_pause),
@@ -462,6 +549,7 @@ SCENARIOS = [
     ("inconclusive", ["canary.yaml"], sc_inconclusive),
     ("terminate", ["../../demo/production.yaml"], sc_terminate),
     ("restart", ["canary.yaml"], sc_restart),
+    ("kr-commands", ["canary.yaml"], sc_kr_commands),
 ]
 
 
