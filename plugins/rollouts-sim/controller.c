@@ -222,6 +222,8 @@ ctl_find(struct sim_resource *r, const char *ns, const char *name)
 	return name ? store_get(r, ns, name) : NULL;
 }
 
+static long ctl_available(const struct sim_obj *rs);
+
 /* --------------------------------------------------------------- pods */
 
 static cJSON *
@@ -472,12 +474,23 @@ ctl_measure(void *arg, const cJSON *run, const cJSON *metric, cJSON **value,
 	    char *msg, size_t msglen)
 {
 	(void)arg;
-	const char *owner = NULL;
+	const char *owner = NULL, *okind = NULL;
+	const char *ns = json_str(run, "metadata.namespace");
 	const cJSON *refs = json_path(run, "metadata.ownerReferences");
 	for (const cJSON *r = refs ? refs->child : NULL; r; r = r->next) {
 		owner = json_str(r, "name");
+		okind = json_str(r, "kind");
 	}
-	const char *ns = json_str(run, "metadata.namespace");
+	/* an experiment's runs measure the traffic of its rollout */
+	if (owner && okind && strcmp(okind, "Experiment") == 0) {
+		struct sim_obj *e = ctl_find(ctl_exp, ns, owner);
+		const cJSON *erefs = e ? json_path(e->json,
+					"metadata.ownerReferences") : NULL;
+		for (const cJSON *r = erefs ? erefs->child : NULL; r;
+		     r = r->next) {
+			owner = json_str(r, "name");
+		}
+	}
 	const cJSON *prom = json_path(metric, "provider.prometheus");
 	const cJSON *web = json_path(metric, "provider.web");
 	const cJSON *job = json_path(metric, "provider.job");
@@ -585,8 +598,10 @@ ctl_create_run(const cJSON *ro, const cJSON *ra, const char *name,
 	cJSON *ann = cJSON_AddObjectToObject(md, "annotations");
 	const char *rev = ctl_annotation(ro, CTL_ANN_REVISION);
 	cJSON_AddStringToObject(ann, CTL_ANN_REVISION, rev ? rev : "1");
+	const char *okind = json_str(ro, "kind");
 	cJSON_AddItemToObject(md, "ownerReferences",
-		ctl_owner_ref(ro, "argoproj.io/v1alpha1", "Rollout"));
+		ctl_owner_ref(ro, "argoproj.io/v1alpha1", okind ? okind
+			      : "Rollout"));
 	if (!spec) {
 		spec = cJSON_CreateObject();
 		cJSON_AddArrayToObject(spec, "metrics");
@@ -614,6 +629,316 @@ ctl_terminate_run(const char *ns, const char *name)
 	if (ar) {
 		ctl_analysisrun(ar);
 	}
+}
+
+/* -------------------------------------------------------- experiments */
+
+static cJSON *
+ctl_exp_template_status(cJSON *status, const char *name)
+{
+	cJSON *ts = cJSON_GetObjectItem(status, "templateStatuses");
+	if (!cJSON_IsArray(ts)) {
+		ts = cJSON_CreateArray();
+		json_set_item(status, "templateStatuses", ts);
+	}
+	for (cJSON *t = ts->child; t; t = t->next) {
+		const char *n = json_str(t, "name");
+		if (n && strcmp(n, name) == 0) {
+			return t;
+		}
+	}
+	cJSON *t = cJSON_CreateObject();
+	cJSON_AddStringToObject(t, "name", name);
+	cJSON_AddItemToArray(ts, t);
+	return t;
+}
+
+/* An Experiment: a ReplicaSet per template, AnalysisRuns per analysis,
+ * Running once every template is available, Successful after its duration
+ * (or when its analyses are done), Failed when an analysis fails. */
+static void
+ctl_experiment(struct sim_obj *o)
+{
+	cJSON *e = cJSON_Duplicate(o->json, 1);
+	const char *ns = json_str(e, "metadata.namespace");
+	const char *name = json_str(e, "metadata.name");
+	cJSON *status = json_obj_ensure(e, "status");
+	const char *phase = json_str(status, "phase");
+	char ts[32];
+	ctl_ts(ctl_now, ts);
+	if (phase && (strcmp(phase, "Successful") == 0 ||
+		      strcmp(phase, "Failed") == 0 ||
+		      strcmp(phase, "Error") == 0)) {
+		/* done: its ReplicaSets are scaled down */
+		const cJSON *tpls = json_path(e, "spec.templates");
+		for (const cJSON *t = tpls ? tpls->child : NULL; t; t = t->next) {
+			char *rsn = xasprintf("%s-%s", name, json_str(t, "name"));
+			struct sim_obj *rs = ctl_find(ctl_rs, ns, rsn);
+			if (rs && ctl_int(rs->json, "spec.replicas", 1) > 0) {
+				ctl_scale(rs, 0, 0);
+			}
+			free(rsn);
+		}
+		cJSON_Delete(e);
+		return;
+	}
+	if (!phase) {
+		/* a new start, or a retry (the plugin clears the status):
+		 * earlier runs of its analyses are replaced */
+		json_set_str(status, "phase", "Pending");
+		const cJSON *an0 = json_path(e, "spec.analyses");
+		for (const cJSON *a = an0 ? an0->child : NULL; a; a = a->next) {
+			char *arn = xasprintf("%s-%s", name, json_str(a, "name") ?
+					      json_str(a, "name") : "");
+			struct sim_obj *old = ctl_find(ctl_ar, ns, arn);
+			if (old) {
+				store_delete(old);
+				ctl_changed = true;
+			}
+			free(arn);
+		}
+	}
+	bool all_ready = true;
+	const cJSON *tpls = json_path(e, "spec.templates");
+	for (const cJSON *t = tpls ? tpls->child : NULL; t; t = t->next) {
+		const char *tn = json_str(t, "name");
+		if (!tn) {
+			continue;
+		}
+		long want = ctl_int(t, "replicas", 1);
+		char *rsn = xasprintf("%s-%s", name, tn);
+		struct sim_obj *rs = ctl_find(ctl_rs, ns, rsn);
+		if (!rs) {
+			cJSON *r = cJSON_CreateObject();
+			cJSON_AddStringToObject(r, "apiVersion", "apps/v1");
+			cJSON_AddStringToObject(r, "kind", "ReplicaSet");
+			cJSON *md = cJSON_AddObjectToObject(r, "metadata");
+			cJSON_AddStringToObject(md, "name", rsn);
+			cJSON_AddStringToObject(md, "namespace", ns);
+			const cJSON *tl = json_path(t, "template.metadata.labels");
+			cJSON_AddItemToObject(md, "labels", tl ?
+				cJSON_Duplicate(tl, 1) : cJSON_CreateObject());
+			cJSON *ann = cJSON_AddObjectToObject(md, "annotations");
+			cJSON_AddStringToObject(ann, "experiment.argoproj.io/name",
+						name);
+			cJSON_AddStringToObject(ann,
+				"experiment.argoproj.io/template-name", tn);
+			cJSON_AddItemToObject(md, "ownerReferences",
+				ctl_owner_ref(e, "argoproj.io/v1alpha1",
+					      "Experiment"));
+			cJSON *spec = cJSON_AddObjectToObject(r, "spec");
+			cJSON_AddNumberToObject(spec, "replicas", (double)want);
+			const cJSON *sel = cJSON_GetObjectItem(t, "selector");
+			cJSON_AddItemToObject(spec, "selector", sel ?
+				cJSON_Duplicate(sel, 1) : cJSON_CreateObject());
+			const cJSON *pt = cJSON_GetObjectItem(t, "template");
+			cJSON_AddItemToObject(spec, "template", pt ?
+				cJSON_Duplicate(pt, 1) : cJSON_CreateObject());
+			cJSON_AddNumberToObject(cJSON_AddObjectToObject(r,
+					"status"), "replicas", 0);
+			ctl_create(ctl_rs, ns, r);
+			rs = ctl_find(ctl_rs, ns, rsn);
+		}
+		free(rsn);
+		if (ctl_int(rs->json, "spec.replicas", 1) != want) {
+			char *keep = xstrdup(rs->name);
+			ctl_scale(rs, want, 0);
+			rs = ctl_find(ctl_rs, ns, keep);
+			free(keep);
+			if (!rs) {
+				continue;
+			}
+		}
+		long avail = ctl_available(rs);
+		cJSON *st = ctl_exp_template_status(status, tn);
+		json_set_num(st, "replicas", (double)ctl_int(rs->json,
+					"status.replicas", 0));
+		json_set_num(st, "updatedReplicas", (double)ctl_int(rs->json,
+					"status.replicas", 0));
+		json_set_num(st, "readyReplicas", (double)ctl_int(rs->json,
+					"status.readyReplicas", 0));
+		json_set_num(st, "availableReplicas", (double)avail);
+		const char *want_st = avail >= want ? "Running" : "Progressing";
+		const char *cur = json_str(st, "status");
+		if (!cur || strcmp(cur, want_st) != 0) {
+			json_set_str(st, "status", want_st);
+			json_set_str(st, "lastTransitionTime", ts);
+		}
+		all_ready = all_ready && avail >= want;
+	}
+	if (all_ready && !json_str(status, "availableAt")) {
+		json_set_str(status, "availableAt", ts);
+		json_set_str(status, "phase", "Running");
+	}
+	/* analyses, once running */
+	bool any_failed = false, all_done = true;
+	char failmsg[512] = "";
+	const cJSON *ans = json_path(e, "spec.analyses");
+	if (json_str(status, "availableAt")) {
+		cJSON *ars = cJSON_CreateArray();
+		for (const cJSON *a = ans ? ans->child : NULL; a; a = a->next) {
+			const char *an = json_str(a, "name");
+			if (!an) {
+				continue;
+			}
+			char *arn = xasprintf("%s-%s", name, an);
+			struct sim_obj *ar = ctl_find(ctl_ar, ns, arn);
+			if (!ar) {
+				/* reuse the rollout path: templates and args */
+				cJSON *ra = cJSON_CreateObject();
+				cJSON *refs = cJSON_AddArrayToObject(ra, "templates");
+				cJSON *ref = cJSON_CreateObject();
+				cJSON_AddStringToObject(ref, "templateName",
+					json_str(a, "templateName") ?
+					json_str(a, "templateName") : "");
+				if (json_bool(a, "clusterScope", false)) {
+					cJSON_AddTrueToObject(ref, "clusterScope");
+				}
+				cJSON_AddItemToArray(refs, ref);
+				const cJSON *args = cJSON_GetObjectItem(a, "args");
+				if (args) {
+					cJSON_AddItemToObject(ra, "args",
+						cJSON_Duplicate(args, 1));
+				}
+				const char *eh = ctl_label(e, CTL_HASH_LABEL);
+				ctl_create_run(e, ra, arn, eh ? eh : "",
+					       "Experiment", -1);
+				cJSON_Delete(ra);
+				ar = ctl_find(ctl_ar, ns, arn);
+			}
+			const char *ph = ar ? json_str(ar->json, "status.phase")
+					    : NULL;
+			cJSON *entry = cJSON_CreateObject();
+			cJSON_AddStringToObject(entry, "name", an);
+			cJSON_AddStringToObject(entry, "analysisRun", arn);
+			cJSON_AddStringToObject(entry, "phase", ph ? ph : "Pending");
+			cJSON_AddItemToArray(ars, entry);
+			if (ph && (strcmp(ph, "Failed") == 0 ||
+				   strcmp(ph, "Error") == 0)) {
+				any_failed = true;
+				const char *m = json_str(ar->json, "status.message");
+				snprintf(failmsg, sizeof(failmsg), "%s", m ? m : ph);
+			}
+			all_done = all_done && analysis_phase_completed(ph);
+			free(arn);
+		}
+		json_set_item(status, "analysisRuns", ars);
+	}
+	const char *dur = json_str(e, "spec.duration");
+	long long d = dur ? clock_scaled(clock_parse_duration(dur)) : -1;
+	long long avail_at = clock_parse_rfc3339(json_str(status,
+							  "availableAt"));
+	bool expired = json_str(status, "availableAt") && d >= 0 &&
+		       ctl_now >= avail_at + d;
+	if (json_str(status, "availableAt") && d >= 0 && !expired) {
+		ctl_wake_at(avail_at + d);
+	}
+	bool terminate = json_bool(e, "spec.terminate", false);
+	const char *done = NULL, *msg = NULL;
+	if (any_failed) {
+		done = "Failed";
+		msg = failmsg;
+	} else if (terminate) {
+		done = "Successful";
+		msg = "Experiment was terminated";
+	} else if (expired || (d < 0 && ans && cJSON_GetArraySize(ans) &&
+			       all_done && json_str(status, "availableAt"))) {
+		done = "Successful";
+	}
+	if (done) {
+		json_set_str(status, "phase", done);
+		if (msg) {
+			json_set_str(status, "message", msg);
+		}
+		for (const cJSON *a = ans ? ans->child : NULL; a; a = a->next) {
+			char *arn = xasprintf("%s-%s", name, json_str(a, "name") ?
+					      json_str(a, "name") : "");
+			ctl_terminate_run(ns, arn);
+			free(arn);
+		}
+		cJSON *tss = cJSON_GetObjectItem(status, "templateStatuses");
+		for (cJSON *t = tss ? tss->child : NULL; t; t = t->next) {
+			json_set_str(t, "status", done);
+		}
+	}
+	struct sim_obj *now = store_get(ctl_exp, o->ns, o->name);
+	if (now) {
+		ctl_put(ctl_exp, e, now->json);
+	} else {
+		cJSON_Delete(e);
+	}
+}
+
+/* A rollout's experiment step: the Experiment Argo would create. */
+static void
+ctl_create_experiment(const cJSON *ro, const cJSON *step, const char *name,
+		      const char *hash, const struct sim_obj *new_rs,
+		      const struct sim_obj *stable_rs)
+{
+	const char *ns = json_str(ro, "metadata.namespace");
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "apiVersion", "argoproj.io/v1alpha1");
+	cJSON_AddStringToObject(e, "kind", "Experiment");
+	cJSON *md = cJSON_AddObjectToObject(e, "metadata");
+	cJSON_AddStringToObject(md, "name", name);
+	cJSON_AddStringToObject(md, "namespace", ns);
+	cJSON *labels = cJSON_AddObjectToObject(md, "labels");
+	const cJSON *rl = json_path(ro, "metadata.labels");
+	for (const cJSON *l = rl ? rl->child : NULL; l; l = l->next) {
+		if (cJSON_IsString(l)) {
+			cJSON_AddStringToObject(labels, l->string, l->valuestring);
+		}
+	}
+	json_set_str(labels, CTL_HASH_LABEL, hash);
+	const char *rev = ctl_annotation(ro, CTL_ANN_REVISION);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "annotations"),
+				CTL_ANN_REVISION, rev ? rev : "1");
+	cJSON_AddItemToObject(md, "ownerReferences",
+		ctl_owner_ref(ro, "argoproj.io/v1alpha1", "Rollout"));
+	cJSON *spec = cJSON_AddObjectToObject(e, "spec");
+	const char *dur = json_str(step, "duration");
+	if (dur) {
+		cJSON_AddStringToObject(spec, "duration", dur);
+	}
+	cJSON *tpls = cJSON_AddArrayToObject(spec, "templates");
+	const cJSON *st = cJSON_GetObjectItem(step, "templates");
+	for (const cJSON *t = st ? st->child : NULL; t; t = t->next) {
+		const char *ref = json_str(t, "specRef");
+		const struct sim_obj *src = ref && strcmp(ref, "stable") == 0
+			? stable_rs : new_rs;
+		cJSON *nt = cJSON_CreateObject();
+		cJSON_AddStringToObject(nt, "name", json_str(t, "name") ?
+					json_str(t, "name") : "");
+		cJSON_AddNumberToObject(nt, "replicas", json_num(t, "replicas", 1));
+		const cJSON *pt = src ? json_path(src->json, "spec.template")
+				      : NULL;
+		cJSON *tmpl = pt ? cJSON_Duplicate(pt, 1) : cJSON_CreateObject();
+		const cJSON *sel = cJSON_GetObjectItem(t, "selector");
+		cJSON *nsel = sel ? cJSON_Duplicate(sel, 1)
+			: cJSON_Duplicate(src ? json_path(src->json,
+					"spec.selector") : NULL, 1);
+		if (!nsel) {
+			nsel = cJSON_CreateObject();
+		}
+		const cJSON *ml = json_path(t, "metadata.labels");
+		for (const cJSON *l = ml ? ml->child : NULL; l; l = l->next) {
+			if (!cJSON_IsString(l)) {
+				continue;
+			}
+			json_set_str(json_obj_ensure(json_obj_ensure(tmpl,
+				"metadata"), "labels"), l->string, l->valuestring);
+			json_set_str(json_obj_ensure(nsel, "matchLabels"),
+				     l->string, l->valuestring);
+		}
+		cJSON_AddItemToObject(nt, "selector", nsel);
+		cJSON_AddItemToObject(nt, "template", tmpl);
+		cJSON_AddItemToArray(tpls, nt);
+	}
+	const cJSON *ans = cJSON_GetObjectItem(step, "analyses");
+	if (ans) {
+		cJSON_AddItemToObject(spec, "analyses", cJSON_Duplicate(ans, 1));
+	}
+	ctl_create(ctl_exp, ns, e);
 }
 
 /* ------------------------------------------------------------ rollouts */
@@ -862,6 +1187,7 @@ ctl_refresh(struct ctl_ro_state *s)
 static long
 ctl_available(const struct sim_obj *rs)
 {
+	/* defined late: used by experiments and rollouts alike */
 	return rs ? ctl_int(rs->json, "status.availableReplicas", 0) : 0;
 }
 
@@ -1264,8 +1590,58 @@ ctl_canary(struct ctl_ro_state *s, cJSON *status)
 			free(rn);
 			break;
 		}
-		/* setCanaryScale, experiment (not simulated: completes at
-		 * once), header and mirror routes: nothing to wait for */
+		const cJSON *ex = cJSON_GetObjectItem(step, "experiment");
+		if (ex) {
+			char *en = xasprintf("%s-%s-%d-%d", s->name, s->hash,
+					     s->revision, idx);
+			struct sim_obj *eo = ctl_find(ctl_exp, s->ns, en);
+			if (!eo) {
+				size_t nr;
+				struct sim_obj **rss = ctl_rollout_rss(s->ns,
+							s->uid, &nr);
+				struct sim_obj *srs = ctl_rs_by_hash(rss, nr,
+								     s->stable);
+				free(rss);
+				ctl_create_experiment(s->ro, ex, en, s->hash,
+						      s->new_rs, srs);
+				ctl_refresh(s);
+				eo = ctl_find(ctl_exp, s->ns, en);
+				if (eo) {
+					ctl_experiment(eo);
+				}
+				free(en);
+				break;
+			}
+			const char *ph = json_str(eo->json, "status.phase");
+			json_set_str(json_obj_ensure(status, "canary"),
+				     "currentExperiment", en);
+			if (ph && strcmp(ph, "Successful") == 0) {
+				cJSON_DeleteItemFromObjectCaseSensitive(
+					json_obj_ensure(status, "canary"),
+					"currentExperiment");
+				free(en);
+				idx++;
+				continue;
+			}
+			if (ph && (strcmp(ph, "Failed") == 0 ||
+				   strcmp(ph, "Error") == 0)) {
+				const char *m = json_str(eo->json,
+							 "status.message");
+				snprintf(s->abort_msg, sizeof(s->abort_msg),
+					 "Experiment analysis phase is "
+					 "error/failed%s%s", m ? ": " : "",
+					 m ? m : "");
+				abort = true;
+				json_set_item(status, "abort",
+					      cJSON_CreateTrue());
+			} else if (ph && strcmp(ph, "Inconclusive") == 0) {
+				ctl_pause_add(status, "InconclusiveExperiment");
+			}
+			free(en);
+			break;
+		}
+		/* setCanaryScale, header and mirror routes: nothing to
+		 * wait for */
 		idx++;
 	}
 	if (n > 0 || cJSON_GetObjectItem(status, "currentStepIndex")) {
@@ -1715,6 +2091,23 @@ ctl_pass(void)
 		struct sim_obj *o = store_get(ctl_ar, keys[i], slash + 1);
 		if (o) {
 			ctl_analysisrun(o);
+		}
+		free(keys[i]);
+	}
+	free(keys);
+
+	objs = store_list(ctl_exp, NULL, &n);
+	keys = xcalloc(n + 1, sizeof(*keys));
+	for (size_t i = 0; i < n; i++) {
+		keys[i] = xstrdup(objs[i]->key);
+	}
+	free(objs);
+	for (size_t i = 0; i < n; i++) {
+		char *slash = strchr(keys[i], '/');
+		*slash = '\0';
+		struct sim_obj *o = store_get(ctl_exp, keys[i], slash + 1);
+		if (o) {
+			ctl_experiment(o);
 		}
 		free(keys[i]);
 	}

@@ -454,6 +454,66 @@ def sc_restart(sim):
     ok(sim.get(ns, name)["status"].get("restartedAt") == now, "restart: status.restartedAt records it")
 
 
+def sc_experiment(sim):
+    ns, name = "shop", "recs"
+    w = Watch(sim, ns, name)
+    new_release(sim, ns, name, "example/recs:2.0")
+    sim.advance("3s")
+    exps = sim.list("/apis/argoproj.io/v1alpha1/namespaces/shop/experiments")
+    ok(len(exps) == 1 and exps[0]["metadata"]["name"].startswith("recs-") and
+       exps[0]["metadata"]["name"].endswith("-2-0"), "experiment: the step creates NAME-HASH-REVISION-STEP",
+       [e["metadata"]["name"] for e in exps])
+    e = exps[0]
+    ok(e["status"]["phase"] == "Running" and len(e["status"]["templateStatuses"]) == 2,
+       "experiment: Running with two templates", e.get("status"))
+    rss = sim.list("/apis/apps/v1/namespaces/shop/replicasets?labelSelector=role")
+    ok(sorted(r["metadata"]["name"].rsplit("-", 1)[-1] for r in rss) == ["baseline", "canary"],
+       "experiment: one ReplicaSet per template", [r["metadata"]["name"] for r in rss])
+    ars = sim.list("/apis/argoproj.io/v1alpha1/namespaces/shop/analysisruns")
+    ok(len(ars) == 1 and ars[0]["metadata"]["name"] == e["metadata"]["name"] + "-compare" and
+       ars[0]["metadata"]["ownerReferences"][0]["kind"] == "Experiment",
+       "experiment: its analysis runs, owned by the experiment", [a["metadata"]["name"] for a in ars])
+    ro = sim.get(ns, name)
+    ok(ro["status"]["canary"].get("currentExperiment") == e["metadata"]["name"],
+       "experiment: status.canary.currentExperiment")
+    sim.advance("61s")
+    e = sim.list("/apis/argoproj.io/v1alpha1/namespaces/shop/experiments")[0]
+    ok(e["status"]["phase"] == "Successful", "experiment: Successful after its duration", e["status"].get("phase"))
+    sim.advance("15s")
+    ro = sim.get(ns, name)
+    ok(ro["status"]["phase"] == "Healthy", "experiment: the rollout carries on to Healthy", ro["status"].get("message"))
+    rss = sim.list("/apis/apps/v1/namespaces/shop/replicasets?labelSelector=role")
+    ok(all(r["spec"]["replicas"] == 0 for r in rss), "experiment: its ReplicaSets are scaled down")
+    # a failing analysis fails the experiment and aborts the rollout
+    sim.traffic(ns, name, "bad")
+    new_release(sim, ns, name, "example/recs:3.0")
+    sim.advance("3s")
+    sim.advance("6s")
+    e = [x for x in sim.list("/apis/argoproj.io/v1alpha1/namespaces/shop/experiments")
+         if x["metadata"]["annotations"]["rollout.argoproj.io/revision"] == "3"][0]
+    ok(e["status"]["phase"] == "Failed", "experiment: a failed analysis fails it", e["status"].get("phase"))
+    ro = sim.get(ns, name)
+    ok(ro["status"]["phase"] == "Degraded" and
+       "Experiment analysis phase is error/failed" in ro["status"]["message"],
+       "experiment: the rollout aborts with Argo's message", ro["status"].get("message"))
+    # retry experiment: the plugin clears its status
+    sim.traffic(ns, name, "good")
+    st, _ = sim.req("PATCH", "/apis/argoproj.io/v1alpha1/namespaces/shop/experiments/" + e["metadata"]["name"],
+                    '{"status":null}', "application/merge-patch+json")
+    sim.advance("3s")
+    e3 = sim.req("GET", "/apis/argoproj.io/v1alpha1/namespaces/shop/experiments/" + e["metadata"]["name"])[1]
+    ok(st == 200 and e3["status"]["phase"] == "Running" and "availableAt" in e3["status"],
+       "experiment: clearing the status (retry experiment) runs it again", e3.get("status"))
+    # terminate experiment
+    st, _ = sim.req("PATCH", "/apis/argoproj.io/v1alpha1/namespaces/shop/experiments/" + e["metadata"]["name"],
+                    '{"spec":{"terminate":true}}', "application/merge-patch+json")
+    sim.advance("1s")
+    e2 = sim.req("GET", "/apis/argoproj.io/v1alpha1/namespaces/shop/experiments/" + e["metadata"]["name"])[1]
+    ok(st == 200 and e2["status"]["phase"] == "Successful" and e2["status"].get("message") == "Experiment was terminated",
+       "experiment: terminate ends it", e2.get("status", {}).get("message"))
+    expect_states(w, [("Progressing", "0/3"), ("Healthy", "3/3")], "experiment: states in order")
+
+
 def kr(sim, *args):
     """Run kubectl-rollouts against the simulator: (exit code, stdout, stderr)."""
     # the client's clock is the simulator's (restart --in, ages)
@@ -549,6 +609,7 @@ SCENARIOS = [
     ("inconclusive", ["canary.yaml"], sc_inconclusive),
     ("terminate", ["../../demo/production.yaml"], sc_terminate),
     ("restart", ["canary.yaml"], sc_restart),
+    ("experiment", ["canary.yaml"], sc_experiment),
     ("kr-commands", ["canary.yaml"], sc_kr_commands),
 ]
 
