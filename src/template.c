@@ -25,6 +25,7 @@
  * libyaml's emitter driven as go-yaml v2's encoder drives its port of it.
  */
 #include "template.h"
+#include "utf8.h"
 
 /* libyaml's header; src/meson.build builds without -I src, so the angle
  * form is libyaml's and the quoted "yaml.h" below is ours */
@@ -115,46 +116,6 @@ tx_find_open(const char *s, size_t len)
 	return NULL;
 }
 
-/* Decode one UTF-8 character: its length (1..4), or 0 when invalid. */
-static size_t
-tx_utf8(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	unsigned char c = s[0];
-	size_t n;
-	uint32_t v;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-		v = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		v = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		v = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (len < n) {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80) {
-			return 0;
-		}
-		v = v << 6 | (s[i] & 0x3F);
-	}
-	if ((n == 3 && v < 0x800) ||
-	    (n == 4 && (v < 0x10000 || v > 0x10FFFF)) ||
-	    (v >= 0xD800 && v <= 0xDFFF)) {
-		return 0;
-	}
-	*cp = v;
-	return n;
-}
 
 static void
 tx_put_utf8(struct buf *b, uint32_t cp)
@@ -209,7 +170,7 @@ tx_scan_text(const char *s, size_t len, struct tx_scan *sc)
 	memset(sc, 0, sizeof(*sc));
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
-		size_t n = tx_utf8((const unsigned char *)s + i, len - i, &cp);
+		size_t n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
 		if (!n) {
 			sc->invalid = 1;
 			return;
@@ -1363,7 +1324,7 @@ gy_runes(const char *s, uint32_t *out, size_t cap)
 	size_t n = 0, len = strlen(s);
 	for (size_t i = 0; i < len && n < cap;) {
 		uint32_t cp;
-		size_t k = tx_utf8((const unsigned char *)s + i, len - i, &cp);
+		size_t k = utf8_decode((const unsigned char *)s + i, len - i, &cp);
 		if (!k) {
 			cp = 0xFFFD;
 			k = 1;
@@ -1488,7 +1449,7 @@ gy_string(yaml_emitter_t *em, const char *s)
 	int valid = 1;
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
-		size_t n = tx_utf8((const unsigned char *)s + i, len - i, &cp);
+		size_t n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
 		if (!n) {
 			valid = 0;
 			break;
@@ -2820,7 +2781,7 @@ tr_encode(struct buf *t, yaml_scalar_style_t style, const char *s, size_t n,
 		for (size_t i = 0; i < n;) {
 			uint32_t cp;
 			size_t k =
-			    tx_utf8((const unsigned char *)s + i, n - i, &cp);
+			    utf8_decode((const unsigned char *)s + i, n - i, &cp);
 			if (!k) {
 				buf_addch(t, s[i++]);
 				continue;

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #define YAML_MAX_NODES 10000000u
@@ -1253,45 +1254,6 @@ enum yaml_style {
 	YAML_S_LITERAL,
 };
 
-/* Decode one UTF-8 character: its length, or 0 when invalid. */
-static size_t
-yaml_utf8(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	unsigned char c = s[0];
-	size_t n;
-	uint32_t v;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-		v = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		v = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		v = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (len < n) {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80) {
-			return 0;
-		}
-		v = v << 6 | (s[i] & 0x3F);
-	}
-	if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10FFFF)) ||
-	    (v >= 0xD800 && v <= 0xDFFF)) {
-		return 0;
-	}
-	*cp = v;
-	return n;
-}
 
 /* Printable in YAML and not a line break (tab and newline excluded). */
 static int
@@ -1350,7 +1312,7 @@ yaml_style_of(const char *s, size_t len, int is_key)
 	int bad = 0, tab = 0, nl = 0, space_break = 0;
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
-		size_t n = yaml_utf8((const unsigned char *)s + i, len - i, &cp);
+		size_t n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
 		if (!n) {
 			bad = 1;
 			break;
@@ -1410,7 +1372,7 @@ yaml_put_double_quoted(struct buf *b, const char *s, size_t len)
 	buf_addch(b, '"');
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
-		size_t n = yaml_utf8((const unsigned char *)s + i, len - i, &cp);
+		size_t n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
 		if (!n) {
 			buf_addf(b, "\\x%02X", (unsigned char)s[i]);
 			i++;

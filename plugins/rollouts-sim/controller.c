@@ -2047,88 +2047,49 @@ finish:;
 
 /* --------------------------------------------------------------- loop */
 
+/* Run fn on every object of r that filter accepts (NULL: all). Keys are
+ * copied first: fn writes, and writes replace store objects. */
+static void
+ctl_each(struct sim_resource *r, bool (*filter)(const cJSON *),
+	 void (*fn)(struct sim_obj *))
+{
+	size_t n;
+	struct sim_obj **objs = store_list(r, NULL, &n);
+	char **keys = xcalloc(n + 1, sizeof(*keys));
+	for (size_t i = 0; i < n; i++) {
+		if (!filter || filter(objs[i]->json)) {
+			keys[i] = xstrdup(objs[i]->key);
+		}
+	}
+	free(objs);
+	for (size_t i = 0; i < n; i++) {
+		if (!keys[i]) {
+			continue;
+		}
+		char *slash = strchr(keys[i], '/');
+		*slash = '\0';
+		struct sim_obj *o = store_get(r, keys[i], slash + 1);
+		if (o) {
+			fn(o);
+		}
+		free(keys[i]);
+	}
+	free(keys);
+}
+
+static bool
+ctl_run_pending(const cJSON *run)
+{
+	return !analysis_phase_completed(json_str(run, "status.phase"));
+}
+
 static void
 ctl_pass(void)
 {
-	size_t n;
-	struct sim_obj **objs = store_list(ctl_rs, NULL, &n);
-	char **keys = xcalloc(n + 1, sizeof(*keys));
-	for (size_t i = 0; i < n; i++) {
-		if (ctl_managed_rs(objs[i]->json)) {
-			keys[i] = xstrdup(objs[i]->key);
-		}
-	}
-	free(objs);
-	for (size_t i = 0; i < n; i++) {
-		if (!keys[i]) {
-			continue;
-		}
-		char *slash = strchr(keys[i], '/');
-		*slash = '\0';
-		struct sim_obj *o = store_get(ctl_rs, keys[i], slash + 1);
-		if (o) {
-			ctl_replicaset(o);
-		}
-		free(keys[i]);
-	}
-	free(keys);
-
-	objs = store_list(ctl_ar, NULL, &n);
-	keys = xcalloc(n + 1, sizeof(*keys));
-	for (size_t i = 0; i < n; i++) {
-		if (!analysis_phase_completed(json_str(objs[i]->json,
-						       "status.phase"))) {
-			keys[i] = xstrdup(objs[i]->key);
-		}
-	}
-	free(objs);
-	for (size_t i = 0; i < n; i++) {
-		if (!keys[i]) {
-			continue;
-		}
-		char *slash = strchr(keys[i], '/');
-		*slash = '\0';
-		struct sim_obj *o = store_get(ctl_ar, keys[i], slash + 1);
-		if (o) {
-			ctl_analysisrun(o);
-		}
-		free(keys[i]);
-	}
-	free(keys);
-
-	objs = store_list(ctl_exp, NULL, &n);
-	keys = xcalloc(n + 1, sizeof(*keys));
-	for (size_t i = 0; i < n; i++) {
-		keys[i] = xstrdup(objs[i]->key);
-	}
-	free(objs);
-	for (size_t i = 0; i < n; i++) {
-		char *slash = strchr(keys[i], '/');
-		*slash = '\0';
-		struct sim_obj *o = store_get(ctl_exp, keys[i], slash + 1);
-		if (o) {
-			ctl_experiment(o);
-		}
-		free(keys[i]);
-	}
-	free(keys);
-
-	objs = store_list(ctl_ro, NULL, &n);
-	keys = xcalloc(n + 1, sizeof(*keys));
-	for (size_t i = 0; i < n; i++) {
-		keys[i] = xstrdup(objs[i]->key);
-	}
-	free(objs);
-	for (size_t i = 0; i < n; i++) {
-		char *slash = strchr(keys[i], '/');
-		*slash = '\0';
-		struct sim_obj *o = store_get(ctl_ro, keys[i], slash + 1);
-		if (o) {
-			ctl_rollout(o);
-		}
-		free(keys[i]);
-	}
-	free(keys);
+	ctl_each(ctl_rs, ctl_managed_rs, ctl_replicaset);
+	ctl_each(ctl_ar, ctl_run_pending, ctl_analysisrun);
+	ctl_each(ctl_exp, NULL, ctl_experiment);
+	ctl_each(ctl_ro, NULL, ctl_rollout);
 }
 
 void
