@@ -62,6 +62,23 @@ faults_apply(const cJSON *j, struct pd_err *e)
 			}
 			continue;
 		}
+		if (strcmp(k, "statusless") == 0) {
+			if (!cJSON_IsArray(c)) {
+				goto bad;
+			}
+			sim_faults.nstatusless = 0;
+			for (const cJSON *f = c->child; f; f = f->next) {
+				if (!cJSON_IsString(f) ||
+				    sim_faults.nstatusless == 8) {
+					goto bad;
+				}
+				snprintf(sim_faults.statusless[
+					 sim_faults.nstatusless++],
+					 sizeof(sim_faults.statusless[0]), "%s",
+					 f->valuestring);
+			}
+			continue;
+		}
 		if (strcmp(k, "watchExpire") == 0) {
 			if (!cJSON_IsBool(c)) {
 				goto bad;
@@ -85,6 +102,8 @@ faults_apply(const cJSON *j, struct pd_err *e)
 			sim_faults.retry_after = (int)v;
 		} else if (strcmp(k, "latencyMs") == 0) {
 			sim_faults.latency_ms = (long)v;
+		} else if (strcmp(k, "conflictWrites") == 0) {
+			sim_faults.conflict_writes = (long)v;
 		} else {
 			goto bad;
 		}
@@ -107,6 +126,13 @@ faults_json(struct buf *out)
 	cJSON_AddNumberToObject(j, "retryAfter", sim_faults.retry_after);
 	cJSON_AddNumberToObject(j, "latencyMs", (double)sim_faults.latency_ms);
 	cJSON_AddBoolToObject(j, "watchExpire", sim_faults.watch_expire);
+	cJSON_AddNumberToObject(j, "conflictWrites",
+				(double)sim_faults.conflict_writes);
+	cJSON *sl = cJSON_AddArrayToObject(j, "statusless");
+	for (int i = 0; i < sim_faults.nstatusless; i++) {
+		cJSON_AddItemToArray(sl,
+			cJSON_CreateString(sim_faults.statusless[i]));
+	}
 	cJSON *f = cJSON_AddArrayToObject(j, "forbid");
 	for (int i = 0; i < sim_faults.nforbid; i++) {
 		cJSON_AddItemToArray(f,
@@ -145,6 +171,30 @@ faults_forbidden(const char *verb, const char *plural)
 		if (vok && rok) {
 			return true;
 		}
+	}
+	return false;
+}
+
+bool
+faults_has_status(const struct sim_resource *r)
+{
+	if (!r->has_status) {
+		return false;
+	}
+	for (int i = 0; i < sim_faults.nstatusless; i++) {
+		if (strcmp(sim_faults.statusless[i], r->plural) == 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+bool
+faults_take_conflict(void)
+{
+	if (sim_faults.conflict_writes > 0) {
+		sim_faults.conflict_writes--;
+		return true;
 	}
 	return false;
 }

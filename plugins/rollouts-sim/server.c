@@ -742,7 +742,7 @@ server_commit(const struct server_route *rt, struct sim_obj *old, cJSON *next,
 		cJSON_Delete(next);
 	} else {
 		result = next;
-		if (rt->res->has_status) {
+		if (faults_has_status(rt->res)) {
 			server_copy_member(result, old->json, "status");
 		}
 	}
@@ -761,7 +761,7 @@ server_commit(const struct server_route *rt, struct sim_obj *old, cJSON *next,
 		server_reply_obj(rep, 200, old, rt->gv);
 		return;
 	}
-	if (!server_spec_equal(result, old->json, rt->res->has_status)) {
+	if (!server_spec_equal(result, old->json, faults_has_status(rt->res))) {
 		double g = json_num(omd, "generation", 1);
 		json_set_num(md, "generation", g + 1);
 	}
@@ -872,7 +872,7 @@ server_create_obj(const struct server_route *rt, cJSON *obj,
 	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++) {
 		cJSON_DeleteItemFromObjectCaseSensitive(md, drop[i]);
 	}
-	if (rt->res->has_status) {
+	if (faults_has_status(rt->res)) {
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
 	}
 	if (strcmp(rt->res->plural, "namespaces") == 0) {
@@ -1024,6 +1024,11 @@ server_update(const struct server_route *rt, struct sim_obj *o,
 				      o->name);
 		apierr_badrequest(rep, msg);
 		free(msg);
+		cJSON_Delete(obj);
+		return;
+	}
+	if (faults_take_conflict()) {
+		apierr_conflict(rep, rt->res, o->name);
 		cJSON_Delete(obj);
 		return;
 	}
@@ -1330,7 +1335,7 @@ server_route_parse(char **segs, int n, bool aggregated_ok, const char *accept,
 		return 0;
 	}
 	if (rt->sub && !((strcmp(rt->sub, "status") == 0 &&
-			  rt->res->has_status) ||
+			  faults_has_status(rt->res)) ||
 			 (strcmp(rt->sub, "scale") == 0 &&
 			  rt->res->has_scale))) {
 		apierr_nopath(rep);

@@ -180,6 +180,10 @@ struct sim_faults {
 	bool watch_expire;      /* watches with a resourceVersion get 410 */
 	char forbid[32][96];    /* "verb:resource" pairs answered 403 */
 	int nforbid;
+	char statusless[8][64]; /* plurals served without a status
+				   subresource (a v0.9 Rollout CRD) */
+	int nstatusless;
+	long conflict_writes;   /* the next N updates (PUT) answer 409 */
 	double error_acc;       /* accumulator for error_rate */
 };
 
@@ -193,6 +197,10 @@ int faults_add_forbid(const char *spec, struct pd_err *e);
 /* Decide for one API request (lock held): 0, or the HTTP code to answer. */
 int faults_roll(void);
 bool faults_forbidden(const char *verb, const char *plural);
+/* Whether r has its status subresource (statusless faults remove it). */
+bool faults_has_status(const struct sim_resource *r);
+/* Lock held: true when this update must be refused with a conflict. */
+bool faults_take_conflict(void);
 
 /* ---- reqlog.c ---- */
 

@@ -594,6 +594,42 @@ def sc_kr_commands(sim):
         ok(False, "terminate: a running analysis run to terminate")
 
 
+def requests_since(sim, mark):
+    lines = open(os.path.join(sim.dir, "requests.log")).read().splitlines()
+    return [json.loads(l) for l in lines[mark:]], len(lines)
+
+
+def sc_kr_fallbacks(sim):
+    """The plugin's v0.9 fallback and set image's conflict retries, against
+    the simulator's faults (a Rollout CRD without a status subresource; the
+    next N updates refused with 409)."""
+    if not KR or not os.access(KR, os.X_OK):
+        ok(True, "# skip kubectl-rollouts is not built")
+        return
+    ns = "shop"
+    sim.req("PUT", "/sim/v1/faults", {"statusless": ["rollouts"]}, "application/json")
+    _, mark = requests_since(sim, 0)
+    rc, out, err = kr(sim, "abort", "web", "-n", ns)
+    reqs, mark = requests_since(sim, mark)
+    patches = [(r["path"].rsplit("/", 1)[-1], r["body"]) for r in reqs if r["method"] == "PATCH"]
+    ok(rc == 0 and patches == [("status", '{"status":{"abort":true}}'), ("web", '{"status":{"abort":true}}')],
+       "abort: 404 on /status falls back to the main resource with the same body", (rc, patches, err))
+    ok(sim.get(ns, "web")["status"].get("abort") is True, "abort: applied through the main resource")
+    sim.req("DELETE", "/sim/v1/faults")
+    kr(sim, "retry", "rollout", "web", "-n", ns)
+    sim.advance("3s")
+    sim.req("PUT", "/sim/v1/faults", {"conflictWrites": 2}, "application/json")
+    rc, out, err = kr(sim, "set", "image", "web", "web=example/web:8.0", "-n", ns)
+    reqs, mark = requests_since(sim, mark)
+    puts = [r for r in reqs if r["method"] == "PUT" and "/rollouts/" in r["path"]]
+    ok(rc == 0 and len(puts) == 3, "set image: retries two conflicts, then succeeds", (rc, len(puts), err))
+    sim.req("PUT", "/sim/v1/faults", {"conflictWrites": 5}, "application/json")
+    rc, out, err = kr(sim, "set", "image", "web", "web=example/web:8.1", "-n", ns)
+    ok(rc == 4 and out == "" and len(err.strip().splitlines()) == 1 and "kubectl-rollouts: error:" in err,
+       "set image: five conflicts give one line and exit 4", (rc, out, err))
+    sim.req("DELETE", "/sim/v1/faults")
+
+
 def analysis_done(ar):
     return ar.get("status", {}).get("phase") in ("Successful", "Failed", "Error", "Inconclusive")
 
@@ -611,6 +647,7 @@ SCENARIOS = [
     ("restart", ["canary.yaml"], sc_restart),
     ("experiment", ["canary.yaml"], sc_experiment),
     ("kr-commands", ["canary.yaml"], sc_kr_commands),
+    ("kr-fallbacks", ["canary.yaml"], sc_kr_fallbacks),
 ]
 
 
