@@ -304,49 +304,45 @@ rollout_analysis_completed(const char *phase)
 
 /* ---- icons -------------------------------------------------------------- */
 
+struct rollout_icon {
+	const char *status;
+	const char *icon;
+};
+
+static const char *
+rollout_icon_lookup(const struct rollout_icon *tab, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (rollout_streq(s, tab[i].status)) {
+			return tab[i].icon;
+		}
+	}
+	return " ";
+}
+
+#define ROLLOUT_ICON(tab, s) \
+	rollout_icon_lookup((tab), sizeof(tab) / sizeof((tab)[0]), (s))
+
 const char *
 rollout_status_icon(const char *s)
 {
-	if (rollout_streq(s, "Progressing")) {
-		return "◌";
-	}
-	if (rollout_streq(s, "Error") || rollout_streq(s, "InvalidSpec")) {
-		return "⚠";
-	}
-	if (rollout_streq(s, "Paused")) {
-		return "॥";
-	}
-	if (rollout_streq(s, "Healthy")) {
-		return "✔";
-	}
-	if (rollout_streq(s, "Degraded")) {
-		return "✖";
-	}
-	if (rollout_streq(s, "Unknown")) {
-		return "?";
-	}
-	if (rollout_streq(s, "ScaledDown")) {
-		return "•";
-	}
-	return " ";
+	static const struct rollout_icon tab[] = {
+		{ "Progressing", "◌" }, { "Error", "⚠" },
+		{ "InvalidSpec", "⚠" }, { "Paused", "॥" },
+		{ "Healthy", "✔" }, { "Degraded", "✖" },
+		{ "Unknown", "?" }, { "ScaledDown", "•" },
+	};
+	return ROLLOUT_ICON(tab, s);
 }
 
 const char *
 rollout_rs_icon(const char *s)
 {
-	if (rollout_streq(s, "Progressing")) {
-		return "◌";
-	}
-	if (rollout_streq(s, "Healthy")) {
-		return "✔";
-	}
-	if (rollout_streq(s, "ReplicaFailure")) {
-		return "✖";
-	}
-	if (rollout_streq(s, "ScaledDown")) {
-		return "•";
-	}
-	return " ";
+	static const struct rollout_icon tab[] = {
+		{ "Progressing", "◌" }, { "Healthy", "✔" },
+		{ "ReplicaFailure", "✖" }, { "ScaledDown", "•" },
+	};
+	return ROLLOUT_ICON(tab, s);
 }
 
 static bool
@@ -402,25 +398,12 @@ rollout_pod_icon(const char *s)
 const char *
 rollout_analysis_icon(const char *s)
 {
-	if (rollout_streq(s, "Successful")) {
-		return "✔";
-	}
-	if (rollout_streq(s, "Inconclusive")) {
-		return "?";
-	}
-	if (rollout_streq(s, "Failed")) {
-		return "✖";
-	}
-	if (rollout_streq(s, "Error")) {
-		return "⚠";
-	}
-	if (rollout_streq(s, "Running")) {
-		return "◌";
-	}
-	if (rollout_streq(s, "Pending")) {
-		return "◷";
-	}
-	return " ";
+	static const struct rollout_icon tab[] = {
+		{ "Successful", "✔" }, { "Inconclusive", "?" },
+		{ "Failed", "✖" }, { "Error", "⚠" },
+		{ "Running", "◌" }, { "Pending", "◷" },
+	};
+	return ROLLOUT_ICON(tab, s);
 }
 
 /* ---- phase (GetRolloutPhase / CalculateRolloutPhase) --------------------- */
