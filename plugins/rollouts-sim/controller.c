@@ -1447,6 +1447,36 @@ ctl_run_name(const struct ctl_ro_state *s, int step)
 			 : xasprintf("%s-%s-%d", s->name, s->hash, s->revision);
 }
 
+/*
+ * What a child's phase (an AnalysisRun or an Experiment) means for the
+ * rollout, as Argo's pause context records it: Successful moves on (1);
+ * Failed or Error aborts with "<what>: <child's message>" (-1);
+ * Inconclusive pauses with pause_reason (0); anything else waits (0).
+ */
+static int
+ctl_child_verdict(struct ctl_ro_state *s, cJSON *status, const cJSON *child,
+		  const char *what, const char *pause_reason)
+{
+	const char *ph = child ? json_str(child, "status.phase") : NULL;
+	if (!ph) {
+		return 0;
+	}
+	if (strcmp(ph, "Successful") == 0) {
+		return 1;
+	}
+	if (strcmp(ph, "Failed") == 0 || strcmp(ph, "Error") == 0) {
+		const char *m = json_str(child, "status.message");
+		snprintf(s->abort_msg, sizeof(s->abort_msg), "%s%s%s", what,
+			 m ? ": " : "", m ? m : "");
+		json_set_item(status, "abort", cJSON_CreateTrue());
+		return -1;
+	}
+	if (strcmp(ph, "Inconclusive") == 0) {
+		ctl_pause_add(status, pause_reason);
+	}
+	return 0;
+}
+
 static void
 ctl_canary(struct ctl_ro_state *s, cJSON *status)
 {
@@ -1483,17 +1513,11 @@ ctl_canary(struct ctl_ro_state *s, cJSON *status)
 		ctl_create_run(s->ro, bga, bg, s->hash, "Background", -1);
 	}
 	struct sim_obj *bgo = ctl_find(ctl_ar, s->ns, bg);
-	const char *bgp = bgo ? json_str(bgo->json, "status.phase") : NULL;
-	if (bgp && !abort && (strcmp(bgp, "Failed") == 0 ||
-			      strcmp(bgp, "Error") == 0)) {
-		const char *m = json_str(bgo->json, "status.message");
-		snprintf(s->abort_msg, sizeof(s->abort_msg),
-			 "Background analysis phase error/failed%s%s",
-			 m ? ": " : "", m ? m : "");
+	if (bgo && !abort &&
+	    ctl_child_verdict(s, status, bgo->json,
+			      "Background analysis phase error/failed",
+			      "InconclusiveAnalysisRun") < 0) {
 		abort = true;
-		json_set_item(status, "abort", cJSON_CreateTrue());
-	} else if (bgp && !abort && strcmp(bgp, "Inconclusive") == 0) {
-		ctl_pause_add(status, "InconclusiveAnalysisRun");
 	}
 
 	/* steps */
@@ -1566,27 +1590,15 @@ ctl_canary(struct ctl_ro_state *s, cJSON *status)
 				free(rn);
 				break;
 			}
-			const char *ph = json_str(ar->json, "status.phase");
-			if (ph && strcmp(ph, "Successful") == 0) {
+			int v = ctl_child_verdict(s, status, ar->json,
+				"Step-based analysis phase error/failed",
+				"InconclusiveAnalysisRun");
+			if (v > 0) {
 				free(rn);
 				idx++;
 				continue;
 			}
-			if (ph && (strcmp(ph, "Failed") == 0 ||
-				   strcmp(ph, "Error") == 0)) {
-				const char *m = json_str(ar->json,
-							 "status.message");
-				snprintf(s->abort_msg, sizeof(s->abort_msg),
-					 "Step-based analysis phase "
-					 "error/failed%s%s", m ? ": " : "",
-					 m ? m : "");
-				abort = true;
-				json_set_item(status, "abort",
-					      cJSON_CreateTrue());
-			} else if (ph && strcmp(ph, "Inconclusive") == 0) {
-				ctl_pause_add(status,
-					      "InconclusiveAnalysisRun");
-			}
+			abort = abort || v < 0;
 			free(rn);
 			break;
 		}
@@ -1612,10 +1624,12 @@ ctl_canary(struct ctl_ro_state *s, cJSON *status)
 				free(en);
 				break;
 			}
-			const char *ph = json_str(eo->json, "status.phase");
 			json_set_str(json_obj_ensure(status, "canary"),
 				     "currentExperiment", en);
-			if (ph && strcmp(ph, "Successful") == 0) {
+			int v = ctl_child_verdict(s, status, eo->json,
+				"Experiment analysis phase is error/failed",
+				"InconclusiveExperiment");
+			if (v > 0) {
 				cJSON_DeleteItemFromObjectCaseSensitive(
 					json_obj_ensure(status, "canary"),
 					"currentExperiment");
@@ -1623,20 +1637,7 @@ ctl_canary(struct ctl_ro_state *s, cJSON *status)
 				idx++;
 				continue;
 			}
-			if (ph && (strcmp(ph, "Failed") == 0 ||
-				   strcmp(ph, "Error") == 0)) {
-				const char *m = json_str(eo->json,
-							 "status.message");
-				snprintf(s->abort_msg, sizeof(s->abort_msg),
-					 "Experiment analysis phase is "
-					 "error/failed%s%s", m ? ": " : "",
-					 m ? m : "");
-				abort = true;
-				json_set_item(status, "abort",
-					      cJSON_CreateTrue());
-			} else if (ph && strcmp(ph, "Inconclusive") == 0) {
-				ctl_pause_add(status, "InconclusiveExperiment");
-			}
+			abort = abort || v < 0;
 			free(en);
 			break;
 		}
