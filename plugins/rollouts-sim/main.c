@@ -34,6 +34,7 @@ sim_usage(FILE *fp)
 "  --request-log FILE      append one JSON line per request\n"
 "  --tls                   serve HTTPS with a generated CA and certificate\n"
 "  --token TOKEN           require this bearer token (needs --tls)\n"
+"  --token-file FILE       the same, read from FILE (keeps it out of argv)\n"
 "  --client-cert           issue a client certificate and require it (needs --tls)\n"
 "  --no-controller         keep objects static (no controller loop)\n"
 "  --clock real|manual     real time (default), or stopped until advanced\n"
@@ -65,7 +66,7 @@ enum {
 	OPT_REQLOG, OPT_TLS, OPT_TOKEN, OPT_CLIENT_CERT, OPT_NO_CONTROLLER,
 	OPT_HISTORY, OPT_F_DROP, OPT_F_RATE, OPT_F_CODE, OPT_F_RETRY,
 	OPT_F_LATENCY, OPT_F_EXPIRE, OPT_FORBID, OPT_VERSION, OPT_CLOCK,
-	OPT_SCALE, OPT_SEED, OPT_POD_READY,
+	OPT_SCALE, OPT_SEED, OPT_POD_READY, OPT_TOKEN_FILE,
 };
 
 static const struct option sim_longopts[] = {
@@ -76,6 +77,7 @@ static const struct option sim_longopts[] = {
 	{ "request-log", required_argument, NULL, OPT_REQLOG },
 	{ "tls", no_argument, NULL, OPT_TLS },
 	{ "token", required_argument, NULL, OPT_TOKEN },
+	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
 	{ "client-cert", no_argument, NULL, OPT_CLIENT_CERT },
 	{ "no-controller", no_argument, NULL, OPT_NO_CONTROLLER },
 	{ "history", required_argument, NULL, OPT_HISTORY },
@@ -178,6 +180,7 @@ main(int argc, char **argv)
 	const char **fixtures = calloc((size_t)argc + 1, sizeof(*fixtures));
 	int nfix = 0;
 	double history = 10000, scale = 1;
+	char *token_storage = NULL;
 	bool manual = false;
 	struct ctl_options copts = { .enabled = true, .pod_ready_ms = 2000,
 				     .seed = 0 };
@@ -201,6 +204,30 @@ main(int argc, char **argv)
 			break;
 		case OPT_TLS: o.tls = true; break;
 		case OPT_TOKEN: o.token = optarg; break;
+		case OPT_TOKEN_FILE: {
+			struct buf tb = BUF_INIT;
+			if (buf_read_file(&tb, optarg) < 0) {
+				msg_error("cannot read token file '%s'", optarg);
+				buf_release(&tb);
+				free(fixtures);
+				return PD_EXIT_USAGE;
+			}
+			while (tb.len && (tb.buf[tb.len - 1] == '\n' ||
+					  tb.buf[tb.len - 1] == '\r' ||
+					  tb.buf[tb.len - 1] == ' ')) {
+				buf_setlen(&tb, tb.len - 1);
+			}
+			if (!tb.len) {
+				msg_error("token file '%s' is empty", optarg);
+				buf_release(&tb);
+				free(fixtures);
+				return PD_EXIT_USAGE;
+			}
+			free(token_storage);
+			token_storage = buf_detach(&tb, NULL);
+			o.token = token_storage;
+			break;
+		}
 		case OPT_CLIENT_CERT: o.client_cert = true; break;
 		case OPT_NO_CONTROLLER: o.controller = false; break;
 		case OPT_HISTORY:
@@ -300,6 +327,7 @@ main(int argc, char **argv)
 	if ((o.token || o.client_cert) && !o.tls) {
 		msg_error("--token and --client-cert need --tls (kubectl sends "
 			  "credentials only over https)");
+		free(token_storage);
 		goto usage;
 	}
 	srand(copts.seed ? copts.seed : (unsigned)time(NULL) ^ (unsigned)getpid());
@@ -329,6 +357,7 @@ main(int argc, char **argv)
 	int rc = server_run(&o, &e);
 	controller_stop();
 	reqlog_close();
+	free(token_storage);
 	if (rc < 0) {
 		return msg_err(&e);
 	}

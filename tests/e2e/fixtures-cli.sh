@@ -172,5 +172,17 @@ for i in $(seq 1 20); do
 done
 expect_eq "$good" "20" "every concurrent client got the full pod list"
 expect_eq "$(grep -c '"path":"/api/v1/pods"' "$REQLOG")" "20" "the request log has the 20 lists"
+stop_sim
+
+# --token-file: the token stays out of argv
+printf 'tok-from-file\n' >"$WORK/token"
+start_sim --tls --token-file "$WORK/token"
+expect_eq "$(kc_field token)" "tok-from-file" "--token-file: the kubeconfig carries the file's token (trimmed)"
+expect_eq "$(curl "${CURL_OPTS[@]}" -o /dev/null -w '%{http_code}' "$BASE/version")" "200" "--token-file: the token is accepted"
+expect_eq "$(curl -sS --cacert "$SIM_DIR/ca.crt" -H 'Authorization: Bearer wrong' -o /dev/null -w '%{http_code}' "$BASE/version")" "401" "--token-file: another token is refused"
+stop_sim
+: >"$WORK/empty"
+expect_exit 2 "$ROLLOUTS_SIM" --tls --token-file "$WORK/empty"
+expect_exit 2 "$ROLLOUTS_SIM" --tls --token-file "$WORK/missing"
 
 finish
