@@ -1739,6 +1739,37 @@ ctl_service_selector(const char *ns, const char *svc, const char *hash)
 	ctl_put(ctl_svc, next, o->json);
 }
 
+/* A blue-green analysis (pre- or post-promotion): created when due, its
+ * status recorded; returns ctl_child_verdict's answer (1 go on, 0 wait,
+ * -1 aborted). */
+static int
+ctl_bluegreen_analysis(struct ctl_ro_state *s, cJSON *status,
+		       const cJSON *ra, const char *infix, const char *type,
+		       const char *key, const char *what)
+{
+	char *name = xasprintf("%s-%s-%d-%s", s->name, s->hash, s->revision,
+			       infix);
+	if (!ctl_find(ctl_ar, s->ns, name)) {
+		ctl_create_run(s->ro, ra, name, s->hash, type, -1);
+		ctl_refresh(s);
+	}
+	struct sim_obj *ar = ctl_find(ctl_ar, s->ns, name);
+	cJSON *bgs = json_obj_ensure(status, "blueGreen");
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "name", name);
+	const char *ph = ar ? json_str(ar->json, "status.phase") : NULL;
+	cJSON_AddStringToObject(r, "status", ph ? ph : "Pending");
+	const char *m = ar ? json_str(ar->json, "status.message") : NULL;
+	if (m && *m) {
+		cJSON_AddStringToObject(r, "message", m);
+	}
+	json_set_item(bgs, key, r);
+	int v = ar ? ctl_child_verdict(s, status, ar->json, what,
+				       "InconclusiveAnalysisRun") : 0;
+	free(name);
+	return v;
+}
+
 static void
 ctl_bluegreen(struct ctl_ro_state *s, cJSON *status)
 {
@@ -1751,6 +1782,8 @@ ctl_bluegreen(struct ctl_ro_state *s, cJSON *status)
 		"scaleDownDelaySeconds", 30) * 1000);
 	long preview = ctl_int(bg, "previewReplicaCount", s->replicas);
 	bool abort = json_bool(status, "abort", false);
+	const cJSON *pre = cJSON_GetObjectItem(bg, "prePromotionAnalysis");
+	const cJSON *post = cJSON_GetObjectItem(bg, "postPromotionAnalysis");
 
 	if (fresh) {
 		ctl_scale(s->new_rs, s->replicas, 0);
@@ -1769,6 +1802,16 @@ ctl_bluegreen(struct ctl_ro_state *s, cJSON *status)
 		if (ready) {
 			json_set_str(bgs, "previewSelector", s->hash);
 		}
+		/* pre-promotion analysis gates the switch */
+		bool verified = true;
+		if (pre && ready && !promote) {
+			int v = ctl_bluegreen_analysis(s, status, pre, "pre",
+				"PrePromotion", "prePromotionAnalysisRunStatus",
+				"Blue/green pre-promotion analysis phase "
+				"error/failed");
+			abort = v < 0;
+			verified = v > 0;
+		}
 		cJSON *pc = ctl_pause_find(status, "BlueGreenPause");
 		bool released = !pc && json_bool(status, "controllerPause",
 						 false);
@@ -1784,33 +1827,65 @@ ctl_bluegreen(struct ctl_ro_state *s, cJSON *status)
 				ctl_wake_at(st + asec);
 			}
 		}
-		if (ready && !autopromote && !pc && !released && !promote) {
+		if (abort) {
+			/* handled below */
+		} else if (ready && verified && !autopromote && !pc &&
+			   !released && !promote) {
 			ctl_pause_add(status, "BlueGreenPause");
-		} else if (ready && (autopromote || released || promote)) {
+		} else if (ready && verified &&
+			   (autopromote || released || promote)) {
 			ctl_scale(s->new_rs, s->replicas, 0);
 			ctl_refresh(s);
 			if (ctl_available(s->new_rs) >= s->replicas) {
 				ctl_pause_clear(status);
 				cJSON_DeleteItemFromObjectCaseSensitive(status,
 					"controllerPause");
+				json_set_str(bgs, "activeSelector", s->hash);
+				if (!post || promote) {
+					json_set_str(status, "stableRS",
+						     s->hash);
+				}
 				cJSON_DeleteItemFromObjectCaseSensitive(status,
 					"promoteFull");
-				json_set_str(bgs, "activeSelector", s->hash);
-				json_set_str(status, "stableRS", s->hash);
 			}
 		}
-	} else if (abort) {
+	}
+	/* post-promotion analysis: the new ReplicaSet becomes stable only
+	 * once it succeeds; a failure rolls the active Service back */
+	active = json_str(bgs, "activeSelector");
+	const char *stable = json_str(status, "stableRS");
+	if (post && !abort && active && strcmp(active, s->hash) == 0 &&
+	    stable && strcmp(stable, s->hash) != 0) {
+		int v = ctl_bluegreen_analysis(s, status, post, "post",
+			"PostPromotion", "postPromotionAnalysisRunStatus",
+			"Blue/green post-promotion analysis phase "
+			"error/failed");
+		if (v > 0) {
+			json_set_str(status, "stableRS", s->hash);
+		}
+		abort = v < 0;
+	}
+	if (abort) {
 		ctl_pause_clear(status);
-		if (strcmp(active, s->hash) != 0) {
+		cJSON_DeleteItemFromObjectCaseSensitive(status,
+							"controllerPause");
+		stable = json_str(status, "stableRS");
+		active = json_str(bgs, "activeSelector");
+		if (stable && *stable && strcmp(stable, s->hash) != 0) {
+			/* back to the stable ReplicaSet */
+			json_set_str(bgs, "activeSelector", stable);
+			json_set_str(bgs, "previewSelector", stable);
 			ctl_scale(s->new_rs, 0, clock_scaled(30000));
 			ctl_refresh(s);
-			json_set_str(bgs, "previewSelector", active);
 		}
 	}
 	active = json_str(bgs, "activeSelector");
+	stable = json_str(status, "stableRS");
 	if (active && *active) {
-		ctl_scale_down_old(s, active, strcmp(active, s->hash) ? s->hash
-				   : NULL, sdelay);
+		const char *keep2 = strcmp(active, s->hash) != 0 ? s->hash
+				  : (stable && strcmp(stable, s->hash) != 0 ?
+				     stable : NULL);
+		ctl_scale_down_old(s, active, keep2, sdelay);
 		ctl_service_selector(s->ns, json_str(bg, "activeService"),
 				     active);
 	}

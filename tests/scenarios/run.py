@@ -454,6 +454,40 @@ def sc_restart(sim):
     ok(sim.get(ns, name)["status"].get("restartedAt") == now, "restart: status.restartedAt records it")
 
 
+def sc_bluegreen_analysis(sim):
+    ns, name = "shop", "pay"
+    new_release(sim, ns, name, "example/pay:2.0")
+    sim.advance("3s")
+    ro = sim.get(ns, name)
+    pre = ro["status"]["blueGreen"].get("prePromotionAnalysisRunStatus", {})
+    ok(pre.get("name", "").endswith("-2-pre") and ro["status"]["blueGreen"]["activeSelector"] != ro["status"]["currentPodHash"],
+       "blue-green analysis: pre-promotion runs before the switch", ro["status"]["blueGreen"])
+    sim.advance("6s")
+    ro = sim.get(ns, name)
+    ok(ro["status"]["blueGreen"]["activeSelector"] == ro["status"]["currentPodHash"] and
+       ro["status"]["stableRS"] != ro["status"]["currentPodHash"],
+       "blue-green analysis: switched after it passed; stable waits for post-promotion", ro["status"])
+    post = ro["status"]["blueGreen"].get("postPromotionAnalysisRunStatus", {})
+    ok(post.get("name", "").endswith("-2-post"), "blue-green analysis: post-promotion runs after the switch", post)
+    sim.advance("6s")
+    ro = sim.get(ns, name)
+    ok(ro["status"]["stableRS"] == ro["status"]["currentPodHash"] and ro["status"]["phase"] == "Healthy",
+       "blue-green analysis: stable once post-promotion passed", (ro["status"].get("phase"), ro["status"].get("message")))
+    sim.traffic(ns, name, "bad")
+    new_release(sim, ns, name, "example/pay:3.0")
+    sim.advance("3s")
+    sim.advance("2s")
+    ro = sim.get(ns, name)
+    ok(ro["status"]["phase"] == "Degraded" and
+       "Blue/green pre-promotion analysis phase error/failed" in ro["status"]["message"] and
+       ro["status"]["blueGreen"]["activeSelector"] == ro["status"]["stableRS"],
+       "blue-green analysis: a failed pre-promotion aborts and keeps the old version active",
+       (ro["status"].get("message"), ro["status"]["blueGreen"]))
+    svc = sim.req("GET", "/api/v1/namespaces/shop/services/pay")[1]
+    ok(svc["spec"]["selector"].get("rollouts-pod-template-hash") == ro["status"]["stableRS"],
+       "blue-green analysis: the active Service still selects the stable pods")
+
+
 def sc_experiment(sim):
     ns, name = "shop", "recs"
     w = Watch(sim, ns, name)
@@ -646,6 +680,7 @@ SCENARIOS = [
     ("terminate", ["../../demo/production.yaml"], sc_terminate),
     ("restart", ["canary.yaml"], sc_restart),
     ("experiment", ["canary.yaml"], sc_experiment),
+    ("bluegreen-analysis", ["canary.yaml"], sc_bluegreen_analysis),
     ("kr-commands", ["canary.yaml"], sc_kr_commands),
     ("kr-fallbacks", ["canary.yaml"], sc_kr_fallbacks),
 ]
