@@ -192,4 +192,29 @@ expect_eq "$(printf '%s' "$OUT" | jval '[r["revision"] for r in d["revisions"]]'
 expect_exit 0 kr get rollout web --revisions 5
 expect_true "--revisions 5 (more than there are): the whole view" cmp -s "$WORK/web.txt" "$WORK/out"
 
+
+# ------------------------------------------------- on a terminal (a pty)
+# The view is drawn in place: the screen is cleared once, later redraws go
+# home and overwrite line by line (ESC[K), clearing only below (ESC[J).
+if command -v script >/dev/null 2>&1; then
+	KUBECONFIG_PTY=$KUBECONFIG_FILE
+	HOME=$WORK/home KUBECONFIG='' timeout 20 script -qfec \
+		"$KR --kubeconfig $KUBECONFIG_PTY -n shop --no-color get rollout search -w --timeout-seconds 4" \
+		"$WORK/pty.log" </dev/null >/dev/null 2>&1 &
+	PTY_PID=$!
+	E2E_BG="$E2E_BG $PTY_PID"
+	expect_true "tty: the first view appears" wait_until 10 file_has "$WORK/pty.log" "Name:"
+	patch_status search '{"status":{"message":"redrawn on a terminal"}}'
+	expect_true "tty: the change is redrawn" wait_until 10 file_has "$WORK/pty.log" "redrawn on a terminal"
+	wait "$PTY_PID"
+	pty=$(tr -d '\r' <"$WORK/pty.log")
+	clears=$(printf '%s' "$pty" | grep -o "$(printf '\033')\\[2J" | wc -l)
+	homes=$(printf '%s' "$pty" | grep -o "$(printf '\033')\\[H" | wc -l)
+	expect_eq "$clears" "1" "tty: the screen is cleared once, not on every redraw"
+	expect_true "tty: later views are drawn from the top again (ESC[H)" test "$homes" -ge 2
+	expect_contains "$pty" "$(printf '\033[K')" "tty: lines are overwritten in place (ESC[K)"
+else
+	e2e_ok "# skip script(1) is not installed: no pty test"
+fi
+
 finish
