@@ -294,8 +294,38 @@ ctl_pod_start(struct sim_obj *o)
 	cJSON *p = cJSON_Duplicate(o->json, 1);
 	char ts[32];
 	ctl_ts(ctl_now, ts);
+	const cJSON *c0 = cJSON_GetArrayItem(json_path(p, "spec.containers"), 0);
+	bool crash = faults_crashes(json_str(c0, "image"));
 	cJSON *st = cJSON_CreateObject();
 	cJSON_AddStringToObject(st, "phase", "Running");
+	if (crash) {
+		/* the container starts, fails and backs off, for ever */
+		cJSON *conds = cJSON_AddArrayToObject(st, "conditions");
+		cJSON *c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "type", "Ready");
+		cJSON_AddStringToObject(c, "status", "False");
+		cJSON_AddStringToObject(c, "reason", "ContainersNotReady");
+		cJSON_AddStringToObject(c, "lastTransitionTime", ts);
+		cJSON_AddItemToArray(conds, c);
+		cJSON_AddStringToObject(st, "startTime", ts);
+		cJSON *cs = cJSON_AddArrayToObject(st, "containerStatuses");
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "name", json_str(c0, "name") ?
+					json_str(c0, "name") : "");
+		cJSON_AddStringToObject(x, "image", json_str(c0, "image"));
+		cJSON_AddFalseToObject(x, "ready");
+		cJSON_AddNumberToObject(x, "restartCount", 3);
+		cJSON_AddFalseToObject(x, "started");
+		cJSON *w = cJSON_AddObjectToObject(cJSON_AddObjectToObject(x,
+						   "state"), "waiting");
+		cJSON_AddStringToObject(w, "reason", "CrashLoopBackOff");
+		cJSON_AddStringToObject(w, "message", "back-off 40s restarting "
+					"failed container");
+		cJSON_AddItemToArray(cs, x);
+		json_set_item(p, "status", st);
+		ctl_put(ctl_pod, p, o->json);
+		return;
+	}
 	cJSON *conds = cJSON_AddArrayToObject(st, "conditions");
 	const char *types[] = { "Initialized", "Ready", "ContainersReady",
 				"PodScheduled" };
@@ -1005,6 +1035,21 @@ ctl_condition(cJSON *status, const char *type, const char *st,
 	cJSON_AddStringToObject(c, "type", type);
 	cJSON_AddItemToArray(conds, c);
 	free(transition);
+}
+
+/* Record progress: the condition's lastUpdateTime becomes now. */
+static void
+ctl_condition_touch(cJSON *status, const char *type)
+{
+	cJSON *conds = cJSON_GetObjectItem(status, "conditions");
+	for (cJSON *c = conds ? conds->child : NULL; c; c = c->next) {
+		const char *t = json_str(c, "type");
+		if (t && strcmp(t, type) == 0) {
+			char ts[32];
+			ctl_ts(ctl_now, ts);
+			json_set_str(c, "lastUpdateTime", ts);
+		}
+	}
 }
 
 static const cJSON *
@@ -1951,6 +1996,33 @@ ctl_restart(struct ctl_ro_state *s, cJSON *status)
 	free(uids);
 }
 
+/* Argo's RolloutProgressing: did this pass move the rollout on? */
+static bool
+ctl_progressed(const cJSON *before, const cJSON *after)
+{
+	const cJSON *a = json_path(before, "status");
+	const cJSON *b = json_path(after, "status");
+	long oupd = ctl_int(a, "updatedReplicas", 0);
+	long nupd = ctl_int(b, "updatedReplicas", 0);
+	long oold = ctl_int(a, "replicas", 0) - oupd;
+	long nold = ctl_int(b, "replicas", 0) - nupd;
+	const char *keys[] = { "stableRS", "currentStepHash",
+			       "blueGreen.activeSelector",
+			       "blueGreen.previewSelector" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *x = json_str(a, keys[i]), *y = json_str(b, keys[i]);
+		if ((x || y) && (!x || !y || strcmp(x, y) != 0)) {
+			return true;
+		}
+	}
+	return nupd != oupd || nold < oold ||
+	       ctl_int(b, "readyReplicas", 0) > ctl_int(a, "readyReplicas", 0) ||
+	       ctl_int(b, "availableReplicas", 0) >
+		       ctl_int(a, "availableReplicas", 0) ||
+	       ctl_int(b, "currentStepIndex", 0) !=
+		       ctl_int(a, "currentStepIndex", 0);
+}
+
 static void
 ctl_rollout(struct sim_obj *o)
 {
@@ -2079,13 +2151,45 @@ ctl_rollout(struct sim_obj *o)
 	} else {
 		prog = ctl_condition_get(status, "Progressing");
 		const char *pr = prog ? json_str(prog, "reason") : NULL;
+		char m[600];
+		snprintf(m, sizeof(m), "ReplicaSet \"%s\" is progressing.",
+			 rsmsg);
 		if (!pr || strcmp(pr, "NewReplicaSetAvailable") == 0 ||
-		    strcmp(pr, "RolloutPaused") == 0) {
-			char m[600];
-			snprintf(m, sizeof(m), "ReplicaSet \"%s\" is "
-				 "progressing.", rsmsg);
+		    strcmp(pr, "RolloutPaused") == 0 ||
+		    strcmp(pr, "RolloutRetry") == 0) {
 			ctl_condition(status, "Progressing", "True",
 				      "ReplicaSetUpdated", m);
+		} else if (ctl_progressed(o->json, s.ro)) {
+			ctl_condition(status, "Progressing", "True",
+				      "ReplicaSetUpdated", m);
+			ctl_condition_touch(status, "Progressing");
+		} else if (strcmp(pr, "ProgressDeadlineExceeded") != 0) {
+			/* no progress for progressDeadlineSeconds */
+			long long dl = clock_scaled((long long)ctl_int(s.ro,
+				"spec.progressDeadlineSeconds", 600) * 1000);
+			long long from = clock_parse_rfc3339(json_str(prog,
+							"lastUpdateTime"));
+			if (from > 0 && ctl_now >= from + dl) {
+				char tm[600];
+				snprintf(tm, sizeof(tm), "ReplicaSet \"%s\" has "
+					 "timed out progressing.", rsmsg);
+				ctl_condition(status, "Progressing", "False",
+					      "ProgressDeadlineExceeded", tm);
+				if (json_bool(s.ro, "spec.progressDeadlineAbort",
+					      false)) {
+					json_set_item(status, "abort",
+						      cJSON_CreateTrue());
+					char am[700];
+					snprintf(am, sizeof(am), "Rollout aborted "
+						 "update to revision %d: %s",
+						 s.revision, tm);
+					ctl_condition(status, "Progressing",
+						      "False", "RolloutAborted",
+						      am);
+				}
+			} else if (from > 0) {
+				ctl_wake_at(from + dl);
+			}
 		}
 	}
 	if (!abort) {

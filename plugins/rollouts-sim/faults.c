@@ -62,6 +62,23 @@ faults_apply(const cJSON *j, struct pd_err *e)
 			}
 			continue;
 		}
+		if (strcmp(k, "crashImages") == 0) {
+			if (!cJSON_IsArray(c)) {
+				goto bad;
+			}
+			sim_faults.ncrash_images = 0;
+			for (const cJSON *f = c->child; f; f = f->next) {
+				if (!cJSON_IsString(f) || !*f->valuestring ||
+				    sim_faults.ncrash_images == 8) {
+					goto bad;
+				}
+				snprintf(sim_faults.crash_images[
+					 sim_faults.ncrash_images++],
+					 sizeof(sim_faults.crash_images[0]), "%s",
+					 f->valuestring);
+			}
+			continue;
+		}
 		if (strcmp(k, "statusless") == 0) {
 			if (!cJSON_IsArray(c)) {
 				goto bad;
@@ -128,6 +145,11 @@ faults_json(struct buf *out)
 	cJSON_AddBoolToObject(j, "watchExpire", sim_faults.watch_expire);
 	cJSON_AddNumberToObject(j, "conflictWrites",
 				(double)sim_faults.conflict_writes);
+	cJSON *ci = cJSON_AddArrayToObject(j, "crashImages");
+	for (int i = 0; i < sim_faults.ncrash_images; i++) {
+		cJSON_AddItemToArray(ci,
+			cJSON_CreateString(sim_faults.crash_images[i]));
+	}
 	cJSON *sl = cJSON_AddArrayToObject(j, "statusless");
 	for (int i = 0; i < sim_faults.nstatusless; i++) {
 		cJSON_AddItemToArray(sl,
@@ -195,6 +217,17 @@ faults_take_conflict(void)
 	if (sim_faults.conflict_writes > 0) {
 		sim_faults.conflict_writes--;
 		return true;
+	}
+	return false;
+}
+
+bool
+faults_crashes(const char *image)
+{
+	for (int i = 0; image && i < sim_faults.ncrash_images; i++) {
+		if (strstr(image, sim_faults.crash_images[i])) {
+			return true;
+		}
 	}
 	return false;
 }

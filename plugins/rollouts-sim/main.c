@@ -50,6 +50,7 @@ sim_usage(FILE *fp)
 "  --fault-latency MS      add MS milliseconds to every API request\n"
 "  --fault-watch-expire    answer watches that resume from a resourceVersion with 410\n"
 "  --forbid VERB:RESOURCE  answer 403 to that verb on that resource (repeatable)\n"
+"  --fault-crash-image S   pods of images containing S crash (CrashLoopBackOff)\n"
 "  -h, --help              show this help\n"
 "  --version               show the version\n"
 "\n"
@@ -66,7 +67,7 @@ enum {
 	OPT_REQLOG, OPT_TLS, OPT_TOKEN, OPT_CLIENT_CERT, OPT_NO_CONTROLLER,
 	OPT_HISTORY, OPT_F_DROP, OPT_F_RATE, OPT_F_CODE, OPT_F_RETRY,
 	OPT_F_LATENCY, OPT_F_EXPIRE, OPT_FORBID, OPT_VERSION, OPT_CLOCK,
-	OPT_SCALE, OPT_SEED, OPT_POD_READY, OPT_TOKEN_FILE,
+	OPT_SCALE, OPT_SEED, OPT_POD_READY, OPT_TOKEN_FILE, OPT_F_CRASH,
 };
 
 static const struct option sim_longopts[] = {
@@ -88,6 +89,7 @@ static const struct option sim_longopts[] = {
 	{ "fault-latency", required_argument, NULL, OPT_F_LATENCY },
 	{ "fault-watch-expire", no_argument, NULL, OPT_F_EXPIRE },
 	{ "forbid", required_argument, NULL, OPT_FORBID },
+	{ "fault-crash-image", required_argument, NULL, OPT_F_CRASH },
 	{ "clock", required_argument, NULL, OPT_CLOCK },
 	{ "time-scale", required_argument, NULL, OPT_SCALE },
 	{ "seed", required_argument, NULL, OPT_SEED },
@@ -272,6 +274,17 @@ main(int argc, char **argv)
 			sim_faults.latency_ms = (long)d;
 			break;
 		case OPT_F_EXPIRE: sim_faults.watch_expire = true; break;
+		case OPT_F_CRASH:
+			if (!*optarg || sim_faults.ncrash_images == 8) {
+				msg_error("invalid --fault-crash-image '%s'",
+					  optarg);
+				goto usage;
+			}
+			snprintf(sim_faults.crash_images[
+				 sim_faults.ncrash_images++],
+				 sizeof(sim_faults.crash_images[0]), "%s",
+				 optarg);
+			break;
 		case OPT_CLOCK:
 			if (strcmp(optarg, "manual") == 0) {
 				manual = true;

@@ -184,6 +184,9 @@ struct sim_faults {
 				   subresource (a v0.9 Rollout CRD) */
 	int nstatusless;
 	long conflict_writes;   /* the next N updates (PUT) answer 409 */
+	char crash_images[8][128]; /* pods of images containing one of
+				      these never become Ready */
+	int ncrash_images;
 	double error_acc;       /* accumulator for error_rate */
 };
 
@@ -201,6 +204,8 @@ bool faults_forbidden(const char *verb, const char *plural);
 bool faults_has_status(const struct sim_resource *r);
 /* Lock held: true when this update must be refused with a conflict. */
 bool faults_take_conflict(void);
+/* Lock held: whether pods of this image crash (CrashLoopBackOff). */
+bool faults_crashes(const char *image);
 
 /* ---- reqlog.c ---- */
 

@@ -44,7 +44,7 @@ expect_eq "$(printf '%s' "$BODY" | jval 'd["forbid"]')" '["list:analysisruns","p
 req DELETE /sim/v1/faults
 expect_eq "$CODE" "200" "DELETE /sim/v1/faults"
 expect_eq "$(printf '%s' "$BODY" | jval 'd')" \
-	'{"conflictWrites":0,"errorCode":500,"errorRate":0,"forbid":[],"latencyMs":0,"retryAfter":0,"statusless":[],"watchDropAfter":0,"watchExpire":false}' \
+	'{"conflictWrites":0,"crashImages":[],"errorCode":500,"errorRate":0,"forbid":[],"latencyMs":0,"retryAfter":0,"statusless":[],"watchDropAfter":0,"watchExpire":false}' \
 	"DELETE turns every fault off"
 req GET "$AR"
 expect_eq "$CODE" "200" "the list is allowed again after DELETE"
@@ -196,7 +196,7 @@ start_sim --fault-error-rate 0.5 --fault-error-code 500 --fault-retry-after 3 \
 	--fault-latency 1 --fault-watch-drop 7 --fault-watch-expire
 req GET /sim/v1/faults
 expect_eq "$(printf '%s' "$BODY" | jval 'd')" \
-	'{"conflictWrites":0,"errorCode":500,"errorRate":0.5,"forbid":[],"latencyMs":1,"retryAfter":3,"statusless":[],"watchDropAfter":7,"watchExpire":true}' \
+	'{"conflictWrites":0,"crashImages":[],"errorCode":500,"errorRate":0.5,"forbid":[],"latencyMs":1,"retryAfter":3,"statusless":[],"watchDropAfter":7,"watchExpire":true}' \
 	"the fault flags show in the admin endpoint"
 codes=""
 for i in 1 2 3 4; do

@@ -488,6 +488,43 @@ def sc_bluegreen_analysis(sim):
        "blue-green analysis: the active Service still selects the stable pods")
 
 
+def sc_progress_deadline(sim):
+    ns, name = "shop", "web"
+    sim.req("PUT", "/sim/v1/faults", {"crashImages": ["crash"]}, "application/json")
+    new_release(sim, ns, name, "example/web:crash-1")
+    sim.advance("5s")
+    pods = sim.list("/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb")
+    crashing = [p for p in pods if p["spec"]["containers"][0]["image"].endswith("crash-1")]
+    ok(len(crashing) == 1 and crashing[0]["status"]["containerStatuses"][0]["state"]["waiting"]["reason"]
+       == "CrashLoopBackOff", "deadline: the canary pod crashes", [p["status"] for p in crashing])
+    ro = sim.get(ns, name)
+    ok(ro["status"]["phase"] == "Progressing" and ro["status"]["currentStepIndex"] == 0,
+       "deadline: the rollout waits at the first weight", (ro["status"].get("phase"), ro["status"].get("currentStepIndex")))
+    sim.advance("9m")
+    ok(sim.get(ns, name)["status"]["phase"] == "Progressing", "deadline: still progressing before 10 minutes")
+    sim.advance("61s")
+    ro = sim.get(ns, name)
+    prog = [c for c in ro["status"]["conditions"] if c["type"] == "Progressing"][0]
+    ok(ro["status"]["phase"] == "Degraded" and prog["reason"] == "ProgressDeadlineExceeded" and
+       prog["message"].endswith("has timed out progressing."),
+       "deadline: ProgressDeadlineExceeded after progressDeadlineSeconds", (ro["status"].get("message"), prog))
+    ok(not ro["status"].get("abort"), "deadline: no abort without progressDeadlineAbort")
+    # with progressDeadlineAbort the rollout is aborted and the canary removed
+    st, _ = sim.patch(ns, name, '{"spec":{"progressDeadlineAbort":true,"progressDeadlineSeconds":60}}')
+    new_release(sim, ns, name, "example/web:crash-2")
+    sim.advance("5s")
+    sim.advance("61s")
+    ro = sim.get(ns, name)
+    ok(ro["status"].get("abort") is True and ro["status"]["phase"] == "Degraded" and
+       "has timed out progressing." in ro["status"]["message"],
+       "deadline: progressDeadlineAbort aborts", ro["status"].get("message"))
+    sim.advance("1s")
+    rss = sim.list("/apis/apps/v1/namespaces/shop/replicasets?labelSelector=app%3Dweb")
+    crash2 = [r for r in rss if r["spec"]["template"]["spec"]["containers"][0]["image"].endswith("crash-2")]
+    ok(crash2 and crash2[0]["spec"]["replicas"] == 0, "deadline: the crashing canary is scaled down")
+    sim.req("DELETE", "/sim/v1/faults")
+
+
 def sc_experiment(sim):
     ns, name = "shop", "recs"
     w = Watch(sim, ns, name)
@@ -681,6 +718,7 @@ SCENARIOS = [
     ("restart", ["canary.yaml"], sc_restart),
     ("experiment", ["canary.yaml"], sc_experiment),
     ("bluegreen-analysis", ["canary.yaml"], sc_bluegreen_analysis),
+    ("progress-deadline", ["canary.yaml"], sc_progress_deadline),
     ("kr-commands", ["canary.yaml"], sc_kr_commands),
     ("kr-fallbacks", ["canary.yaml"], sc_kr_fallbacks),
 ]
