@@ -1283,11 +1283,9 @@ server_split(char *path, char **segs)
  * route, 0 when rep was filled (discovery or an error).
  */
 static int
-server_route_parse(char **segs, int n, bool aggregated_ok, const char *accept,
-		   struct server_route *rt, struct sim_reply *rep)
+server_route_parse(char **segs, int n, struct server_route *rt,
+		   struct sim_reply *rep)
 {
-	(void)accept;
-	(void)aggregated_ok;
 	memset(rt, 0, sizeof(*rt));
 	int base;
 	if (strcmp(segs[0], "api") == 0) {
@@ -1838,7 +1836,7 @@ server_handle(struct MHD_Connection *c, const char *url, const char *method,
 		goto out;
 	}
 	struct server_route rt;
-	if (server_route_parse(segs, n, true, accept, &rt, rep) == 1) {
+	if (server_route_parse(segs, n, &rt, rep) == 1) {
 		pthread_mutex_lock(&sim_lock);
 		*watch = server_api(c, method, &rt, rq, user, rep);
 		/* on a manual clock the controller reacts at once, so a
