@@ -316,6 +316,30 @@ registry_agg_resources(const char *group, const char *version)
 	return arr;
 }
 
+/* The distinct versions served for group, in preference order (the table's
+ * order); returns how many were stored in out. */
+static int
+registry_group_versions(const char *group, const char **out, int max)
+{
+	int n = 0;
+	for (int i = 0; i < registry_n; i++) {
+		struct sim_resource *r = registry_tab[i];
+		if (strcmp(r->group, group) != 0) {
+			continue;
+		}
+		for (int v = 0; v < 4 && r->versions[v]; v++) {
+			bool dup = false;
+			for (int k = 0; k < n && !dup; k++) {
+				dup = strcmp(out[k], r->versions[v]) == 0;
+			}
+			if (!dup && n < max) {
+				out[n++] = r->versions[v];
+			}
+		}
+	}
+	return n;
+}
+
 static cJSON *
 registry_agg_group(const char *group)
 {
@@ -327,30 +351,15 @@ registry_agg_group(const char *group)
 		cJSON_AddNullToObject(md, "creationTimestamp");
 	}
 	cJSON *vers = cJSON_AddArrayToObject(item, "versions");
-	/* versions in preference order, each once */
-	const char *seen[16];
-	int nseen = 0;
-	for (int i = 0; i < registry_n; i++) {
-		struct sim_resource *r = registry_tab[i];
-		if (strcmp(r->group, group) != 0) {
-			continue;
-		}
-		for (int v = 0; v < 4 && r->versions[v]; v++) {
-			bool dup = false;
-			for (int s = 0; s < nseen; s++) {
-				dup = dup || strcmp(seen[s], r->versions[v]) == 0;
-			}
-			if (dup || nseen == 16) {
-				continue;
-			}
-			seen[nseen++] = r->versions[v];
-			cJSON *vo = cJSON_CreateObject();
-			cJSON_AddStringToObject(vo, "version", r->versions[v]);
-			cJSON_AddItemToObject(vo, "resources",
-				registry_agg_resources(group, r->versions[v]));
-			cJSON_AddStringToObject(vo, "freshness", "Current");
-			cJSON_AddItemToArray(vers, vo);
-		}
+	const char *versions[16];
+	int nv = registry_group_versions(group, versions, 16);
+	for (int v = 0; v < nv; v++) {
+		cJSON *vo = cJSON_CreateObject();
+		cJSON_AddStringToObject(vo, "version", versions[v]);
+		cJSON_AddItemToObject(vo, "resources",
+			registry_agg_resources(group, versions[v]));
+		cJSON_AddStringToObject(vo, "freshness", "Current");
+		cJSON_AddItemToArray(vers, vo);
 	}
 	return item;
 }
@@ -422,33 +431,16 @@ registry_legacy_group(const char *group)
 	cJSON *g = cJSON_CreateObject();
 	cJSON_AddStringToObject(g, "name", group);
 	cJSON *vers = cJSON_AddArrayToObject(g, "versions");
-	const char *pref = NULL;
-	const char *seen[16];
-	int nseen = 0;
-	for (int i = 0; i < registry_n; i++) {
-		struct sim_resource *r = registry_tab[i];
-		if (strcmp(r->group, group) != 0) {
-			continue;
-		}
-		for (int v = 0; v < 4 && r->versions[v]; v++) {
-			bool dup = false;
-			for (int s = 0; s < nseen; s++) {
-				dup = dup || strcmp(seen[s], r->versions[v]) == 0;
-			}
-			if (dup || nseen == 16) {
-				continue;
-			}
-			seen[nseen++] = r->versions[v];
-			if (!pref) {
-				pref = r->versions[v];
-			}
-			cJSON *vo = cJSON_CreateObject();
-			char *gv = xasprintf("%s/%s", group, r->versions[v]);
-			cJSON_AddStringToObject(vo, "groupVersion", gv);
-			cJSON_AddStringToObject(vo, "version", r->versions[v]);
-			cJSON_AddItemToArray(vers, vo);
-			free(gv);
-		}
+	const char *versions[16];
+	int nv = registry_group_versions(group, versions, 16);
+	const char *pref = nv ? versions[0] : NULL;
+	for (int v = 0; v < nv; v++) {
+		cJSON *vo = cJSON_CreateObject();
+		char *gv = xasprintf("%s/%s", group, versions[v]);
+		cJSON_AddStringToObject(vo, "groupVersion", gv);
+		cJSON_AddStringToObject(vo, "version", versions[v]);
+		cJSON_AddItemToArray(vers, vo);
+		free(gv);
 	}
 	if (pref) {
 		cJSON *p = cJSON_AddObjectToObject(g, "preferredVersion");
