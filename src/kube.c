@@ -11,6 +11,7 @@
  * them immediate.
  */
 #include "kube.h"
+#include "timeutil.h"
 #include "curl_lazy.h"
 
 #include <ctype.h>
@@ -451,40 +452,8 @@ kube_token_from_file(struct kube_client *c, const char **tok,
 static time_t
 kube_parse_time(const char *s)
 {
-	struct tm tm;
-	memset(&tm, 0, sizeof(tm));
-	int n = 0;
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6) {
-		return -1;
-	}
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	const char *p = s + n;
-	if (*p == '.') {
-		p++;
-		while (isdigit((unsigned char)*p)) {
-			p++;
-		}
-	}
-	long off = 0;
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int hh, mm;
-		if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2) {
-			return -1;
-		}
-		off = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
-		p += 6;
-	} else {
-		return -1;
-	}
-	if (*p) {
-		return -1;
-	}
-	time_t t = timegm(&tm);
-	return t == (time_t)-1 ? -1 : t - off;
+	time_t t;
+	return timeutil_parse(s, &t) ? t : -1;
 }
 
 static char *

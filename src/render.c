@@ -7,6 +7,7 @@
  * with ANSI escape sequences skipped (juju/ansiterm strips them first).
  */
 #include "render.h"
+#include "timeutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,11 +166,11 @@ render_age(char *out, size_t len, const char *rfc3339, time_t now)
 {
 	time_t t;
 
-	if (!rollout_parse_time(rfc3339, &t)) {
+	if (!timeutil_parse(rfc3339, &t)) {
 		snprintf(out, len, "<unknown>");
 		return;
 	}
-	rollout_human_duration(out, len, (long long)now - (long long)t);
+	timeutil_human_duration(out, len, (long long)now - (long long)t);
 }
 
 /* ---- header block ------------------------------------------------------- */
@@ -329,13 +330,13 @@ render_delay(char *out, size_t len, const struct ro_replicaset *rs, time_t now)
 
 	out[0] = '\0';
 	if (!rs->scale_down_deadline ||
-	    !rollout_parse_time(rs->scale_down_deadline, &t)) {
+	    !timeutil_parse(rs->scale_down_deadline, &t)) {
 		return;
 	}
 	if (t < now) {
 		snprintf(out, len, "passed");
 	} else {
-		rollout_human_duration(out, len, (long long)t - (long long)now);
+		timeutil_human_duration(out, len, (long long)t - (long long)now);
 	}
 }
 
@@ -1006,14 +1007,14 @@ render_list_experiments(struct buf *out, const cJSON *items,
 			has_dur = render_parse_duration(json_str(e, "spec.duration"), &secs);
 		}
 		if (has_dur) {
-			rollout_human_duration(dur, sizeof(dur), (long long)secs);
+			timeutil_human_duration(dur, sizeof(dur), (long long)secs);
 		}
 		if (!render_phase_completed(phase) &&
-		    rollout_parse_time(json_str(e, "status.availableAt"), &avail)) {
+		    timeutil_parse(json_str(e, "status.availableAt"), &avail)) {
 			long long left = (long long)avail + (long long)secs -
 					 (long long)now;
 			if (left > 0) {
-				rollout_human_duration(rem, sizeof(rem), left);
+				timeutil_human_duration(rem, sizeof(rem), left);
 			}
 		}
 		render_age(age, sizeof(age), json_str(e, "metadata.creationTimestamp"), now);

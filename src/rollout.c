@@ -7,6 +7,7 @@
  * ownership joins by UID, image tags and the ordering of every list.
  */
 #include "rollout.h"
+#include "timeutil.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -23,121 +24,6 @@
 #define ROLLOUT_DEADLINE_ANN "scale-down-deadline"
 #define ROLLOUT_WORKLOAD_GEN_ANN "rollout.argoproj.io/workload-generation"
 
-/* ---- time ------------------------------------------------------------- */
-
-bool
-rollout_parse_time(const char *s, time_t *t)
-{
-	int y, mo, d, h, mi, sec, n = 0;
-	struct tm tm;
-	const char *p;
-	long off = 0;
-
-	if (!s) {
-		return false;
-	}
-	if (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h,
-		   &mi, &sec, &n) != 6 || n == 0) {
-		return false;
-	}
-	p = s + n;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9') {
-			return false;
-		}
-		while (*p >= '0' && *p <= '9') {
-			p++;
-		}
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int oh, om, m = 0;
-		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &m) != 2 || m != 5) {
-			return false;
-		}
-		off = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
-		p += 1 + m;
-	} else {
-		return false;
-	}
-	if (*p) {
-		return false;
-	}
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60) {
-		return false;
-	}
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	*t = timegm(&tm) - off;
-	return true;
-}
-
-void
-rollout_human_duration(char *out, size_t len, long long secs)
-{
-	long long minutes, hours;
-
-	if (secs < -1) {
-		snprintf(out, len, "<invalid>");
-		return;
-	}
-	if (secs < 0) {
-		snprintf(out, len, "0s");
-		return;
-	}
-	if (secs < 120) {
-		snprintf(out, len, "%llds", secs);
-		return;
-	}
-	minutes = secs / 60;
-	if (minutes < 10) {
-		if (secs % 60 == 0) {
-			snprintf(out, len, "%lldm", minutes);
-		} else {
-			snprintf(out, len, "%lldm%llds", minutes, secs % 60);
-		}
-		return;
-	}
-	if (minutes < 180) {
-		snprintf(out, len, "%lldm", minutes);
-		return;
-	}
-	hours = secs / 3600;
-	if (hours < 8) {
-		if (minutes % 60 == 0) {
-			snprintf(out, len, "%lldh", hours);
-		} else {
-			snprintf(out, len, "%lldh%lldm", hours, minutes % 60);
-		}
-	} else if (hours < 48) {
-		snprintf(out, len, "%lldh", hours);
-	} else if (hours < 24 * 8) {
-		if (hours % 24 == 0) {
-			snprintf(out, len, "%lldd", hours / 24);
-		} else {
-			snprintf(out, len, "%lldd%lldh", hours / 24, hours % 24);
-		}
-	} else if (hours < 24 * 365 * 2) {
-		snprintf(out, len, "%lldd", hours / 24);
-	} else if (hours < 24 * 365 * 8) {
-		long long dy = (hours / 24) % 365;
-		if (dy == 0) {
-			snprintf(out, len, "%lldy", hours / 24 / 365);
-		} else {
-			snprintf(out, len, "%lldy%lldd", hours / 24 / 365, dy);
-		}
-	} else {
-		snprintf(out, len, "%lldy", hours / 24 / 365);
-	}
-}
 
 /* Age of an RFC 3339 timestamp at now; "<unknown>" when absent. */
 static void
@@ -145,11 +31,11 @@ rollout_age(char *out, size_t len, const char *ts, time_t now)
 {
 	time_t t;
 
-	if (!rollout_parse_time(ts, &t)) {
+	if (!timeutil_parse(ts, &t)) {
 		snprintf(out, len, "<unknown>");
 		return;
 	}
-	rollout_human_duration(out, len, (long long)now - (long long)t);
+	timeutil_human_duration(out, len, (long long)now - (long long)t);
 }
 
 /* Parsed time for sorting; unset or bad times sort first (Go zero time). */
@@ -158,7 +44,7 @@ rollout_time_or_zero(const char *ts)
 {
 	time_t t;
 
-	if (!rollout_parse_time(ts, &t)) {
+	if (!timeutil_parse(ts, &t)) {
 		return -62135596800LL;
 	}
 	return (long long)t;
@@ -427,7 +313,7 @@ rollout_times_equal(const char *a, const char *b)
 {
 	time_t ta, tb;
 
-	if (rollout_parse_time(a, &ta) && rollout_parse_time(b, &tb)) {
+	if (timeutil_parse(a, &ta) && timeutil_parse(b, &tb)) {
 		return ta == tb;
 	}
 	return rollout_streq(a, b);
@@ -873,13 +759,13 @@ rollout_rs_delay(struct ro_replicaset *r, time_t now)
 
 	r->delay[0] = '\0';
 	if (!r->scale_down_deadline ||
-	    !rollout_parse_time(r->scale_down_deadline, &t)) {
+	    !timeutil_parse(r->scale_down_deadline, &t)) {
 		return;
 	}
 	if (t < now) {
 		snprintf(r->delay, sizeof(r->delay), "passed");
 	} else {
-		rollout_human_duration(r->delay, sizeof(r->delay),
+		timeutil_human_duration(r->delay, sizeof(r->delay),
 				       (long long)t - (long long)now);
 	}
 }

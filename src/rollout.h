@@ -208,10 +208,5 @@ const char *rollout_rs_icon(const char *status);
 const char *rollout_pod_icon(const char *status);
 const char *rollout_analysis_icon(const char *phase);
 
-/* Kubernetes duration.HumanDuration of secs seconds, into out. */
-void rollout_human_duration(char *out, size_t len, long long secs);
-/* Parse an RFC 3339 time ("2026-01-01T00:00:00Z", fractions and offsets
- * allowed). Returns true and sets *t on success. */
-bool rollout_parse_time(const char *s, time_t *t);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "msg.h"
+#include "timeutil.h"
 #include "xalloc.h"
 
 /* Look an option up by long or short name among the global options and,
@@ -248,19 +249,11 @@ main_now(struct cmd_ctx *ctx)
 	if (!now || !*now) {
 		return 0;
 	}
-	struct tm tm;
-	memset(&tm, 0, sizeof(tm));
-	char z = 0;
-	if (sscanf(now, "%d-%d-%dT%d:%d:%d%c", &tm.tm_year, &tm.tm_mon,
-		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 ||
-	    z != 'Z') {
-		msg_error("invalid PDKIT_NOW '%s' (want RFC 3339 UTC, e.g. "
+	if (!timeutil_parse(now, &ctx->now)) {
+		msg_error("invalid PDKIT_NOW '%s' (want RFC 3339, e.g. "
 			  "2026-01-08T00:00:00Z)", now);
 		return -1;
 	}
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	ctx->now = timegm(&tm);
 	ctx->now_fixed = true;
 	return 0;
 }

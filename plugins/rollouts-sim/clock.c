@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "sim.h"
+#include "timeutil.h"
 
 static bool clock_is_manual;
 static double clock_factor = 1.0;
@@ -82,15 +83,8 @@ clock_rfc3339(long long ms, char out[32])
 long long
 clock_parse_rfc3339(const char *s)
 {
-	struct tm tm = { 0 };
-	if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon,
-			 &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-			 &tm.tm_sec) != 6) {
-		return 0;
-	}
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (long long)timegm(&tm) * 1000;
+	time_t t;
+	return timeutil_parse(s, &t) ? (long long)t * 1000 : 0;
 }
 
 /* Go duration ("30s", "2m", "1h30m", "500ms", or a bare number of

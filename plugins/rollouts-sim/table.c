@@ -13,6 +13,7 @@
 
 #include "json.h"
 #include "sim.h"
+#include "timeutil.h"
 #include "xalloc.h"
 
 enum table_cell {
@@ -112,60 +113,12 @@ table_for(const struct sim_resource *r)
 void
 table_age(char *out, size_t len, const char *ts, time_t now)
 {
-	struct tm tm;
-	memset(&tm, 0, sizeof(tm));
-	if (!ts || sscanf(ts, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon,
-			  &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-			  &tm.tm_sec) != 6) {
+	time_t t;
+	if (!timeutil_parse(ts, &t)) {
 		snprintf(out, len, "<unknown>");
 		return;
 	}
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	long long d = (long long)(now - timegm(&tm));
-	if (d < -1) {
-		snprintf(out, len, "<invalid>");
-		return;
-	}
-	if (d < 0) {
-		d = 0;
-	}
-	long long m = d / 60, h = d / 3600, days = d / 86400, y = days / 365;
-	if (d < 120) {
-		snprintf(out, len, "%llds", d);
-	} else if (m < 10) {
-		if (d % 60) {
-			snprintf(out, len, "%lldm%llds", m, d % 60);
-		} else {
-			snprintf(out, len, "%lldm", m);
-		}
-	} else if (h < 3) {
-		snprintf(out, len, "%lldm", m);
-	} else if (h < 8) {
-		if (m % 60) {
-			snprintf(out, len, "%lldh%lldm", h, m % 60);
-		} else {
-			snprintf(out, len, "%lldh", h);
-		}
-	} else if (h < 48) {
-		snprintf(out, len, "%lldh", h);
-	} else if (h < 24 * 8) {
-		if (h % 24) {
-			snprintf(out, len, "%lldd%lldh", days, h % 24);
-		} else {
-			snprintf(out, len, "%lldd", days);
-		}
-	} else if (y < 2) {
-		snprintf(out, len, "%lldd", days);
-	} else if (y < 8) {
-		if (days % 365) {
-			snprintf(out, len, "%lldy%lldd", y, days % 365);
-		} else {
-			snprintf(out, len, "%lldy", y);
-		}
-	} else {
-		snprintf(out, len, "%lldy", y);
-	}
+	timeutil_human_duration(out, len, (long long)now - (long long)t);
 }
 
 static cJSON *

@@ -30,6 +30,7 @@
 #include "json.h"
 #include "render.h"
 #include "rollout.h"
+#include "timeutil.h"
 #include "xalloc.h"
 #include "yaml.h"
 
@@ -627,7 +628,7 @@ golden_parse_args(const char *text, struct golden_args *a)
 			snprintf(a->objects, sizeof(a->objects), "%s", tok ? tok : "");
 		} else if (!strcmp(tok, "now")) {
 			tok = strtok_r(NULL, " \t\n", &save);
-			ok_ = tok && rollout_parse_time(tok, &a->now);
+			ok_ = tok && timeutil_parse(tok, &a->now);
 		} else {
 			ok_ = false;
 		}
@@ -982,7 +983,7 @@ test_conformance(void)
 int
 main(void)
 {
-	rollout_parse_time(NOW_STR, &now0);
+	timeutil_parse(NOW_STR, &now0);
 	test_ages();
 	test_status_lines();
 	test_list_rollouts();

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "json.h"
 #include "rollout.h"
+#include "timeutil.h"
 #include "xalloc.h"
 
 #define NOW 1767830400 /* 2026-01-08T00:00:00Z */
@@ -703,17 +704,17 @@ test_time(void)
 
 	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
 		char out[32];
-		rollout_human_duration(out, sizeof(out), d[i].secs);
+		timeutil_human_duration(out, sizeof(out), d[i].secs);
 		is_str(out, d[i].want, "HumanDuration(%llds)", d[i].secs);
 	}
-	ok(rollout_parse_time("2026-01-08T00:00:00Z", &t) && t == NOW, "parse Z time");
-	ok(rollout_parse_time("2026-01-08T01:30:00.123+01:30", &t) && t == NOW,
+	ok(timeutil_parse("2026-01-08T00:00:00Z", &t) && t == NOW, "parse Z time");
+	ok(timeutil_parse("2026-01-08T01:30:00.123+01:30", &t) && t == NOW,
 	   "parse fractions and offsets");
-	ok(rollout_parse_time("2026-01-07T22:00:00-02:00", &t) && t == NOW,
+	ok(timeutil_parse("2026-01-07T22:00:00-02:00", &t) && t == NOW,
 	   "parse negative offsets");
-	ok(!rollout_parse_time("2026-01-08", &t), "date alone rejected");
-	ok(!rollout_parse_time("2026-01-08T00:00:00", &t), "zone required");
-	ok(!rollout_parse_time(NULL, &t), "NULL rejected");
+	ok(!timeutil_parse("2026-01-08", &t), "date alone rejected");
+	ok(!timeutil_parse("2026-01-08T00:00:00", &t), "zone required");
+	ok(!timeutil_parse(NULL, &t), "NULL rejected");
 }
 
 int
