@@ -110,19 +110,8 @@ struct cmd_get_watch {
 	int result;
 	struct buf last;
 	struct buf cur;
-	struct kube_informer *infs[8];
-	size_t ninfs;
-	const char *name;
-	bool is_rollout;
+	struct fetch_watch fw;
 };
-
-static long long
-cmd_get_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Draw text in place: home, each line cleared to its end, then clear
  * below, so nothing flickers and nothing scrolls away. */
@@ -150,45 +139,20 @@ cmd_get_draw(struct cmd_get_watch *w)
 	w->drawn = true;
 }
 
-/* The collections' current contents as a fetch_set of borrowed arrays. */
-static void
-cmd_get_view(struct cmd_get_watch *w, struct fetch_set *fs)
-{
-	memset(fs, 0, sizeof(*fs));
-	const cJSON *main_items = kube_informer_items(w->infs[0]);
-	const cJSON *obj = NULL;
-	for (const cJSON *it = main_items ? main_items->child : NULL; it;
-	     it = it->next) {
-		const char *n = json_str(it, "metadata.name");
-		if (n && strcmp(n, w->name) == 0) {
-			obj = it;
-		}
-	}
-	if (w->is_rollout) {
-		fs->rollout = (cJSON *)obj;
-	} else {
-		fs->experiment = (cJSON *)obj;
-	}
-	fs->analysisruns = (cJSON *)kube_informer_items(w->infs[1]);
-	fs->experiments = (cJSON *)kube_informer_items(w->infs[2]);
-	fs->replicasets = (cJSON *)kube_informer_items(w->infs[3]);
-	fs->pods = (cJSON *)kube_informer_items(w->infs[4]);
-}
-
 static int
 cmd_get_tick(void *arg, bool changed)
 {
 	struct cmd_get_watch *w = arg;
-	long long now = cmd_get_ms();
+	long long now = cmd_mono_ms();
 	if (w->deadline_ms && now >= w->deadline_ms) {
 		w->result = 0;
 		return 1;
 	}
 	struct fetch_set fs;
-	cmd_get_view(w, &fs);
-	if (!fs.rollout && !fs.experiment) {
+	if (!fetch_watch_view(&w->fw, &fs)) {
 		err_set(&w->ctx->err, PD_ENOTFOUND, "%s '%s' was deleted",
-			w->is_rollout ? "rollout" : "experiment", w->name);
+			w->fw.is_rollout ? "rollout" : "experiment",
+			w->fw.name);
 		w->result = -PD_ENOTFOUND;
 		return 1;
 	}
@@ -225,57 +189,18 @@ cmd_get_watch(struct cmd_ctx *ctx, struct kube_client *c, const char *ns,
 	w.ctx = ctx;
 	w.fmt = fmt;
 	w.revisions = revisions;
-	w.name = name;
-	w.is_rollout = is_rollout;
 	w.tty = isatty(1);
-	w.start_ms = cmd_get_ms();
+	w.start_ms = cmd_mono_ms();
 	w.deadline_ms = timeout > 0 ? w.start_ms + timeout * 1000 : 0;
 	w.exit_on_complete = cmd_flag_bool(ctx, "exit-on-complete", false);
 
-	char *q = xasprintf("fieldSelector=metadata.name%%3D%s", name);
-	char *p = kube_path("argoproj.io", "v1alpha1", ns,
-			    is_rollout ? "rollouts" : "experiments", NULL);
-	w.infs[w.ninfs++] = kube_informer_new(c, p, q);
-	free(p);
-	free(q);
-	p = kube_path("argoproj.io", "v1alpha1", ns, "analysisruns", NULL);
-	w.infs[w.ninfs++] = kube_informer_new(c, p, NULL);
-	free(p);
-	p = kube_path("argoproj.io", "v1alpha1", ns, "experiments", NULL);
-	w.infs[w.ninfs++] = kube_informer_new(c, p, NULL);
-	free(p);
-	/* ReplicaSets and Pods: by the rollout's selector; experiments'
-	 * pods do not carry it, so an experiment view (or a rollout that
-	 * runs experiments) watches the namespace's */
-	char *sel = NULL;
-	if (is_rollout) {
-		sel = fetch_selector_query(json_path(first->rollout,
-						     "spec.selector"));
-		const cJSON *steps = json_path(first->rollout,
-					       "spec.strategy.canary.steps");
-		for (const cJSON *s = steps ? steps->child : NULL; s;
-		     s = s->next) {
-			if (cJSON_GetObjectItem(s, "experiment")) {
-				free(sel);
-				sel = NULL;
-				break;
-			}
-		}
-	}
-	p = kube_path("apps", "v1", ns, "replicasets", NULL);
-	w.infs[w.ninfs++] = kube_informer_new(c, p, sel);
-	free(p);
-	p = kube_path("", "v1", ns, "pods", NULL);
-	w.infs[w.ninfs++] = kube_informer_new(c, p, sel);
-	free(p);
-	free(sel);
+	fetch_watch_init(&w.fw, c, ns, name, is_rollout,
+			 is_rollout ? first->rollout : NULL);
 
 	cmd_catch_signals();
-	int rc = kube_informers_run(w.infs, w.ninfs, 1000, cmd_get_tick, &w,
-				    &cmd_interrupted, &ctx->err);
-	for (size_t i = 0; i < w.ninfs; i++) {
-		kube_informer_free(w.infs[i]);
-	}
+	int rc = kube_informers_run(w.fw.infs, w.fw.n, 1000, cmd_get_tick,
+				    &w, &cmd_interrupted, &ctx->err);
+	fetch_watch_release(&w.fw);
 	buf_release(&w.last);
 	buf_release(&w.cur);
 	if (rc > 0) {

@@ -25,8 +25,7 @@ static const struct cmd_opt cmd_status_opts[] = {
 
 struct cmd_status_state {
 	struct cmd_ctx *ctx;
-	struct kube_informer *infs[5];
-	const char *name;
+	struct fetch_watch fw;
 	long long deadline_ms;
 	struct buf last;
 	char status[32];
@@ -34,14 +33,6 @@ struct cmd_status_state {
 	bool seen;
 	bool deleted;
 };
-
-static long long
-cmd_status_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Compute status and message from the objects. */
 static void
@@ -69,22 +60,10 @@ cmd_status_tick(void *arg, bool changed)
 	struct cmd_status_state *st = arg;
 	(void)changed;
 	struct fetch_set fs;
-	memset(&fs, 0, sizeof(fs));
-	const cJSON *ros = kube_informer_items(st->infs[0]);
-	for (const cJSON *it = ros ? ros->child : NULL; it; it = it->next) {
-		const char *n = json_str(it, "metadata.name");
-		if (n && strcmp(n, st->name) == 0) {
-			fs.rollout = (cJSON *)it;
-		}
-	}
-	if (!fs.rollout) {
+	if (!fetch_watch_view(&st->fw, &fs)) {
 		st->deleted = true;
 		return 1;
 	}
-	fs.replicasets = (cJSON *)kube_informer_items(st->infs[1]);
-	fs.pods = (cJSON *)kube_informer_items(st->infs[2]);
-	fs.analysisruns = (cJSON *)kube_informer_items(st->infs[3]);
-	fs.experiments = (cJSON *)kube_informer_items(st->infs[4]);
 	cmd_status_compute(st, &fs);
 	struct buf line = BUF_INIT;
 	render_status_line(&line, st->status, st->message);
@@ -100,7 +79,7 @@ cmd_status_tick(void *arg, bool changed)
 	    strcmp(st->status, "Degraded") == 0) {
 		return 1;
 	}
-	if (st->deadline_ms && cmd_status_ms() >= st->deadline_ms) {
+	if (st->deadline_ms && cmd_mono_ms() >= st->deadline_ms) {
 		return 2;
 	}
 	return 0;
@@ -142,7 +121,6 @@ cmd_status_exec(struct cmd_ctx *ctx)
 	struct cmd_status_state st;
 	memset(&st, 0, sizeof(st));
 	st.ctx = ctx;
-	st.name = name;
 	cmd_status_compute(&st, &fs);
 	if (!cmd_flag_bool(ctx, "watch", true)) {
 		fetch_release(&fs);
@@ -158,38 +136,17 @@ cmd_status_exec(struct cmd_ctx *ctx)
 	}
 
 	/* watch: the same collections, kept up to date */
-	char *q = xasprintf("fieldSelector=metadata.name%%3D%s", name);
-	char *sel = fetch_selector_query(json_path(fs.rollout,
-						   "spec.selector"));
-	char *p = kube_path("argoproj.io", "v1alpha1", ns, "rollouts", NULL);
-	st.infs[0] = kube_informer_new(c, p, q);
-	free(p);
-	p = kube_path("apps", "v1", ns, "replicasets", NULL);
-	st.infs[1] = kube_informer_new(c, p, sel);
-	free(p);
-	p = kube_path("", "v1", ns, "pods", NULL);
-	st.infs[2] = kube_informer_new(c, p, sel);
-	free(p);
-	p = kube_path("argoproj.io", "v1alpha1", ns, "analysisruns", NULL);
-	st.infs[3] = kube_informer_new(c, p, NULL);
-	free(p);
-	p = kube_path("argoproj.io", "v1alpha1", ns, "experiments", NULL);
-	st.infs[4] = kube_informer_new(c, p, NULL);
-	free(p);
-	free(q);
-	free(sel);
+	fetch_watch_init(&st.fw, c, ns, name, true, fs.rollout);
 	fetch_release(&fs);
 	if (timeout_ms > 0) {
-		st.deadline_ms = cmd_status_ms() + timeout_ms;
+		st.deadline_ms = cmd_mono_ms() + timeout_ms;
 	}
 	cmd_catch_signals();
-	rc = kube_informers_run(st.infs, 5, timeout_ms > 0 &&
+	rc = kube_informers_run(st.fw.infs, st.fw.n, timeout_ms > 0 &&
 				timeout_ms < 1000 ? timeout_ms : 1000,
 				cmd_status_tick, &st, &cmd_interrupted,
 				&ctx->err);
-	for (int i = 0; i < 5; i++) {
-		kube_informer_free(st.infs[i]);
-	}
+	fetch_watch_release(&st.fw);
 	buf_release(&st.last);
 	if (rc < 0 && !(rc == -PD_ETIMEOUT && cmd_interrupted)) {
 		return cmd_fail(ctx);

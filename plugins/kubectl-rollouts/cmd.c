@@ -206,6 +206,14 @@ cmd_fail(struct cmd_ctx *ctx)
 	return msg_err(&ctx->err);
 }
 
+long long
+cmd_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 time_t
 cmd_now(struct cmd_ctx *ctx)
 {

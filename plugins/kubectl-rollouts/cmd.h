@@ -101,6 +101,9 @@ int cmd_config(struct cmd_ctx *ctx);
  * code. */
 int cmd_fail(struct cmd_ctx *ctx);
 
+/* A monotonic clock in milliseconds, for timeouts. */
+long long cmd_mono_ms(void);
+
 /* The current time for rendering, honouring PDKIT_NOW. */
 time_t cmd_now(struct cmd_ctx *ctx);
 

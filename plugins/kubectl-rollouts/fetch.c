@@ -379,3 +379,81 @@ fetch_run(struct kube_client *c, const char *ns, const char *rollout,
 	}
 	return rc;
 }
+
+void
+fetch_watch_init(struct fetch_watch *fw, struct kube_client *c,
+		 const char *ns, const char *name, bool is_rollout,
+		 const cJSON *first)
+{
+	memset(fw, 0, sizeof(*fw));
+	fw->name = name;
+	fw->is_rollout = is_rollout;
+	struct buf q = BUF_INIT;
+	buf_adds(&q, "fieldSelector=metadata.name%3D");
+	buf_add_urlenc(&q, name);
+	char *p = kube_path("argoproj.io", "v1alpha1", ns,
+			    is_rollout ? "rollouts" : "experiments", NULL);
+	fw->infs[fw->n++] = kube_informer_new(c, p, q.buf);
+	free(p);
+	buf_release(&q);
+	p = kube_path("argoproj.io", "v1alpha1", ns, "analysisruns", NULL);
+	fw->infs[fw->n++] = kube_informer_new(c, p, NULL);
+	free(p);
+	p = kube_path("argoproj.io", "v1alpha1", ns, "experiments", NULL);
+	fw->infs[fw->n++] = kube_informer_new(c, p, NULL);
+	free(p);
+	char *sel = NULL;
+	if (is_rollout) {
+		sel = fetch_selector_query(json_path(first, "spec.selector"));
+		const cJSON *steps = json_path(first,
+					       "spec.strategy.canary.steps");
+		for (const cJSON *s = steps ? steps->child : NULL; s;
+		     s = s->next) {
+			if (cJSON_GetObjectItem(s, "experiment")) {
+				free(sel);
+				sel = NULL;
+				break;
+			}
+		}
+	}
+	p = kube_path("apps", "v1", ns, "replicasets", NULL);
+	fw->infs[fw->n++] = kube_informer_new(c, p, sel);
+	free(p);
+	p = kube_path("", "v1", ns, "pods", NULL);
+	fw->infs[fw->n++] = kube_informer_new(c, p, sel);
+	free(p);
+	free(sel);
+}
+
+bool
+fetch_watch_view(const struct fetch_watch *fw, struct fetch_set *fs)
+{
+	memset(fs, 0, sizeof(*fs));
+	const cJSON *items = kube_informer_items(fw->infs[0]);
+	cJSON *obj = NULL;
+	for (cJSON *it = items ? items->child : NULL; it; it = it->next) {
+		const char *n = json_str(it, "metadata.name");
+		if (n && strcmp(n, fw->name) == 0) {
+			obj = it;
+		}
+	}
+	if (fw->is_rollout) {
+		fs->rollout = obj;
+	} else {
+		fs->experiment = obj;
+	}
+	fs->analysisruns = (cJSON *)kube_informer_items(fw->infs[1]);
+	fs->experiments = (cJSON *)kube_informer_items(fw->infs[2]);
+	fs->replicasets = (cJSON *)kube_informer_items(fw->infs[3]);
+	fs->pods = (cJSON *)kube_informer_items(fw->infs[4]);
+	return obj != NULL;
+}
+
+void
+fetch_watch_release(struct fetch_watch *fw)
+{
+	for (size_t i = 0; i < fw->n; i++) {
+		kube_informer_free(fw->infs[i]);
+	}
+	memset(fw, 0, sizeof(*fw));
+}

@@ -29,6 +29,29 @@ struct fetch_set {
 int fetch_run(struct kube_client *c, const char *ns, const char *rollout,
 	      const char *experiment, struct fetch_set *fs, struct pd_err *e);
 void fetch_release(struct fetch_set *fs);
+/*
+ * The same collections kept up to date by informers, for -w and status:
+ * the object itself (by name), the namespace's AnalysisRuns and
+ * Experiments, and ReplicaSets and Pods by the rollout's selector (the
+ * namespace's when the view is an experiment's or the rollout runs
+ * experiments, whose pods do not carry it). first is the rollout of the
+ * first fetch (NULL for an experiment view). Run fw->infs with
+ * kube_informers_run; fetch_watch_release() frees them.
+ */
+struct fetch_watch {
+	struct kube_informer *infs[5];
+	size_t n;
+	const char *name;    /* borrowed */
+	bool is_rollout;
+};
+void fetch_watch_init(struct fetch_watch *fw, struct kube_client *c,
+		      const char *ns, const char *name, bool is_rollout,
+		      const cJSON *first);
+/* The current contents as a fetch_set of borrowed arrays (valid until
+ * the next informer run step); false when the object is gone. */
+bool fetch_watch_view(const struct fetch_watch *fw, struct fetch_set *fs);
+void fetch_watch_release(struct fetch_watch *fw);
+
 /* labelSelector=... (URL-encoded) for a LabelSelector, or NULL. */
 char *fetch_selector_query(const cJSON *selector);
 
