@@ -5,6 +5,7 @@
  * in-cluster service account. See kubeconfig.h.
  */
 #include "kubeconfig.h"
+#include "timeutil.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1191,86 +1192,15 @@ kubeconfig_release(struct kube_config *cfg)
 int
 kube_parse_duration(const char *s, long long *ms, struct pd_err *e)
 {
-	const char *orig = s;
-	if (!s || !*s) {
-		return err_set(e, PD_EUSAGE, "time: invalid duration \"\"");
-	}
-	if (*s == '-') {
+	char why[256];
+	if (s && *s == '-') {
 		return err_set(e, PD_EUSAGE,
 			       "invalid duration \"%s\": must not be negative",
-			       orig);
+			       s);
 	}
-	if (*s == '+') {
-		s++;
+	if (!s || timeutil_parse_duration(s, ms, why, sizeof(why)) < 0) {
+		return err_set(e, PD_EUSAGE, "%s",
+			       s ? why : "time: invalid duration \"\"");
 	}
-	if (strcmp(s, "0") == 0) {
-		*ms = 0;
-		return 0;
-	}
-	if (!*s) {
-		return err_set(e, PD_EUSAGE, "time: invalid duration \"%s\"",
-			       orig);
-	}
-	static const struct {
-		const char *name;
-		long double ns;
-	} units[] = {
-		{ "ns", 1.0L }, { "us", 1e3L }, { "\xc2\xb5s", 1e3L },
-		{ "\xce\xbcs", 1e3L }, { "ms", 1e6L }, { "s", 1e9L },
-		{ "m", 60e9L }, { "h", 3600e9L },
-	};
-	long double total = 0;
-	while (*s) {
-		const char *numstart = s;
-		long double v = 0;
-		bool any = false;
-		while (isdigit((unsigned char)*s)) {
-			v = v * 10 + (*s - '0');
-			s++;
-			any = true;
-		}
-		if (*s == '.') {
-			s++;
-			long double scale = 0.1L;
-			while (isdigit((unsigned char)*s)) {
-				v += (*s - '0') * scale;
-				scale /= 10;
-				s++;
-				any = true;
-			}
-		}
-		if (!any || s == numstart) {
-			return err_set(e, PD_EUSAGE,
-				       "time: invalid duration \"%s\"", orig);
-		}
-		const char *us = s;
-		while (*s && *s != '.' && !isdigit((unsigned char)*s)) {
-			s++;
-		}
-		size_t ul = (size_t)(s - us);
-		if (ul == 0) {
-			return err_set(e, PD_EUSAGE,
-				       "time: missing unit in duration \"%s\"",
-				       orig);
-		}
-		long double unit = 0;
-		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-			if (strlen(units[i].name) == ul &&
-			    memcmp(units[i].name, us, ul) == 0) {
-				unit = units[i].ns;
-			}
-		}
-		if (unit == 0) {
-			return err_set(e, PD_EUSAGE,
-				       "time: unknown unit \"%.*s\" in "
-				       "duration \"%s\"", (int)ul, us, orig);
-		}
-		total += roundl(v * unit);
-		if (total > 9.2e18L) {
-			return err_set(e, PD_EUSAGE,
-				       "time: invalid duration \"%s\"", orig);
-		}
-	}
-	*ms = (long long)(total / 1e6L);
 	return 0;
 }

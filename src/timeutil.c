@@ -3,6 +3,7 @@
  * binary (ages, deadlines, PDKIT_NOW, token expiry). */
 #include "timeutil.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -118,4 +119,93 @@ timeutil_human_duration(char *out, size_t len, long long secs)
 	} else {
 		snprintf(out, len, "%lldy", hours / 24 / 365);
 	}
+}
+
+/* Go's time.ParseDuration, in milliseconds (fractions of a millisecond
+ * dropped); errors worded as Go words them. */
+int
+timeutil_parse_duration(const char *orig, long long *out, char *err,
+			size_t errlen)
+{
+	static const struct {
+		const char *unit;
+		double ns;
+	} units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "\xc2\xb5s", 1e3 },
+		{ "\xce\xbcs", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
+		{ "m", 60e9 }, { "h", 3600e9 },
+	};
+	const char *s = orig;
+	double total = 0;
+	bool neg = false;
+	if (*s == '-' || *s == '+') {
+		neg = *s == '-';
+		s++;
+	}
+	if (strcmp(s, "0") == 0) {
+		*out = 0;
+		return 0;
+	}
+	if (!*s) {
+		snprintf(err, errlen, "time: invalid duration \"%s\"", orig);
+		return -1;
+	}
+	while (*s) {
+		double v = 0, scale = 1;
+		bool pre = false, post = false;
+		if (!(*s == '.' || (*s >= '0' && *s <= '9'))) {
+			snprintf(err, errlen, "time: invalid duration \"%s\"",
+				 orig);
+			return -1;
+		}
+		while (*s >= '0' && *s <= '9') {
+			v = v * 10 + (*s - '0');
+			pre = true;
+			s++;
+		}
+		if (*s == '.') {
+			s++;
+			while (*s >= '0' && *s <= '9') {
+				scale /= 10;
+				v += (*s - '0') * scale;
+				post = true;
+				s++;
+			}
+		}
+		if (!pre && !post) {
+			snprintf(err, errlen, "time: invalid duration \"%s\"",
+				 orig);
+			return -1;
+		}
+		const char *u = s;
+		while (*s && *s != '.' && !(*s >= '0' && *s <= '9')) {
+			s++;
+		}
+		size_t ulen = (size_t)(s - u);
+		if (ulen == 0) {
+			snprintf(err, errlen, "time: missing unit in duration "
+				      "\"%s\"", orig);
+			return -1;
+		}
+		double ns = -1;
+		for (size_t k = 0; k < sizeof(units) / sizeof(units[0]); k++) {
+			if (strlen(units[k].unit) == ulen &&
+			    strncmp(units[k].unit, u, ulen) == 0) {
+				ns = units[k].ns;
+			}
+		}
+		if (ns < 0) {
+			snprintf(err, errlen, "time: unknown unit \"%.*s\" in "
+				      "duration \"%s\"", (int)ulen, u, orig);
+			return -1;
+		}
+		total += v * ns;
+		if (total > 9.223372036854775807e18) {
+			snprintf(err, errlen, "time: invalid duration \"%s\"",
+				 orig);
+			return -1;
+		}
+	}
+	*out = (long long)(total / 1e6) * (neg ? -1 : 1);
+	return 0;
 }

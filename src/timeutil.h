@@ -18,4 +18,10 @@ bool timeutil_parse(const char *s, time_t *t);
  * for more than a second in the future). */
 void timeutil_human_duration(char *out, size_t len, long long secs);
 
+/* Go's time.ParseDuration ("30s", "1h30m", "-1.5s", "0") in
+ * milliseconds: 0, or -1 with err filled as Go words it
+ * ("time: missing unit in duration \"60\""). */
+int timeutil_parse_duration(const char *s, long long *ms, char *err,
+			    size_t errlen);
+
 #endif

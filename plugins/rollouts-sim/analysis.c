@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "timeutil.h"
 #include "buf.h"
 #include "expr.h"
 #include "json.h"
@@ -259,87 +260,7 @@ analysis_time_parse(const char *s)
 static int
 analysis_duration(const char *orig, long long *out, char *err, size_t errlen)
 {
-	static const struct {
-		const char *unit;
-		double ns;
-	} units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "\xc2\xb5s", 1e3 },
-		{ "\xce\xbcs", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
-		{ "m", 60e9 }, { "h", 3600e9 },
-	};
-	const char *s = orig;
-	double total = 0;
-	bool neg = false;
-	if (*s == '-' || *s == '+') {
-		neg = *s == '-';
-		s++;
-	}
-	if (strcmp(s, "0") == 0) {
-		*out = 0;
-		return 0;
-	}
-	if (!*s) {
-		analysis_errf(err, errlen, "time: invalid duration \"%s\"", orig);
-		return -1;
-	}
-	while (*s) {
-		double v = 0, scale = 1;
-		bool pre = false, post = false;
-		if (!(*s == '.' || (*s >= '0' && *s <= '9'))) {
-			analysis_errf(err, errlen, "time: invalid duration \"%s\"",
-				      orig);
-			return -1;
-		}
-		while (*s >= '0' && *s <= '9') {
-			v = v * 10 + (*s - '0');
-			pre = true;
-			s++;
-		}
-		if (*s == '.') {
-			s++;
-			while (*s >= '0' && *s <= '9') {
-				scale /= 10;
-				v += (*s - '0') * scale;
-				post = true;
-				s++;
-			}
-		}
-		if (!pre && !post) {
-			analysis_errf(err, errlen, "time: invalid duration \"%s\"",
-				      orig);
-			return -1;
-		}
-		const char *u = s;
-		while (*s && *s != '.' && !(*s >= '0' && *s <= '9')) {
-			s++;
-		}
-		size_t ulen = (size_t)(s - u);
-		if (ulen == 0) {
-			analysis_errf(err, errlen, "time: missing unit in duration "
-				      "\"%s\"", orig);
-			return -1;
-		}
-		double ns = -1;
-		for (size_t k = 0; k < sizeof(units) / sizeof(units[0]); k++) {
-			if (strlen(units[k].unit) == ulen &&
-			    strncmp(units[k].unit, u, ulen) == 0) {
-				ns = units[k].ns;
-			}
-		}
-		if (ns < 0) {
-			analysis_errf(err, errlen, "time: unknown unit \"%.*s\" in "
-				      "duration \"%s\"", (int)ulen, u, orig);
-			return -1;
-		}
-		total += v * ns;
-		if (total > 9.223372036854775807e18) {
-			analysis_errf(err, errlen, "time: invalid duration \"%s\"",
-				      orig);
-			return -1;
-		}
-	}
-	*out = (long long)(total / 1e6) * (neg ? -1 : 1);
-	return 0;
+	return timeutil_parse_duration(orig, out, err, errlen);
 }
 
 /* --------------------------------------------------------- helpers */

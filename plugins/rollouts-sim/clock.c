@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "sim.h"
@@ -87,53 +88,28 @@ clock_parse_rfc3339(const char *s)
 	return timeutil_parse(s, &t) ? (long long)t * 1000 : 0;
 }
 
-/* Go duration ("30s", "2m", "1h30m", "500ms", or a bare number of
- * seconds, as Argo accepts for pause durations) in ms; -1 when invalid. */
 long long
 clock_scaled(long long ms)
 {
 	return clock_is_manual ? ms : (long long)((double)ms / clock_factor);
 }
 
+/* Go duration ("30s", "2m", "1h30m", "500ms"), or a bare number of
+ * seconds, as Argo accepts for pause durations, in ms; -1 when invalid or
+ * negative. */
 long long
 clock_parse_duration(const char *s)
 {
 	if (!s || !*s) {
 		return -1;
 	}
-	long long total = 0;
-	const char *p = s;
-	bool any = false;
-	while (*p) {
-		char *end;
-		double v = strtod(p, &end);
-		if (end == p) {
-			return -1;
-		}
-		p = end;
-		double mul;
-		if (*p == '\0') {
-			mul = any ? -1 : 1000; /* a bare number: seconds */
-		} else if (p[0] == 'm' && p[1] == 's') {
-			mul = 1;
-			p += 2;
-		} else if (*p == 'h') {
-			mul = 3600000;
-			p++;
-		} else if (*p == 'm') {
-			mul = 60000;
-			p++;
-		} else if (*p == 's') {
-			mul = 1000;
-			p++;
-		} else {
-			return -1;
-		}
-		if (mul < 0) {
-			return -1;
-		}
-		total += (long long)(v * mul);
-		any = true;
+	if (s[strspn(s, "0123456789")] == '\0') {
+		return strtoll(s, NULL, 10) * 1000;
 	}
-	return total;
+	long long ms;
+	char why[128];
+	if (timeutil_parse_duration(s, &ms, why, sizeof(why)) < 0 || ms < 0) {
+		return -1;
+	}
+	return ms;
 }
