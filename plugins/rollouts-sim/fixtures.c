@@ -247,8 +247,11 @@ fixtures_load(const char *path, struct pd_err *e)
 	}
 	char **names = NULL;
 	size_t n = 0, cap = 0;
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL) {
+	for (;;) {
+		struct dirent *de = readdir(d);
+		if (!de) {
+			break;
+		}
 		if (de->d_name[0] == '.' || !fixtures_wanted(de->d_name)) {
 			continue;
 		}
