@@ -86,19 +86,6 @@ ctl_create(struct sim_resource *r, const char *ns, cJSON *obj)
 	return store_put(r, obj, false, false);
 }
 
-static bool
-ctl_owned_by(const cJSON *obj, const char *uid)
-{
-	const cJSON *refs = json_path(obj, "metadata.ownerReferences");
-	for (const cJSON *r = refs ? refs->child : NULL; r; r = r->next) {
-		const char *u = json_str(r, "uid");
-		if (u && uid && strcmp(u, uid) == 0) {
-			return true;
-		}
-	}
-	return false;
-}
-
 static cJSON *
 ctl_owner_ref(const cJSON *owner, const char *api, const char *kind)
 {
@@ -418,13 +405,13 @@ ctl_replicaset(struct sim_obj *o)
 	struct sim_obj **pods = store_list(ctl_pod, ns, &n);
 	long have = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (ctl_owned_by(pods[i]->json, uid)) {
+		if (store_owned_by(pods[i]->json, uid)) {
 			have++;
 		}
 	}
 	/* too many: delete the newest first */
 	for (size_t i = n; i-- > 0 && have > want;) {
-		if (ctl_owned_by(pods[i]->json, uid)) {
+		if (store_owned_by(pods[i]->json, uid)) {
 			store_delete(pods[i]);
 			ctl_changed = true;
 			have--;
@@ -440,7 +427,7 @@ ctl_replicaset(struct sim_obj *o)
 	pods = store_list(ctl_pod, ns, &n);
 	long ready = 0, total = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!ctl_owned_by(pods[i]->json, uid)) {
+		if (!store_owned_by(pods[i]->json, uid)) {
 			continue;
 		}
 		char *pn = xstrdup(pods[i]->name);
@@ -1087,7 +1074,7 @@ ctl_rollout_rss(const char *ns, const char *uid, size_t *n)
 	struct sim_obj **rss = store_list(ctl_rs, ns, &all);
 	size_t k = 0;
 	for (size_t i = 0; i < all; i++) {
-		if (ctl_owned_by(rss[i]->json, uid)) {
+		if (store_owned_by(rss[i]->json, uid)) {
 			rss[k++] = rss[i];
 		}
 	}
@@ -1971,7 +1958,7 @@ ctl_restart(struct ctl_ro_state *s, cJSON *status)
 	for (size_t i = 0; i < np; i++) {
 		bool mine = false;
 		for (size_t k = 0; k < nr && !mine; k++) {
-			mine = ctl_owned_by(pods[i]->json, uids[k]);
+			mine = store_owned_by(pods[i]->json, uids[k]);
 		}
 		if (!mine) {
 			continue;

@@ -1138,47 +1138,42 @@ server_delete_cascade(struct sim_obj *o, bool orphan, int depth)
 	char *uid = xstrdup(json_str(o->json, "metadata.uid") ?
 			    json_str(o->json, "metadata.uid") : "");
 	bool is_ns = strcmp(o->res->plural, "namespaces") == 0;
-	/* a Namespace's own namespace is its name */
-	char *ns = xstrdup(is_ns ? o->name : o->ns);
+	/* a Namespace's objects are its own; an owner's dependents share
+	 * its namespace (any namespace for a cluster-scoped owner) */
+	char *ns = is_ns ? xstrdup(o->name) : *o->ns ? xstrdup(o->ns) : NULL;
+	bool cascade = is_ns || (!orphan && *uid && depth <= 8);
 	store_delete(o);
-	if (depth > 8) {
-		goto out;
-	}
-	for (int i = 0; i < registry_count(); i++) {
+	for (int i = 0; cascade && i < registry_count(); i++) {
 		struct sim_resource *r = registry_at(i);
 		if (!r->namespaced) {
 			continue;
 		}
 		size_t n;
-		struct sim_obj **objs = store_list(r, is_ns ? ns : NULL, &n);
+		struct sim_obj **objs = store_list(r, ns, &n);
+		/* keys first: deleting frees store objects */
+		char **keys = xcalloc(n + 1, sizeof(*keys));
 		for (size_t k = 0; k < n; k++) {
-			struct sim_obj *d = objs[k];
-			if (is_ns) {
-				store_delete(d);
-				continue;
-			}
-			if (orphan || !*uid) {
-				continue;
-			}
-			const cJSON *refs = json_path(d->json,
-					"metadata.ownerReferences");
-			bool owned = false;
-			for (const cJSON *ref = refs ? refs->child : NULL;
-			     ref && !owned; ref = ref->next) {
-				const char *ru = json_str(ref, "uid");
-				owned = ru && strcmp(ru, uid) == 0;
-			}
-			if (owned) {
-				server_delete_cascade(d, false, depth + 1);
-				/* the listing may now hold freed objects */
-				free(objs);
-				objs = store_list(r, NULL, &n);
-				k = (size_t)-1;
+			if (is_ns || store_owned_by(objs[k]->json, uid)) {
+				keys[k] = xstrdup(objs[k]->key);
 			}
 		}
 		free(objs);
+		for (size_t k = 0; k < n; k++) {
+			if (!keys[k]) {
+				continue;
+			}
+			char *slash = strchr(keys[k], '/');
+			*slash = '\0';
+			struct sim_obj *d = store_get(r, keys[k], slash + 1);
+			if (d && is_ns) {
+				store_delete(d);
+			} else if (d) {
+				server_delete_cascade(d, false, depth + 1);
+			}
+			free(keys[k]);
+		}
+		free(keys);
 	}
-out:
 	free(uid);
 	free(ns);
 }

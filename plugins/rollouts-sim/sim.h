@@ -131,6 +131,8 @@ size_t store_seq_end(void);
 size_t store_seq_begin(void);
 /* Compact JSON of an object, apiVersion and kind first. Caller frees. */
 char *store_serialise(const cJSON *obj, size_t *body_off);
+/* Whether obj lists uid among its ownerReferences. */
+bool store_owned_by(const cJSON *obj, const char *uid);
 /* Count of objects of all kinds (for start-up messages). */
 size_t store_total(void);
 

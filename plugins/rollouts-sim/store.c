@@ -385,3 +385,17 @@ store_seq_begin(void)
 {
 	return store_seq_first;
 }
+
+bool
+store_owned_by(const cJSON *obj, const char *uid)
+{
+	const cJSON *refs = json_path(obj, "metadata.ownerReferences");
+	for (const cJSON *r = refs ? refs->child : NULL; uid && r;
+	     r = r->next) {
+		const char *u = json_str(r, "uid");
+		if (u && strcmp(u, uid) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
