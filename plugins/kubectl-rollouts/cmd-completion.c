@@ -104,61 +104,18 @@ const struct cmd_entry cmd_completion_entry = {
 /* ------------------------------------------------------------ __complete */
 
 static const struct cmd_opt *
-cmd_complete_opt(const char *word, const struct cmd_entry *e)
+cmd_complete_opt(const char *word)
 {
-	const char *name = NULL;
-	size_t nl = 0;
-	char sname = 0;
 	if (word[0] != '-' || word[1] == '\0') {
 		return NULL;
 	}
 	if (word[1] == '-') {
-		name = word + 2;
+		const char *name = word + 2;
 		const char *eq = strchr(name, '=');
-		nl = eq ? (size_t)(eq - name) : strlen(name);
-	} else {
-		sname = word[strlen(word) - 1];
+		return cmd_find_opt(NULL, true, name, eq ? (size_t)(eq - name)
+				    : strlen(name), 0);
 	}
-	const struct cmd_opt *sets[2] = { cmd_global_opts, e ? e->opts : NULL };
-	for (int s = 0; s < 2; s++) {
-		for (const struct cmd_opt *o = sets[s]; o && o->name; o++) {
-			if ((name && strlen(o->name) == nl &&
-			     strncmp(o->name, name, nl) == 0) ||
-			    (!name && o->short_name == sname)) {
-				return o;
-			}
-		}
-	}
-	/* any command's flag, for arity */
-	for (int i = 0; cmd_table[i]; i++) {
-		for (const struct cmd_opt *o = cmd_table[i]->opts;
-		     o && o->name; o++) {
-			if ((name && strlen(o->name) == nl &&
-			     strncmp(o->name, name, nl) == 0) ||
-			    (!name && o->short_name == sname)) {
-				return o;
-			}
-		}
-	}
-	return NULL;
-}
-
-static bool
-cmd_complete_alias(const char *word, const struct cmd_entry *e)
-{
-	if (strcmp(word, e->name) == 0) {
-		return true;
-	}
-	size_t wl = strlen(word);
-	for (const char *p = e->aliases; p && *p;) {
-		const char *c = strchr(p, ',');
-		size_t l = c ? (size_t)(c - p) : strlen(p);
-		if (l == wl && strncmp(p, word, l) == 0) {
-			return true;
-		}
-		p += l + (c ? 1 : 0);
-	}
-	return false;
+	return cmd_find_opt(NULL, true, NULL, 0, word[strlen(word) - 1]);
 }
 
 static void
@@ -239,7 +196,7 @@ cmd_complete_exec(struct cmd_ctx *ctx)
 
 	/* find operands and the flags that matter for the connection */
 	for (int i = 0; i < n - 1; i++) {
-		const struct cmd_opt *o = cmd_complete_opt(w[i], NULL);
+		const struct cmd_opt *o = cmd_complete_opt(w[i]);
 		if (!o) {
 			ops[nops++] = w[i];
 			continue;
@@ -271,22 +228,9 @@ cmd_complete_exec(struct cmd_ctx *ctx)
 	f->insecure_skip_tls_verify = -1;
 
 	/* the command the operands name */
-	const struct cmd_entry *e = NULL;
-	const char *parent = NULL;
 	int used = 0;
-	for (int i = 0; cmd_table[i] && nops >= 1 && !e; i++) {
-		const struct cmd_entry *c = cmd_table[i];
-		if (!c->parent && cmd_complete_alias(ops[0], c)) {
-			e = c;
-			used = 1;
-		} else if (c->parent && strcmp(c->parent, ops[0]) == 0) {
-			parent = c->parent;
-			if (nops >= 2 && cmd_complete_alias(ops[1], c)) {
-				e = c;
-				used = 2;
-			}
-		}
-	}
+	const char *parent = NULL;
+	const struct cmd_entry *e = cmd_find(ops, nops, &used, &parent);
 
 	if (want_value) {
 		if (strcmp(want_value, "namespace") == 0) {

@@ -82,6 +82,89 @@ const struct cmd_opt cmd_global_opts[] = {
 
 volatile int cmd_interrupted;
 
+/* Look an option up by long or short name among the global options and,
+ * when e is non-NULL, e's; with any_cmd, among every command's too. */
+const struct cmd_opt *
+cmd_find_opt(const struct cmd_entry *e, bool any_cmd, const char *lname,
+	      size_t llen, char sname)
+{
+	const struct cmd_opt *sets[64];
+	int n = 0;
+	sets[n++] = cmd_global_opts;
+	if (e && e->opts) {
+		sets[n++] = e->opts;
+	}
+	for (int i = 0; any_cmd && cmd_table[i] && n < 64; i++) {
+		if (cmd_table[i]->opts) {
+			sets[n++] = cmd_table[i]->opts;
+		}
+	}
+	for (int s = 0; s < n; s++) {
+		for (const struct cmd_opt *o = sets[s]; o->name; o++) {
+			if (lname && strlen(o->name) == llen &&
+			    strncmp(o->name, lname, llen) == 0) {
+				return o;
+			}
+			if (!lname && sname && o->short_name == sname) {
+				return o;
+			}
+		}
+	}
+	return NULL;
+}
+
+bool
+cmd_alias_match(const char *word, const struct cmd_entry *e)
+{
+	if (strcmp(word, e->name) == 0) {
+		return true;
+	}
+	if (!e->aliases) {
+		return false;
+	}
+	size_t wl = strlen(word);
+	for (const char *p = e->aliases; *p;) {
+		const char *c = strchr(p, ',');
+		size_t l = c ? (size_t)(c - p) : strlen(p);
+		if (l == wl && strncmp(p, word, l) == 0) {
+			return true;
+		}
+		p += l + (c ? 1 : 0);
+	}
+	return false;
+}
+
+/* Find the entry named by the operands; *used is how many words it took.
+ * NULL when no command matches (*parent_only set when the first word is a
+ * parent such as "get"). */
+const struct cmd_entry *
+cmd_find(char **ops, int nops, int *used, const char **parent_only)
+{
+	*parent_only = NULL;
+	if (nops == 0) {
+		return NULL;
+	}
+	for (int i = 0; cmd_table[i]; i++) {
+		const struct cmd_entry *e = cmd_table[i];
+		if (!e->parent && cmd_alias_match(ops[0], e)) {
+			*used = 1;
+			return e;
+		}
+	}
+	for (int i = 0; cmd_table[i]; i++) {
+		const struct cmd_entry *e = cmd_table[i];
+		if (e->parent && strcmp(e->parent, ops[0]) == 0) {
+			*parent_only = e->parent;
+			if (nops >= 2 && cmd_alias_match(ops[1], e)) {
+				*used = 2;
+				return e;
+			}
+		}
+	}
+	return NULL;
+}
+
+
 static void
 cmd_on_signal(int sig)
 {

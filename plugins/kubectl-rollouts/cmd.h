@@ -83,6 +83,19 @@ struct cmd_ctx {
 extern const struct cmd_entry *const cmd_table[];
 extern const struct cmd_opt cmd_global_opts[];
 
+/* An option by long name (lname, llen bytes) or short name (sname) among
+ * the global options, e's (may be NULL) and, with any_cmd, every
+ * command's (for telling a flag's arity before the command is known). */
+const struct cmd_opt *cmd_find_opt(const struct cmd_entry *e, bool any_cmd,
+				   const char *lname, size_t llen, char sname);
+/* word is e's name or one of its aliases. */
+bool cmd_alias_match(const char *word, const struct cmd_entry *e);
+/* The entry the operands name; *used is how many words it took. NULL when
+ * none matches (*parent_only set when the first word is a parent such as
+ * "get"). */
+const struct cmd_entry *cmd_find(char **ops, int nops, int *used,
+				 const char **parent_only);
+
 /* Flag values. cmd_flag_str: the last value given, or NULL. */
 const char *cmd_flag_str(const struct cmd_ctx *ctx, const char *name);
 bool cmd_flag_bool(const struct cmd_ctx *ctx, const char *name, bool def);
