@@ -2315,8 +2315,9 @@ ctl_main(void *arg)
 	pthread_mutex_lock(&sim_lock);
 	size_t seen = (size_t)-1;
 	while (!sim_stopping) {
-		if (store_seq_end() != seen || ctl_wake == 0 ||
-		    clock_now_ms() >= ctl_wake) {
+		/* something changed, or something is due */
+		if (store_seq_end() != seen ||
+		    (ctl_wake != 0 && clock_now_ms() >= ctl_wake)) {
 			controller_reconcile();
 			seen = store_seq_end();
 		}
