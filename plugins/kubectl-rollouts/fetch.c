@@ -369,10 +369,16 @@ fetch_run(struct kube_client *c, const char *ns, const char *rollout,
 				*e = r3[i].err;
 			}
 		} else {
-			fetch_merge_items(kinds3[i] == FETCH_RS ?
-					  &fs->replicasets : &fs->pods,
-					  r3[i].out);
-			r3[i].out = NULL;
+			/* the whole namespace's list holds everything the
+			 * selectors found: it replaces them (merging would
+			 * compare every pair) */
+			cJSON **into = kinds3[i] == FETCH_RS ?
+				       &fs->replicasets : &fs->pods;
+			cJSON_Delete(*into);
+			*into = cJSON_DetachItemFromObject(r3[i].out, "items");
+			if (!*into) {
+				*into = cJSON_CreateArray();
+			}
 		}
 		cJSON_Delete(r3[i].out);
 		free(p3[i]);
