@@ -2,6 +2,7 @@
 /* buf: growable byte string; see buf.h for the invariants. */
 #include "buf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -250,4 +251,19 @@ buf_add_urlenc(struct buf *b, const char *s)
 		}
 	}
 	return 0;
+}
+
+void
+buf_trim(struct buf *b)
+{
+	size_t s = 0;
+	while (s < b->len && isspace((unsigned char)b->buf[s])) {
+		s++;
+	}
+	buf_consume(b, s);
+	size_t n = b->len;
+	while (n > 0 && isspace((unsigned char)b->buf[n - 1])) {
+		n--;
+	}
+	buf_setlen(b, n);
 }

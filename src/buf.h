@@ -44,6 +44,8 @@ int buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 void buf_setlen(struct buf *b, size_t len);
 /* Remove the first n bytes. */
 void buf_consume(struct buf *b, size_t n);
+/* Drop leading and trailing ASCII white space. */
+void buf_trim(struct buf *b);
 /* Give the caller a malloc()ed NUL-terminated string; the buffer is reset. */
 char *buf_detach(struct buf *b, size_t *len);
 /* Read a whole file (or stdin when path is "-"). 0, or -1 with errno set. */

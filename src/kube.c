@@ -148,21 +148,6 @@ kube_strdup0(const char *s)
 }
 
 static void
-kube_trim(struct buf *b)
-{
-	size_t s = 0;
-	while (s < b->len && isspace((unsigned char)b->buf[s])) {
-		s++;
-	}
-	buf_consume(b, s);
-	size_t n = b->len;
-	while (n > 0 && isspace((unsigned char)b->buf[n - 1])) {
-		n--;
-	}
-	buf_setlen(b, n);
-}
-
-static void
 kube_strv_free(char **v)
 {
 	if (!v) {
@@ -269,7 +254,7 @@ kube_http_error(struct kube_xfer *x, long status)
 	cJSON_Delete(j);
 	struct buf body = BUF_INIT;
 	buf_add(&body, x->resp.buf, x->resp.len < 2048 ? x->resp.len : 2048);
-	kube_trim(&body);
+	buf_trim(&body);
 	const char *server_msg = body.len ? body.buf : "unknown";
 	switch (status) {
 	case 400:
@@ -434,7 +419,7 @@ kube_token_from_file(struct kube_client *c, const char **tok,
 		return err_set(e, PD_EAUTH, "failed to read token file \"%s\": "
 			       "%s", c->token_file, strerror(en));
 	}
-	kube_trim(&b);
+	buf_trim(&b);
 	if (b.len == 0) {
 		buf_release(&b);
 		e->http_status = 0;

@@ -216,21 +216,6 @@ kubeconfig_dir_of(const char *file)
 	return c;
 }
 
-static void
-kubeconfig_trim(struct buf *b)
-{
-	size_t s = 0;
-	while (s < b->len && isspace((unsigned char)b->buf[s])) {
-		s++;
-	}
-	buf_consume(b, s);
-	size_t n = b->len;
-	while (n > 0 && isspace((unsigned char)b->buf[n - 1])) {
-		n--;
-	}
-	buf_setlen(b, n);
-}
-
 /* ------------------------------------------------------------ merging */
 
 static const struct kubeconfig_entry *
@@ -453,7 +438,7 @@ kubeconfig_incluster_namespace(void)
 	struct buf b = BUF_INIT;
 	char *out = NULL;
 	if (buf_read_file(&b, p) == 0) {
-		kubeconfig_trim(&b);
+		buf_trim(&b);
 		if (b.len) {
 			out = buf_detach(&b, NULL);
 		}

@@ -159,20 +159,6 @@ render_table_release(struct render_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* ---- ages ------------------------------------------------------------------ */
-
-void
-render_age(char *out, size_t len, const char *rfc3339, time_t now)
-{
-	time_t t;
-
-	if (!timeutil_parse(rfc3339, &t)) {
-		snprintf(out, len, "<unknown>");
-		return;
-	}
-	timeutil_human_duration(out, len, (long long)now - (long long)t);
-}
-
 /* ---- header block ------------------------------------------------------- */
 
 static void
@@ -354,7 +340,7 @@ render_tree_rs(struct render_ctx *c, const char *parent, bool last,
 	render_status_value(&c->status, c->color, rs->icon, rs->status);
 	render_delay(delay, sizeof(delay), rs, c->now);
 	render_tags(&c->info, c->color, rs->tags, delay);
-	render_age(age, sizeof(age), rs->created, c->now);
+	timeutil_age(age, sizeof(age), rs->created, c->now);
 	render_add(c, "ReplicaSet", age);
 
 	for (size_t i = 0; i < rs->n_pods; i++) {
@@ -366,7 +352,7 @@ render_tree_rs(struct render_ctx *c, const char *parent, bool last,
 		if (p->restarts > 0) {
 			buf_addf(&c->info, ",restarts:%d", p->restarts);
 		}
-		render_age(age, sizeof(age), p->created, c->now);
+		timeutil_age(age, sizeof(age), p->created, c->now);
 		render_add(c, "Pod", age);
 	}
 	buf_release(&prefix);
@@ -413,7 +399,7 @@ render_tree_ar(struct render_ctx *c, const char *parent, bool last,
 	render_phase_name(&c->name, c->color, ar->name, ar->status);
 	render_status_value(&c->status, c->color, ar->icon, ar->status);
 	render_counts(&c->info, c->color, ar);
-	render_age(age, sizeof(age), ar->created, c->now);
+	timeutil_age(age, sizeof(age), ar->created, c->now);
 	render_add(c, "AnalysisRun", age);
 
 	for (size_t i = 0; i < ar->n_jobs; i++) {
@@ -422,7 +408,7 @@ render_tree_ar(struct render_ctx *c, const char *parent, bool last,
 		buf_addf(&c->name, "%s⊞ ", jp.buf);
 		render_phase_name(&c->name, c->color, j->name, j->status);
 		render_status_value(&c->status, c->color, j->icon, j->status);
-		render_age(age, sizeof(age), j->started, c->now);
+		timeutil_age(age, sizeof(age), j->started, c->now);
 		render_add(c, "Job", age);
 	}
 	buf_release(&prefix);
@@ -457,7 +443,7 @@ render_tree_exp(struct render_ctx *c, const char *parent, bool last,
 	buf_addf(&c->name, "%sΣ ", prefix.buf);
 	render_phase_name(&c->name, c->color, e->name, e->status);
 	render_status_value(&c->status, c->color, e->icon, e->status);
-	render_age(age, sizeof(age), e->created, c->now);
+	timeutil_age(age, sizeof(age), e->created, c->now);
 	render_add(c, "Experiment", age);
 	render_tree_exp_children(c, sub.buf, e);
 	buf_release(&prefix);
@@ -541,7 +527,7 @@ render_rollout(struct buf *out, const struct ro_info *ri,
 
 	buf_addf(&c.name, "⟳ %s", ri->name);
 	render_status_value(&c.status, c.color, ri->icon, ri->status);
-	render_age(age, sizeof(age), ri->created, c.now);
+	timeutil_age(age, sizeof(age), ri->created, c.now);
 	render_add(&c, "Rollout", age);
 
 	nrev = ri->n_revisions;
@@ -595,7 +581,7 @@ render_experiment(struct buf *out, const struct exp_info *ei,
 
 	buf_addf(&c.name, "Σ %s", e->name);
 	render_status_value(&c.status, c.color, e->icon, e->status);
-	render_age(age, sizeof(age), e->created, c.now);
+	timeutil_age(age, sizeof(age), e->created, c.now);
 	render_add(&c, "Experiment", age);
 	render_tree_exp_children(&c, "", e);
 	render_ctx_finish(&c, out);
@@ -1017,7 +1003,7 @@ render_list_experiments(struct buf *out, const cJSON *items,
 				timeutil_human_duration(rem, sizeof(rem), left);
 			}
 		}
-		render_age(age, sizeof(age), json_str(e, "metadata.creationTimestamp"), now);
+		timeutil_age(age, sizeof(age), json_str(e, "metadata.creationTimestamp"), now);
 		if (all_namespaces) {
 			const char *ns = json_str(e, "metadata.namespace");
 			cells[n++] = xasprintf("%-9s", ns ? ns : "");

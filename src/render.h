@@ -105,8 +105,5 @@ void render_status_line(struct buf *out, const char *status,
 void render_status_line_once(struct buf *out, const char *status,
 			     const char *message);
 
-/* kubectl HumanDuration of now - rfc3339 into out ("<unknown>" when the
- * time is absent or unparsable). */
-void render_age(char *out, size_t len, const char *rfc3339, time_t now);
 
 #endif

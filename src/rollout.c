@@ -25,19 +25,6 @@
 #define ROLLOUT_WORKLOAD_GEN_ANN "rollout.argoproj.io/workload-generation"
 
 
-/* Age of an RFC 3339 timestamp at now; "<unknown>" when absent. */
-static void
-rollout_age(char *out, size_t len, const char *ts, time_t now)
-{
-	time_t t;
-
-	if (!timeutil_parse(ts, &t)) {
-		snprintf(out, len, "<unknown>");
-		return;
-	}
-	timeutil_human_duration(out, len, (long long)now - (long long)t);
-}
-
 /* Parsed time for sorting; unset or bad times sort first (Go zero time). */
 static long long
 rollout_time_or_zero(const char *ts)
@@ -663,7 +650,7 @@ rollout_pod_init(struct ro_pod *p, const cJSON *pod, time_t now)
 	p->icon = rollout_pod_icon(p->status);
 	p->total = cJSON_GetArraySize(json_path(pod, "spec.containers"));
 	p->created = rollout_dup_or_null(json_str(pod, "metadata.creationTimestamp"));
-	rollout_age(p->age, sizeof(p->age), p->created, now);
+	timeutil_age(p->age, sizeof(p->age), p->created, now);
 }
 
 static void
@@ -792,7 +779,7 @@ rollout_rs_init(struct ro_replicaset *r, const cJSON *rs, const cJSON *ro,
 	r->replicas = rollout_int(rs, "status.replicas", 0);
 	r->available = rollout_int(rs, "status.availableReplicas", 0);
 	r->created = rollout_dup_or_null(json_str(rs, "metadata.creationTimestamp"));
-	rollout_age(r->age, sizeof(r->age), r->created, now);
+	timeutil_age(r->age, sizeof(r->age), r->created, now);
 
 	cJSON_ArrayForEach(p, json_path(rs, "spec.template.spec.containers")) {
 		const char *img = json_str(p, "image");
@@ -884,7 +871,7 @@ rollout_ar_init(struct ro_analysisrun *a, const cJSON *ar, time_t now)
 	a->icon = rollout_analysis_icon(a->status);
 	a->revision = rollout_revision_of(ar);
 	a->created = rollout_dup_or_null(json_str(ar, "metadata.creationTimestamp"));
-	rollout_age(a->age, sizeof(a->age), a->created, now);
+	timeutil_age(a->age, sizeof(a->age), a->created, now);
 	cJSON_ArrayForEach(mr, json_path(ar, "status.metricResults")) {
 		a->successful += rollout_int(mr, "successful", 0);
 		a->failed += rollout_int(mr, "failed", 0);
@@ -912,7 +899,7 @@ rollout_ar_init(struct ro_analysisrun *a, const cJSON *ar, time_t now)
 			j->status = rollout_dup(json_str(m, "phase"));
 			j->icon = rollout_analysis_icon(j->status);
 			j->started = rollout_dup_or_null(json_str(m, "startedAt"));
-			rollout_age(j->age, sizeof(j->age), j->started, now);
+			timeutil_age(j->age, sizeof(j->age), j->started, now);
 		}
 	}
 }
@@ -989,7 +976,7 @@ rollout_exp_init(struct ro_experiment *e, const cJSON *exp,
 	e->icon = rollout_analysis_icon(e->status);
 	e->revision = rollout_revision_of(exp);
 	e->created = rollout_dup_or_null(json_str(exp, "metadata.creationTimestamp"));
-	rollout_age(e->age, sizeof(e->age), e->created, now);
+	timeutil_age(e->age, sizeof(e->age), e->created, now);
 	e->replicasets = rollout_collect_rs(o->replicasets, uid, NULL, o->pods,
 					    now, &e->n_replicasets);
 	e->analysisruns = rollout_collect_ar(o->analysisruns, uid, now,
@@ -1263,7 +1250,7 @@ rollout_info_new(const struct ro_objects *o, time_t now)
 	ri->replicas.ready = rollout_int(ro, "status.readyReplicas", 0);
 	ri->replicas.available = rollout_int(ro, "status.availableReplicas", 0);
 	ri->created = rollout_dup_or_null(json_str(ro, "metadata.creationTimestamp"));
-	rollout_age(ri->age, sizeof(ri->age), ri->created, now);
+	timeutil_age(ri->age, sizeof(ri->age), ri->created, now);
 
 	if (rollout_present(ro, "spec.workloadRef")) {
 		const char *kind = json_str(ro, "spec.workloadRef.kind");

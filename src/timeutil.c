@@ -209,3 +209,15 @@ timeutil_parse_duration(const char *orig, long long *out, char *err,
 	*out = (long long)(total / 1e6) * (neg ? -1 : 1);
 	return 0;
 }
+
+void
+timeutil_age(char *out, size_t len, const char *ts, time_t now)
+{
+	time_t t;
+
+	if (!timeutil_parse(ts, &t)) {
+		snprintf(out, len, "<unknown>");
+		return;
+	}
+	timeutil_human_duration(out, len, (long long)now - (long long)t);
+}

@@ -17,6 +17,9 @@ bool timeutil_parse(const char *s, time_t *t);
 /* Kubernetes duration.HumanDuration of secs seconds, into out ("<invalid>"
  * for more than a second in the future). */
 void timeutil_human_duration(char *out, size_t len, long long secs);
+/* The age of the RFC 3339 time ts at now, as kubectl prints it; "<unknown>"
+ * when ts is NULL or not a time. The one age helper of the project. */
+void timeutil_age(char *out, size_t len, const char *ts, time_t now);
 
 /* Go's time.ParseDuration ("30s", "1h30m", "-1.5s", "0") in
  * milliseconds: 0, or -1 with err filled as Go words it

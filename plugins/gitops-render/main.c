@@ -18,7 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "buf.h"
+#include "err.h"
 #include "msg.h"
 #include "template.h"
 #include "xalloc.h"
@@ -84,16 +86,16 @@ static const struct option gr_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Temporary files to remove if a signal ends the run. */
-#define GR_MAX_TEMPS 256
-static char gr_temps[GR_MAX_TEMPS][PATH_MAX];
+/* Temporary files to remove if a signal ends the run: copies of their
+ * names, one slot per output, allocated before the first is made. */
+static char **gr_temps;
 static volatile sig_atomic_t gr_ntemps;
 
 static void
 gr_on_signal(int sig)
 {
 	for (sig_atomic_t i = 0; i < gr_ntemps; i++) {
-		if (gr_temps[i][0]) {
+		if (gr_temps[i]) {
 			unlink(gr_temps[i]);
 		}
 	}
@@ -161,94 +163,6 @@ gr_write(void *arg, const void *p, size_t n)
 		return -1;
 	}
 	return 0;
-}
-
-/* A temporary file next to target (a symlink's own target), with the
- * target's mode, or the umask's for a new file. */
-static FILE *
-gr_temp(const char *target, char **tmp_out, char **final_out)
-{
-	char *final = NULL;
-	struct stat st;
-	mode_t mode;
-	if (lstat(target, &st) == 0 && S_ISLNK(st.st_mode)) {
-		final = realpath(target, NULL);
-	}
-	if (!final) {
-		final = xstrdup(target);
-	}
-	if (stat(final, &st) == 0) {
-		mode = st.st_mode & 07777;
-	} else {
-		mode_t um = umask(0);
-		umask(um);
-		mode = 0666 & ~um;
-	}
-	const char *slash = strrchr(final, '/');
-	char *tmp;
-	if (slash) {
-		tmp = xasprintf("%.*s/.%s.gitops-render.XXXXXX",
-				(int)(slash - final), final, slash + 1);
-	} else {
-		tmp = xasprintf(".%s.gitops-render.XXXXXX", final);
-	}
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		msg_error("cannot create a temporary file for '%s': %s", target,
-			  strerror(errno));
-		free(tmp);
-		free(final);
-		return NULL;
-	}
-	if (gr_ntemps < GR_MAX_TEMPS && strlen(tmp) < PATH_MAX) {
-		strcpy(gr_temps[gr_ntemps], tmp);
-		gr_ntemps++;
-	}
-	if (fchmod(fd, mode) < 0) {
-		/* not fatal: the file keeps mkstemp's 0600 */
-	}
-	FILE *fp = fdopen(fd, "w");
-	if (!fp) {
-		close(fd);
-		unlink(tmp);
-		free(tmp);
-		free(final);
-		return NULL;
-	}
-	*tmp_out = tmp;
-	*final_out = final;
-	return fp;
-}
-
-static void
-gr_forget_temp(const char *tmp)
-{
-	for (sig_atomic_t i = 0; i < gr_ntemps; i++) {
-		if (strcmp(gr_temps[i], tmp) == 0) {
-			gr_temps[i][0] = '\0';
-		}
-	}
-}
-
-/* Close a temporary file: 0, or -1 after reporting (the file is then
- * removed). */
-static int
-gr_close_temp(FILE *fp, const char *tmp, const char *target)
-{
-	int rc = 0;
-	if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) < 0) {
-		msg_error("cannot write '%s': %s", target, strerror(errno));
-		rc = -1;
-	}
-	if (fclose(fp) != 0 && rc == 0) {
-		msg_error("cannot write '%s': %s", target, strerror(errno));
-		rc = -1;
-	}
-	if (rc < 0) {
-		unlink(tmp);
-		gr_forget_temp(tmp);
-	}
-	return rc;
 }
 
 /* Render inputs into fp. Returns an exit code. */
@@ -439,43 +353,47 @@ main(int argc, char **argv)
 		rc = msg_finish(rc);
 		goto out;
 	}
-	/* atomic: every output to a temporary file, renamed when all done */
+	/* atomic: every output to a temporary file (a regular target) or
+	 * written directly (a pipe or device), renamed when all are done */
 	int nout = in_place ? nfiles : 1;
-	char **tmps = xcalloc((size_t)nout, sizeof(*tmps));
-	char **finals = xcalloc((size_t)nout, sizeof(*finals));
+	struct atomicfile *afs = xcalloc((size_t)nout, sizeof(*afs));
+	gr_temps = xcalloc((size_t)nout, sizeof(*gr_temps));
 	int made = 0;
 	for (int i = 0; i < nout && rc == 0; i++) {
 		const char *target = in_place ? files[i] : output;
-		FILE *fp = gr_temp(target, &tmps[i], &finals[i]);
-		if (!fp) {
-			rc = PD_EXIT_RUNTIME;
+		struct pd_err fe = { 0 };
+		if (atomicfile_open(&afs[i], target, -1, &fe) < 0) {
+			msg_error("%s", fe.msg);
+			rc = pd_exit_code(fe.code);
 			break;
 		}
+		if (afs[i].tmp) {
+			gr_temps[i] = xstrdup(afs[i].tmp);
+		}
+		gr_ntemps = i + 1;
 		made = i + 1;
 		if (in_place) {
-			rc = gr_render(&files[i], 1, vals, flags, &st, fp);
+			rc = gr_render(&files[i], 1, vals, flags, &st, afs[i].fp);
 		} else {
-			rc = gr_render(files, nfiles, vals, flags, &st, fp);
-		}
-		if (gr_close_temp(fp, tmps[i], target) < 0 && rc == 0) {
-			rc = PD_EXIT_RUNTIME;
+			rc = gr_render(files, nfiles, vals, flags, &st, afs[i].fp);
 		}
 	}
 	for (int i = 0; i < made; i++) {
-		if (rc == 0 && rename(tmps[i], finals[i]) < 0) {
-			msg_error("cannot replace '%s': %s", finals[i],
-				  strerror(errno));
-			rc = PD_EXIT_RUNTIME;
-		}
+		struct pd_err fe = { 0 };
 		if (rc != 0) {
-			unlink(tmps[i]);
+			atomicfile_abort(&afs[i]);
+		} else if (atomicfile_commit(&afs[i], &fe) < 0) {
+			msg_error("%s", fe.msg);
+			rc = pd_exit_code(fe.code);
 		}
-		gr_forget_temp(tmps[i]);
-		free(tmps[i]);
-		free(finals[i]);
 	}
-	free(tmps);
-	free(finals);
+	gr_ntemps = 0;
+	for (int i = 0; i < nout; i++) {
+		free(gr_temps[i]);
+	}
+	free(gr_temps);
+	gr_temps = NULL;
+	free(afs);
 	rc = msg_finish(rc);
 out:
 	free(envs);

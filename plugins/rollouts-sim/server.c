@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "base64.h"
 #include "certs.h"
 #include "json.h"
@@ -1979,46 +1980,6 @@ server_listen(const char *spec, struct pd_err *e, int *port_out)
 	return fd;
 }
 
-/* Write data to path atomically (temp file, then rename). */
-static int
-server_write_atomic(const char *path, const char *data, size_t len,
-		    mode_t mode, struct pd_err *e)
-{
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		int err = errno;
-		free(tmp);
-		return err_set(e, PD_ERUNTIME, "cannot write '%s': %s", path,
-			       strerror(err));
-	}
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR) {
-				continue;
-			}
-			int err = errno;
-			close(fd);
-			unlink(tmp);
-			free(tmp);
-			return err_set(e, PD_ERUNTIME, "cannot write '%s': %s",
-				       path, strerror(err));
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		int err = errno;
-		unlink(tmp);
-		free(tmp);
-		return err_set(e, PD_ERUNTIME, "cannot write '%s': %s", path,
-			       strerror(err));
-	}
-	free(tmp);
-	return 0;
-}
-
 static void
 server_kube_b64(struct buf *out, const char *key, const char *pem)
 {
@@ -2060,7 +2021,7 @@ server_write_kubeconfig(const struct sim_options *o, const char *host,
 					server_certs.client_key_pem);
 		}
 	}
-	int rc = server_write_atomic(o->kubeconfig, b.buf, b.len, 0600, e);
+	int rc = atomicfile_write(o->kubeconfig, b.buf, b.len, 0600, e);
 	buf_release(&b);
 	return rc;
 }
@@ -2137,7 +2098,7 @@ server_run(const struct sim_options *o, struct pd_err *e)
 	if (rc == 0 && o->port_file) {
 		char line[16];
 		int n = snprintf(line, sizeof(line), "%d\n", port);
-		rc = server_write_atomic(o->port_file, line, (size_t)n, 0644, e);
+		rc = atomicfile_write(o->port_file, line, (size_t)n, 0644, e);
 	}
 	if (rc == 0) {
 		int sig;

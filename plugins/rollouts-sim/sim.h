@@ -235,8 +235,6 @@ bool table_wanted(const char *accept);
 cJSON *table_new(const struct sim_resource *r, bool defs, const char *rv,
 		 const char *cont);
 void table_add(cJSON *table, const struct sim_resource *r, const cJSON *obj);
-/* kubectl's HumanDuration of now minus an RFC 3339 time. */
-void table_age(char *out, size_t len, const char *ts, time_t now);
 
 /* ---- clock.c: simulated time (ms since the epoch) ---- */
 

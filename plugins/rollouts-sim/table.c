@@ -109,18 +109,6 @@ table_for(const struct sim_resource *r)
 	return &table_default;
 }
 
-/* HumanDuration, as kubectl and the API server print ages. */
-void
-table_age(char *out, size_t len, const char *ts, time_t now)
-{
-	time_t t;
-	if (!timeutil_parse(ts, &t)) {
-		snprintf(out, len, "<unknown>");
-		return;
-	}
-	timeutil_human_duration(out, len, (long long)now - (long long)t);
-}
-
 static cJSON *
 table_cell(const struct table_col *c, const cJSON *o)
 {
@@ -130,7 +118,7 @@ table_cell(const struct table_col *c, const cJSON *o)
 		return cJSON_CreateString(json_str(o, "metadata.name") ?
 					  json_str(o, "metadata.name") : "");
 	case TC_AGE:
-		table_age(tmp, sizeof(tmp),
+		timeutil_age(tmp, sizeof(tmp),
 			  json_str(o, "metadata.creationTimestamp"),
 			  (time_t)(clock_now_ms() / 1000));
 		return cJSON_CreateString(tmp);

@@ -51,6 +51,14 @@ main(void)
 	buf_reset(&b);
 	buf_add_urlenc(&b, "app=demo,tier!=x");
 	is_str(b.buf, "app%3Ddemo%2Ctier%21%3Dx", "url encoding");
+	buf_reset(&b);
+	buf_adds(&b, " \t token\n\r\n");
+	buf_trim(&b);
+	is_str(b.buf, "token", "trim drops white space at both ends");
+	buf_reset(&b);
+	buf_adds(&b, " \n ");
+	buf_trim(&b);
+	is_int(b.len, 0, "trim of white space only leaves nothing");
 	buf_release(&b);
 
 	char *e = buf_detach(&b, NULL);

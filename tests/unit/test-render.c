@@ -252,19 +252,19 @@ test_ages(void)
 {
 	char out[32];
 
-	render_age(out, sizeof(out), T0_STR, now0);
+	timeutil_age(out, sizeof(out), T0_STR, now0);
 	is_str(out, "7d", "age: 7 days");
-	render_age(out, sizeof(out), "2026-01-07T23:50:31Z", now0);
+	timeutil_age(out, sizeof(out), "2026-01-07T23:50:31Z", now0);
 	is_str(out, "9m29s", "age: 9m29s");
-	render_age(out, sizeof(out), "2026-01-07T18:48:00Z", now0);
+	timeutil_age(out, sizeof(out), "2026-01-07T18:48:00Z", now0);
 	is_str(out, "5h12m", "age: 5h12m");
-	render_age(out, sizeof(out), "2026-01-01T05:00:00Z", now0);
+	timeutil_age(out, sizeof(out), "2026-01-01T05:00:00Z", now0);
 	is_str(out, "6d19h", "age: 6d19h");
-	render_age(out, sizeof(out), "2026-01-08T00:00:01Z", now0);
+	timeutil_age(out, sizeof(out), "2026-01-08T00:00:01Z", now0);
 	is_str(out, "0s", "age: one second ahead is 0s");
-	render_age(out, sizeof(out), "2026-01-08T00:00:05Z", now0);
+	timeutil_age(out, sizeof(out), "2026-01-08T00:00:05Z", now0);
 	is_str(out, "<invalid>", "age: in the future");
-	render_age(out, sizeof(out), NULL, now0);
+	timeutil_age(out, sizeof(out), NULL, now0);
 	is_str(out, "<unknown>", "age: no timestamp");
 }
 

@@ -9,6 +9,7 @@
 #include "base64.h"
 #include "json.h"
 #include "sim.h"
+#include "timeutil.h"
 
 static void
 test_plural(void)
@@ -118,7 +119,7 @@ test_age(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char out[32];
-		table_age(out, sizeof(out), cases[i].ts, now);
+		timeutil_age(out, sizeof(out), cases[i].ts, now);
 		is_str(out, cases[i].want, "age of %s", cases[i].ts);
 	}
 }
