@@ -23,11 +23,9 @@
 #include "err.h"
 #include "msg.h"
 #include "template.h"
+#include "version.h"
 #include "xalloc.h"
 
-#ifndef PDKIT_VERSION
-#define PDKIT_VERSION "0.1.0"
-#endif
 
 static void
 gr_usage(FILE *fp)

@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "msg.h"
+#include "version.h"
 #include "xalloc.h"
 
 extern const struct cmd_entry cmd_get_rollout_entry;
@@ -267,7 +268,7 @@ cmd_client(struct cmd_ctx *ctx)
 		return NULL;
 	}
 	ctx->client = kube_client_new(&ctx->cfg,
-		"kubectl-rollouts/" PDKIT_VERSION " (linux) pdkit", &ctx->err);
+		"kubectl-rollouts/v" PDKIT_VERSION " (" PDKIT_PLATFORM ") pdkit/" PDKIT_COMMIT_SHORT, &ctx->err);
 	return ctx->client;
 }
 

@@ -15,8 +15,8 @@
 #include "kubeconfig.h"
 #include "msg.h"
 #include "sim.h"
+#include "version.h"
 
-#define SIM_VERSION "0.1.0"
 
 static void
 sim_usage(FILE *fp)
@@ -326,7 +326,7 @@ main(int argc, char **argv)
 			free(fixtures);
 			return msg_finish(0);
 		case OPT_VERSION:
-			printf("rollouts-sim %s\n", SIM_VERSION);
+			printf("rollouts-sim %s\n", PDKIT_VERSION);
 			free(fixtures);
 			return msg_finish(0);
 		default:
