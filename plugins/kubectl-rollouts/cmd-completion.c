@@ -96,6 +96,7 @@ const struct cmd_entry cmd_completion_entry = {
 	.name = "completion",
 	.usage = "bash|zsh|fish",
 	.summary = "Generate completion script",
+	.choices = "bash zsh fish",
 	.min_args = 1,
 	.max_args = 1,
 	.exec = cmd_completion_exec,
@@ -165,6 +166,35 @@ cmd_complete_flags(const struct cmd_entry *e, const char *prefix)
 	}
 }
 
+/* The words of a space-separated list that start with prefix. */
+static void
+cmd_complete_choices(const char *choices, const char *prefix)
+{
+	const char *p = choices;
+	while (*p) {
+		size_t n = strcspn(p, " ");
+		if (n >= strlen(prefix) && strncmp(p, prefix, strlen(prefix)) == 0) {
+			printf("%.*s\n", (int)n, p);
+		}
+		p += n + (p[n] == ' ');
+	}
+}
+
+/* Values a flag completes to, space-separated (NULL: none known). */
+static const char *
+cmd_complete_opt_choices(const char *name)
+{
+	static const char *const choices[][2] = {
+		{ "output", "json yaml" },
+	};
+	for (size_t i = 0; i < sizeof(choices) / sizeof(choices[0]); i++) {
+		if (strcmp(choices[i][0], name) == 0) {
+			return choices[i][1];
+		}
+	}
+	return NULL;
+}
+
 /* The one-line summary of a parent word, as the plugin's help has it. */
 static const char *
 cmd_complete_parent_summary(const char *parent)
@@ -219,6 +249,14 @@ cmd_complete_exec(struct cmd_ctx *ctx)
 			want_value = o->name;
 		}
 	}
+	/* the word being completed may be --flag=VALUE itself */
+	if (!want_value && cur[0] == '-' && strchr(cur, '=')) {
+		const struct cmd_opt *o = cmd_complete_opt(cur);
+		if (o && o->kind != CMD_OPT_BOOL) {
+			want_value = o->name;
+			cur = strchr(cur, '=') + 1;
+		}
+	}
 	struct kube_flags *f = &ctx->kflags;
 	f->kubeconfig = cmd_flag_str(ctx, "kubeconfig");
 	f->context = cmd_flag_str(ctx, "context");
@@ -233,7 +271,10 @@ cmd_complete_exec(struct cmd_ctx *ctx)
 	const struct cmd_entry *e = cmd_find(ops, nops, &used, &parent);
 
 	if (want_value) {
-		if (strcmp(want_value, "namespace") == 0) {
+		if (cmd_complete_opt_choices(want_value)) {
+			cmd_complete_choices(cmd_complete_opt_choices(want_value),
+					     cur);
+		} else if (strcmp(want_value, "namespace") == 0) {
 			struct kube_client *c = cmd_client(ctx);
 			cJSON *list = NULL;
 			if (c && kube_request(c, "GET", "/api/v1/namespaces",
@@ -286,6 +327,8 @@ cmd_complete_exec(struct cmd_ctx *ctx)
 				printf("%s\t%s\n", c->name, c->summary);
 			}
 		}
+	} else if (e && e->choices && nops - used == 0) {
+		cmd_complete_choices(e->choices, cur);
 	} else if (e && e->complete &&
 		   /* a name each for multi-target commands; otherwise only
 		    * the first operand is one (set image NAME C=IMAGE) */

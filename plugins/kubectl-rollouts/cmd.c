@@ -362,7 +362,15 @@ cmd_help(FILE *fp, const struct cmd_entry *e)
 		e->summary, e->parent ? e->parent : "", e->parent ? " " : "",
 		e->name, e->usage);
 	if (e->aliases) {
-		fprintf(fp, "\nAliases:\n  %s, %s\n", e->name, e->aliases);
+		/* the plugin's layout: "rollout, ro, rollouts" */
+		fprintf(fp, "\nAliases:\n  %s", e->name);
+		const char *a = e->aliases;
+		while (*a) {
+			size_t n = strcspn(a, ",");
+			fprintf(fp, ", %.*s", (int)n, a);
+			a += n + (a[n] == ',');
+		}
+		fputc('\n', fp);
 	}
 	if (e->opts && e->opts->name) {
 		fprintf(fp, "\nFlags:\n");

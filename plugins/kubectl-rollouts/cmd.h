@@ -54,6 +54,7 @@ struct cmd_entry {
 	const char *summary;   /* one line, for help and completion */
 	const char *complete;  /* what operands complete to: "rollouts",
 				  "experiments", "analysisruns", or NULL */
+	const char *choices;   /* or fixed words, space-separated */
 	int min_args, max_args; /* operands after the command words; -1 = any */
 	const struct cmd_opt *opts; /* NULL-terminated (name == NULL) */
 	int (*exec)(struct cmd_ctx *ctx);

@@ -83,6 +83,21 @@ expect_exit 0 kr __complete "${K[@]}" status -n ""
 for ns in default quiet shop staging; do
 	expect_true "__complete status -n '': offers $ns" grep -qx -- "$ns" <<<"$(cands)"
 done
+expect_exit 0 kr __complete "${K[@]}" status --namespace=sta
+expect_eq "$(cands)" "staging" "__complete status --namespace=sta: the namespace value after ="
+expect_exit 0 kr __complete completion ""
+expect_eq "$(cands)" "bash
+zsh
+fish" "__complete completion '': the shells"
+expect_exit 0 kr __complete completion z
+expect_eq "$(cands)" "zsh" "__complete completion z: zsh"
+expect_exit 0 kr __complete get rollout -o ""
+expect_eq "$(cands)" "json
+yaml" "__complete get rollout -o '': the output formats"
+expect_exit 0 kr __complete get rollout --output=j
+expect_eq "$(cands)" "json" "__complete get rollout --output=j: json"
+expect_exit 0 kr get rollout --help
+expect_contains "$OUT" $'Aliases:\n  rollout, ro, rollouts' "help lists aliases as the plugin does"
 # flags
 expect_exit 0 kr __complete get rollout --wat
 expect_eq "$(cands)" "--watch" "__complete get rollout --wat: --watch"
