@@ -378,3 +378,24 @@ cmd_help(FILE *fp, const struct cmd_entry *e)
 	}
 	fprintf(fp, "\nGlobal flags: see 'kubectl rollouts --help'.\n");
 }
+
+const char *
+cmd_name_problem(const char *name)
+{
+	if (!*name) {
+		return "may not be empty";
+	}
+	if (strcmp(name, ".") == 0) {
+		return "may not be '.'";
+	}
+	if (strcmp(name, "..") == 0) {
+		return "may not be '..'";
+	}
+	if (strchr(name, '/')) {
+		return "may not contain '/'";
+	}
+	if (strchr(name, '%')) {
+		return "may not contain '%'";
+	}
+	return NULL;
+}

@@ -87,6 +87,9 @@ extern const struct cmd_opt cmd_global_opts[];
 /* An option by long name (lname, llen bytes) or short name (sname) among
  * the global options, e's (may be NULL) and, with any_cmd, every
  * command's (for telling a flag's arity before the command is known). */
+/* Why name cannot be a resource name in a URL path (client-go's
+ * IsValidPathSegmentName and "may not be empty"), or NULL when it can. */
+const char *cmd_name_problem(const char *name);
 const struct cmd_opt *cmd_find_opt(const struct cmd_entry *e, bool any_cmd,
 				   const char *lname, size_t llen, char sname);
 /* word is e's name or one of its aliases. */

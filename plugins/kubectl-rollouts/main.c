@@ -267,6 +267,27 @@ main(int argc, char **argv)
 		rc = PD_EXIT_USAGE;
 		goto out;
 	}
+	/* names go into URL paths: refused as client-go refuses them */
+	for (int i = 0; e->complete && i < ctx.nargs &&
+	     (e->max_args < 0 || i < 1); i++) {
+		const char *why = cmd_name_problem(ctx.args[i]);
+		if (why && !*ctx.args[i]) {
+			msg_error("resource name %s", why);
+		} else if (why) {
+			msg_error("invalid resource name '%s': %s", ctx.args[i],
+				  why);
+		}
+		if (why) {
+			rc = PD_EXIT_USAGE;
+			goto out;
+		}
+	}
+	const char *ns = cmd_flag_str(&ctx, "namespace");
+	if (ns && *ns && cmd_name_problem(ns)) {
+		msg_error("invalid namespace '%s': %s", ns, cmd_name_problem(ns));
+		rc = PD_EXIT_USAGE;
+		goto out;
+	}
 	main_kflags(&ctx);
 	if (main_now(&ctx) < 0) {
 		rc = PD_EXIT_USAGE;
