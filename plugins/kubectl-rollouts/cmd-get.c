@@ -22,7 +22,7 @@
 static const struct cmd_opt cmd_get_rollout_opts[] = {
 	{ "watch", 'w', CMD_OPT_BOOL, NULL, "watch live updates to the rollout", NULL },
 	{ "timeout-seconds", 0, CMD_OPT_INT, "N", "stop watching after N seconds (0: never)", "0" },
-	{ "exit-on-complete", 0, CMD_OPT_BOOL, NULL, "with --watch, exit when the rollout is Healthy (0) or Degraded (7)", NULL },
+	{ "exit-on-complete", 0, CMD_OPT_BOOL, NULL, "with --watch, exit when the rollout is Healthy (0) or Degraded (7); 6 on timeout or interrupt", NULL },
 	{ "output", 'o', CMD_OPT_STR, "FORMAT", "json or yaml: the computed view", NULL },
 	{ "revisions", 0, CMD_OPT_INT, "N", "show only the newest N revisions (0: all)", "0" },
 	{ NULL, 0, 0, NULL, NULL, NULL },
@@ -145,7 +145,8 @@ cmd_get_tick(void *arg, bool changed)
 	struct cmd_get_watch *w = arg;
 	long long now = cmd_mono_ms();
 	if (w->deadline_ms && now >= w->deadline_ms) {
-		w->result = 0;
+		/* only Healthy may give 0 when completion was asked for */
+		w->result = w->exit_on_complete ? -PD_ETIMEOUT : 0;
 		return 1;
 	}
 	struct fetch_set fs;
@@ -203,6 +204,12 @@ cmd_get_watch(struct cmd_ctx *ctx, struct kube_client *c, const char *ns,
 	fetch_watch_release(&w.fw);
 	buf_release(&w.last);
 	buf_release(&w.cur);
+	if (rc > 0 && w.result == -PD_ETIMEOUT) {
+		err_set(&ctx->err, PD_ETIMEOUT, "%s '%s' did not complete "
+			"within %lds", is_rollout ? "rollout" : "experiment",
+			name, timeout);
+		return cmd_fail(ctx);
+	}
 	if (rc > 0) {
 		if (w.result < 0) {
 			return cmd_fail(ctx);
@@ -210,6 +217,12 @@ cmd_get_watch(struct cmd_ctx *ctx, struct kube_client *c, const char *ns,
 		return w.result;
 	}
 	if (rc == -PD_ETIMEOUT && cmd_interrupted) {
+		if (w.exit_on_complete) {
+			err_set(&ctx->err, PD_ETIMEOUT, "%s '%s' watch "
+				"interrupted before it completed",
+				is_rollout ? "rollout" : "experiment", name);
+			return cmd_fail(ctx);
+		}
 		return 0; /* Ctrl-C ends a watch normally, as the plugin does */
 	}
 	return rc < 0 ? cmd_fail(ctx) : 0;
