@@ -245,8 +245,9 @@ cmd_get_exec_common(struct cmd_ctx *ctx, bool is_rollout)
 		return cmd_fail(ctx);
 	}
 	if (revisions < 0 || timeout < 0) {
-		err_set(&ctx->err, PD_EUSAGE, "--revisions and "
-			"--timeout-seconds must not be negative");
+		err_set(&ctx->err, PD_EUSAGE, "invalid argument '%ld' for %s: "
+			"must not be negative", revisions < 0 ? revisions : timeout,
+			revisions < 0 ? "--revisions" : "--timeout-seconds");
 		return cmd_fail(ctx);
 	}
 	struct kube_client *c = cmd_client(ctx);

@@ -166,9 +166,10 @@ fixtures_load_file(const char *path, struct pd_err *e)
 {
 	struct buf b = BUF_INIT;
 	if (buf_read_file(&b, path) < 0) {
+		int en = errno;
 		buf_release(&b);
-		return err_set(e, PD_EINVALID, "cannot read '%s': %s", path,
-			       strerror(errno));
+		return err_set(e, en == ENOENT ? PD_ENOTFOUND : PD_ERUNTIME,
+			       "cannot read '%s': %s", path, strerror(en));
 	}
 	size_t n = strlen(path);
 	bool is_json = n > 5 && strcmp(path + n - 5, ".json") == 0;
@@ -234,15 +235,16 @@ fixtures_load(const char *path, struct pd_err *e)
 {
 	struct stat st;
 	if (stat(path, &st) < 0) {
-		return err_set(e, PD_EINVALID, "cannot read '%s': %s", path,
-			       strerror(errno));
+		int en = errno;
+		return err_set(e, en == ENOENT ? PD_ENOTFOUND : PD_ERUNTIME,
+			       "cannot read '%s': %s", path, strerror(en));
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		return fixtures_load_file(path, e);
 	}
 	DIR *d = opendir(path);
 	if (!d) {
-		return err_set(e, PD_EINVALID, "cannot read '%s': %s", path,
+		return err_set(e, PD_ERUNTIME, "cannot read '%s': %s", path,
 			       strerror(errno));
 	}
 	char **names = NULL;
