@@ -142,7 +142,7 @@ cmd_status_exec(struct cmd_ctx *ctx)
 		st.deadline_ms = cmd_mono_ms() + timeout_ms;
 	}
 	cmd_catch_signals();
-	rc = kube_informers_run(st.fw.infs, st.fw.n, timeout_ms > 0 &&
+	rc = informer_run(st.fw.infs, st.fw.n, timeout_ms > 0 &&
 				timeout_ms < 1000 ? timeout_ms : 1000,
 				cmd_status_tick, &st, &cmd_interrupted,
 				&ctx->err);

@@ -399,14 +399,14 @@ fetch_watch_init(struct fetch_watch *fw, struct kube_client *c,
 	buf_add_urlenc(&q, name);
 	char *p = kube_path("argoproj.io", "v1alpha1", ns,
 			    is_rollout ? "rollouts" : "experiments", NULL);
-	fw->infs[fw->n++] = kube_informer_new(c, p, q.buf);
+	fw->infs[fw->n++] = informer_new(c, p, q.buf);
 	free(p);
 	buf_release(&q);
 	p = kube_path("argoproj.io", "v1alpha1", ns, "analysisruns", NULL);
-	fw->infs[fw->n++] = kube_informer_new(c, p, NULL);
+	fw->infs[fw->n++] = informer_new(c, p, NULL);
 	free(p);
 	p = kube_path("argoproj.io", "v1alpha1", ns, "experiments", NULL);
-	fw->infs[fw->n++] = kube_informer_new(c, p, NULL);
+	fw->infs[fw->n++] = informer_new(c, p, NULL);
 	free(p);
 	char *sel = NULL;
 	if (is_rollout) {
@@ -423,10 +423,10 @@ fetch_watch_init(struct fetch_watch *fw, struct kube_client *c,
 		}
 	}
 	p = kube_path("apps", "v1", ns, "replicasets", NULL);
-	fw->infs[fw->n++] = kube_informer_new(c, p, sel);
+	fw->infs[fw->n++] = informer_new(c, p, sel);
 	free(p);
 	p = kube_path("", "v1", ns, "pods", NULL);
-	fw->infs[fw->n++] = kube_informer_new(c, p, sel);
+	fw->infs[fw->n++] = informer_new(c, p, sel);
 	free(p);
 	free(sel);
 }
@@ -435,7 +435,7 @@ bool
 fetch_watch_view(const struct fetch_watch *fw, struct fetch_set *fs)
 {
 	memset(fs, 0, sizeof(*fs));
-	const cJSON *items = kube_informer_items(fw->infs[0]);
+	const cJSON *items = informer_items(fw->infs[0]);
 	cJSON *obj = NULL;
 	for (cJSON *it = items ? items->child : NULL; it; it = it->next) {
 		const char *n = json_str(it, "metadata.name");
@@ -448,10 +448,10 @@ fetch_watch_view(const struct fetch_watch *fw, struct fetch_set *fs)
 	} else {
 		fs->experiment = obj;
 	}
-	fs->analysisruns = (cJSON *)kube_informer_items(fw->infs[1]);
-	fs->experiments = (cJSON *)kube_informer_items(fw->infs[2]);
-	fs->replicasets = (cJSON *)kube_informer_items(fw->infs[3]);
-	fs->pods = (cJSON *)kube_informer_items(fw->infs[4]);
+	fs->analysisruns = (cJSON *)informer_items(fw->infs[1]);
+	fs->experiments = (cJSON *)informer_items(fw->infs[2]);
+	fs->replicasets = (cJSON *)informer_items(fw->infs[3]);
+	fs->pods = (cJSON *)informer_items(fw->infs[4]);
 	return obj != NULL;
 }
 
@@ -459,7 +459,7 @@ void
 fetch_watch_release(struct fetch_watch *fw)
 {
 	for (size_t i = 0; i < fw->n; i++) {
-		kube_informer_free(fw->infs[i]);
+		informer_free(fw->infs[i]);
 	}
 	memset(fw, 0, sizeof(*fw));
 }
