@@ -13,6 +13,7 @@
 #include "kube.h"
 #include "kube-auth.h"
 #include "kube-internal.h"
+#include "proxy.h"
 #include "curl_lazy.h"
 
 #include <ctype.h>
@@ -42,12 +43,14 @@
 struct kube_client {
 	char *base;              /* URL prefix of every request */
 	char *hostport;          /* the real host:port, for messages */
+	char *target;            /* scheme://host:port, for proxy messages */
 	struct curl_slist *connect_to;
 	char *host_header;
 	bool tls;
 	struct buf ca;
 	bool insecure;
-	char *proxy;
+	char *proxy;             /* for libcurl, or NULL: direct */
+	char *proxy_shown;       /* the proxy without credentials */
 	bool compress;
 	struct kube_auth *auth;
 	char *user_agent;
@@ -247,10 +250,35 @@ static int
 kube_transport_error(struct kube_xfer *x, CURLcode res, long oserr)
 {
 	struct pd_err *e = &x->err;
-	const char *hp = x->c->hostport;
+	const struct kube_client *c = x->c;
+	const char *hp = c->hostport;
 	const char *detail = x->errbuf[0] ? x->errbuf
 					  : curl_easy_strerror(res);
 	int r;
+	if (c->proxy_shown) {
+		/* with a proxy, libcurl connects to the proxy only */
+		if (res == CURLE_COULDNT_CONNECT) {
+			r = err_set(e, PD_ERUNTIME, "cannot reach proxy '%s' "
+				    "for %s: %s", c->proxy_shown, c->target,
+				    oserr ? strerror((int)oserr) : detail);
+			e->http_status = 0;
+			return r;
+		}
+		if (res == CURLE_COULDNT_RESOLVE_PROXY) {
+			r = err_set(e, PD_ERUNTIME, "cannot reach proxy '%s' "
+				    "for %s: cannot resolve proxy host",
+				    c->proxy_shown, c->target);
+			e->http_status = 0;
+			return r;
+		}
+		if (res == CURLE_PROXY ||
+		    (res == CURLE_RECV_ERROR && strstr(detail, "CONNECT"))) {
+			r = err_set(e, PD_ERUNTIME, "proxy '%s' failed for %s: "
+				    "%s", c->proxy_shown, c->target, detail);
+			e->http_status = 0;
+			return r;
+		}
+	}
 	switch (res) {
 	case CURLE_COULDNT_CONNECT:
 		r = err_set(e, PD_ERUNTIME, "cannot connect to %s: %s", hp,
@@ -495,9 +523,10 @@ kube_xfer_launch(struct kube_xfer *x)
 	if (c->compress) {
 		curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	}
-	if (c->proxy) {
-		curl_easy_setopt(h, CURLOPT_PROXY, c->proxy);
-	}
+	/* proxy.c decided (as kubectl does); libcurl's own reading of the
+	 * environment must not apply: "" means no proxy */
+	curl_easy_setopt(h, CURLOPT_PROXY, c->proxy ? c->proxy : "");
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "");
 	if (c->connect_to) {
 		curl_easy_setopt(h, CURLOPT_CONNECT_TO, c->connect_to);
 	}
@@ -915,7 +944,20 @@ kube_client_new(const struct kube_config *cfg, const char *user_agent,
 	c->user_agent = xstrdup(user_agent ? user_agent : "pdkit");
 	c->timeout_ms = cfg->timeout_ms;
 	c->compress = !cfg->disable_compression;
-	c->proxy = kube_strdup0(cfg->proxy_url);
+	c->target = xasprintf("%s://%s", c->tls ? "https" : "http",
+			      c->hostport);
+	struct proxy_env env;
+	proxy_env_read(&env);
+	char *px = NULL;
+	if (proxy_for_url(cfg->server, cfg->proxy_url, &env, &px, e) < 0) {
+		kube_client_free(c);
+		return NULL;
+	}
+	if (px) {
+		c->proxy = proxy_curl_url(px);
+		c->proxy_shown = proxy_display(px);
+		free(px);
+	}
 	if (c->tls) {
 		buf_add(&c->ca, cfg->ca_pem.buf, cfg->ca_pem.len);
 		c->insecure = cfg->insecure;
@@ -967,6 +1009,8 @@ kube_client_free(struct kube_client *c)
 	free(c->host_header);
 	buf_release(&c->ca);
 	free(c->proxy);
+	free(c->proxy_shown);
+	free(c->target);
 	kube_auth_free(c->auth);
 	free(c->user_agent);
 	free(c);
