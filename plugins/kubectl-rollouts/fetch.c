@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "fetch.h"
 #include "json.h"
+#include "selector.h"
 #include "xalloc.h"
 
 void
@@ -34,48 +35,14 @@ fetch_release(struct fetch_set *fs)
 	memset(fs, 0, sizeof(*fs));
 }
 
-/* "a=b,c=d" from a LabelSelector's matchLabels (and simple
- * matchExpressions), URL-encoded as a labelSelector query; NULL when the
- * selector cannot be expressed (then the caller lists everything). */
+/* A LabelSelector as a labelSelector query, in apimachinery's canonical
+ * form (selector_json_string), URL-encoded; NULL when it is empty or
+ * invalid (then the caller lists everything). */
 char *
 fetch_selector_query(const cJSON *sel)
 {
-	const cJSON *ml = cJSON_GetObjectItem(sel, "matchLabels");
-	const cJSON *me = cJSON_GetObjectItem(sel, "matchExpressions");
 	struct buf raw = BUF_INIT;
-	for (const cJSON *c = ml ? ml->child : NULL; c; c = c->next) {
-		if (!cJSON_IsString(c)) {
-			continue;
-		}
-		buf_addf(&raw, "%s%s=%s", raw.len ? "," : "", c->string,
-			 c->valuestring);
-	}
-	for (const cJSON *x = me ? me->child : NULL; x; x = x->next) {
-		const char *k = json_str(x, "key");
-		const char *op = json_str(x, "operator");
-		const cJSON *vals = cJSON_GetObjectItem(x, "values");
-		if (!k || !op) {
-			continue;
-		}
-		if (strcmp(op, "Exists") == 0) {
-			buf_addf(&raw, "%s%s", raw.len ? "," : "", k);
-		} else if (strcmp(op, "DoesNotExist") == 0) {
-			buf_addf(&raw, "%s!%s", raw.len ? "," : "", k);
-		} else if (strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0) {
-			buf_addf(&raw, "%s%s %s (", raw.len ? "," : "", k,
-				 strcmp(op, "In") == 0 ? "in" : "notin");
-			int i = 0;
-			for (const cJSON *v = vals ? vals->child : NULL; v;
-			     v = v->next) {
-				if (cJSON_IsString(v)) {
-					buf_addf(&raw, "%s%s", i++ ? "," : "",
-						 v->valuestring);
-				}
-			}
-			buf_addch(&raw, ')');
-		}
-	}
-	if (!raw.len) {
+	if (selector_json_string(sel, &raw, NULL) < 0 || !raw.len) {
 		buf_release(&raw);
 		return NULL;
 	}
