@@ -923,8 +923,8 @@ kube_client_new(const struct kube_config *cfg, const char *user_agent,
 {
 	static bool inited;
 	if (!inited) {
-		char why[256];
-		if (curl_lazy_load(why, sizeof(why)) < 0) {
+		const char *why = curl_lazy_load();
+		if (why) {
 			err_set(e, PD_ERUNTIME, "cannot load libcurl: %s", why);
 			return NULL;
 		}
