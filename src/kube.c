@@ -246,8 +246,10 @@ kube_http_error(struct kube_xfer *x, long status)
 	return -code;
 }
 
+/* connected: a connection (to the proxy, when there is one) was made */
 static int
-kube_transport_error(struct kube_xfer *x, CURLcode res, long oserr)
+kube_transport_error(struct kube_xfer *x, CURLcode res, long oserr,
+		     bool connected)
 {
 	struct pd_err *e = &x->err;
 	const struct kube_client *c = x->c;
@@ -261,6 +263,13 @@ kube_transport_error(struct kube_xfer *x, CURLcode res, long oserr)
 			r = err_set(e, PD_ERUNTIME, "cannot reach proxy '%s' "
 				    "for %s: %s", c->proxy_shown, c->target,
 				    oserr ? strerror((int)oserr) : detail);
+			e->http_status = 0;
+			return r;
+		}
+		if (res == CURLE_OPERATION_TIMEDOUT && !connected) {
+			r = err_set(e, PD_ERUNTIME, "cannot reach proxy '%s' "
+				    "for %s: %s", c->proxy_shown, c->target,
+				    detail);
 			e->http_status = 0;
 			return r;
 		}
@@ -675,8 +684,10 @@ kube_xfer_complete(struct kube_xfer *x, CURLcode res)
 {
 	struct kube_client *c = x->c;
 	long status = 0, oserr = 0;
+	curl_off_t connect_us = 0;
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(x->h, CURLINFO_OS_ERRNO, &oserr);
+	curl_easy_getinfo(x->h, CURLINFO_CONNECT_TIME_T, &connect_us);
 	kube_xfer_detach(x);
 
 	if (res != CURLE_OK) {
@@ -691,7 +702,8 @@ kube_xfer_complete(struct kube_xfer *x, CURLcode res)
 				c->hostport, (size_t)KUBE_MAX_BODY));
 			return;
 		}
-		kube_xfer_finish(x, kube_transport_error(x, res, oserr));
+		kube_xfer_finish(x, kube_transport_error(x, res, oserr,
+							 connect_us > 0));
 		return;
 	}
 	if (status == 401 && x->exec_used && !x->auth_retried) {

@@ -15,6 +15,10 @@
  * by err_from_http() (404 not found, 409/422 conflict, 401/403 auth, 5xx and
  * transport runtime, 504 timeout). Transport errors name host:port
  * ("cannot connect to 127.0.0.1:6443: connection refused", "TLS: ...").
+ * The proxy is proxy.h's decision, set on every transfer (libcurl's own
+ * reading of the environment never applies); one that cannot be reached is
+ * named without its credentials ("cannot reach proxy 'http://p:3128' for
+ * https://127.0.0.1:6443: Connection refused", PD_ERUNTIME).
  *
  * PDKIT_RETRY_SCALE (a factor, default 1; tests set 0) scales every wait:
  * Retry-After sleeps and the informers' back-off (informer.h). Credentials
