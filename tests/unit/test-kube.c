@@ -1194,6 +1194,22 @@ test_refused(void)
 	is_str(e.msg, "cannot connect to 127.0.0.1:1: Connection refused",
 	       "connection refused text");
 	is_int(e.http_status, 0, "no http_status");
+
+	/* a dead HTTP_PROXY does not apply to loopback; a proxy-url does,
+	 * and the error names it without its credentials */
+	setenv("HTTP_PROXY", "http://127.0.0.1:2", 1);
+	setenv("http_proxy", "http://127.0.0.1:2", 1);
+	r = one_get(&cfg, &e);
+	is_str(e.msg, "cannot connect to 127.0.0.1:1: Connection refused",
+	       "HTTP_PROXY is not used for 127.0.0.1");
+	cfg.proxy_url = xstrdup("http://user:pr0xy-pw@127.0.0.1:2");
+	r = one_get(&cfg, &e);
+	is_int(r, -PD_ERUNTIME, "dead proxy-url fails");
+	is_str(e.msg, "cannot reach proxy 'http://127.0.0.1:2' for "
+	       "http://127.0.0.1:1: Connection refused", "it names the proxy");
+	ok(!strstr(e.msg, "pr0xy-pw"), "no proxy password in the message");
+	unsetenv("HTTP_PROXY");
+	unsetenv("http_proxy");
 	kubeconfig_release(&cfg);
 }
 
