@@ -532,16 +532,12 @@ kubeconfig_proxy_check(const char *url, const char *cluster,
 		}
 	}
 	const char *colon = strstr(url, "://");
-	char scheme[32] = "";
-	if (colon && (size_t)(colon - url) < sizeof(scheme)) {
-		memcpy(scheme, url, (size_t)(colon - url));
-		scheme[colon - url] = '\0';
-	}
+	int slen = colon ? (int)(colon - url) : 0;
 	return err_set(e, PD_EINVALID,
 		       "invalid 'proxy-url' \"%s\" for cluster \"%s\": "
-		       "unsupported scheme \"%s\", supported schemes are "
+		       "unsupported scheme \"%.*s\", supported schemes are "
 		       "\"http\", \"https\" and \"socks5\"", url,
-		       cluster ? cluster : "", scheme);
+		       cluster ? cluster : "", slen, url);
 }
 
 static char **
@@ -922,9 +918,6 @@ kubeconfig_impersonate(struct kube_config *cfg, const struct kube_flags *f,
 			      : kubeconfig_getstr(u, "as-uid");
 	if (f->n_as_groups > 0) {
 		int n = f->n_as_groups;
-		if (n > 16) {
-			n = 16;
-		}
 		cfg->as_groups = xcalloc((size_t)n + 1, sizeof(char *));
 		for (int i = 0; i < n; i++) {
 			cfg->as_groups[i] = xstrdup(f->as_groups[i]);

@@ -40,7 +40,7 @@ struct kube_flags {
 	const char *request_timeout;  /* Go duration or bare seconds, "0" = none */
 	const char *as;
 	const char *as_uid;
-	const char *as_groups[16];
+	const char *const *as_groups; /* n_as_groups of them, borrowed */
 	int n_as_groups;
 	int insecure_skip_tls_verify; /* -1 unset, 0 false, 1 true */
 	bool disable_compression;

@@ -233,17 +233,13 @@ cmd_complete_exec(struct cmd_ctx *ctx)
 		}
 		if (o->kind == CMD_OPT_BOOL || strchr(w[i], '=')) {
 			const char *eq = strchr(w[i], '=');
-			if (eq && ctx->nvals < CMD_MAX_VALS) {
-				ctx->val_name[ctx->nvals] = o->name;
-				ctx->val[ctx->nvals++] = eq + 1;
+			if (eq) {
+				cmd_flag_add(ctx, o->name, eq + 1);
 			}
 			continue;
 		}
 		if (i + 1 < n - 1) {
-			if (ctx->nvals < CMD_MAX_VALS) {
-				ctx->val_name[ctx->nvals] = o->name;
-				ctx->val[ctx->nvals++] = w[i + 1];
-			}
+			cmd_flag_add(ctx, o->name, w[i + 1]);
 			i++;
 		} else {
 			want_value = o->name;

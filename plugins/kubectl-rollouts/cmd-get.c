@@ -199,7 +199,7 @@ cmd_get_watch(struct cmd_ctx *ctx, struct kube_client *c, const char *ns,
 			 is_rollout ? first->rollout : NULL);
 
 	cmd_catch_signals();
-	int rc = kube_informers_run(w.fw.infs, w.fw.n, 1000, cmd_get_tick,
+	int rc = informer_run(w.fw.infs, w.fw.n, 1000, cmd_get_tick,
 				    &w, &cmd_interrupted, &ctx->err);
 	fetch_watch_release(&w.fw);
 	buf_release(&w.last);

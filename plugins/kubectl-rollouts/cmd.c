@@ -187,6 +187,32 @@ cmd_catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+void
+cmd_flag_add(struct cmd_ctx *ctx, const char *name, const char *val)
+{
+	if (ctx->nvals == ctx->avals) {
+		ctx->avals = ctx->avals ? ctx->avals * 2 : 16;
+		ctx->val_name = xrealloc(ctx->val_name, (size_t)ctx->avals *
+							sizeof(*ctx->val_name));
+		ctx->val = xrealloc(ctx->val, (size_t)ctx->avals *
+					      sizeof(*ctx->val));
+	}
+	ctx->val_name[ctx->nvals] = name;
+	ctx->val[ctx->nvals++] = val;
+}
+
+void
+cmd_ctx_release(struct cmd_ctx *ctx)
+{
+	free(ctx->val_name);
+	free(ctx->val);
+	free(ctx->as_groups);
+	ctx->val_name = NULL;
+	ctx->val = NULL;
+	ctx->as_groups = NULL;
+	ctx->nvals = ctx->avals = 0;
+}
+
 const char *
 cmd_flag_str(const struct cmd_ctx *ctx, const char *name)
 {

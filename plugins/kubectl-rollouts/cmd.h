@@ -61,16 +61,15 @@ struct cmd_entry {
 	bool hidden;
 };
 
-#define CMD_MAX_VALS 64
-
 struct cmd_ctx {
 	const struct cmd_entry *entry;
 	char **args;           /* operands after the command words */
 	int nargs;
 	/* parsed flags: name -> value ("true"/"false" for booleans) */
-	const char *val_name[CMD_MAX_VALS];
-	const char *val[CMD_MAX_VALS];
-	int nvals;
+	const char **val_name;  /* nvals of each (cmd_flag_add), freed by */
+	const char **val;       /* cmd_ctx_release */
+	int nvals, avals;
+	const char **as_groups; /* kflags.as_groups' array */
 	struct kube_flags kflags;
 	struct kube_config cfg;
 	bool cfg_loaded;
@@ -99,6 +98,11 @@ bool cmd_alias_match(const char *word, const struct cmd_entry *e);
  * "get"). */
 const struct cmd_entry *cmd_find(char **ops, int nops, int *used,
 				 const char **parent_only);
+
+/* Record one parsed flag (name and value are borrowed). */
+void cmd_flag_add(struct cmd_ctx *ctx, const char *name, const char *val);
+/* Free what the context allocated for flags. */
+void cmd_ctx_release(struct cmd_ctx *ctx);
 
 /* Flag values. cmd_flag_str: the last value given, or NULL. */
 const char *cmd_flag_str(const struct cmd_ctx *ctx, const char *name);

@@ -31,12 +31,7 @@ main_parent_usage(FILE *fp, const char *parent)
 static int
 main_set(struct cmd_ctx *ctx, const char *name, const char *val)
 {
-	if (ctx->nvals == CMD_MAX_VALS) {
-		msg_error("too many flags");
-		return -1;
-	}
-	ctx->val_name[ctx->nvals] = name;
-	ctx->val[ctx->nvals++] = val;
+	cmd_flag_add(ctx, name, val);
 	return 0;
 }
 
@@ -153,11 +148,15 @@ main_kflags(struct cmd_ctx *ctx)
 					       false);
 	const char *isv = cmd_flag_str(ctx, "insecure-skip-tls-verify");
 	f->insecure_skip_tls_verify = !isv ? -1 : strcmp(isv, "true") == 0;
-	for (int i = 0; i < ctx->nvals && f->n_as_groups < 16; i++) {
+	free(ctx->as_groups);
+	ctx->as_groups = xcalloc((size_t)ctx->nvals + 1,
+				 sizeof(*ctx->as_groups));
+	for (int i = 0; i < ctx->nvals; i++) {
 		if (strcmp(ctx->val_name[i], "as-group") == 0) {
-			f->as_groups[f->n_as_groups++] = ctx->val[i];
+			ctx->as_groups[f->n_as_groups++] = ctx->val[i];
 		}
 	}
+	f->as_groups = ctx->as_groups;
 }
 
 static int
@@ -302,6 +301,7 @@ main(int argc, char **argv)
 out:
 	kube_client_free(ctx.client);
 	kubeconfig_release(&ctx.cfg);
+	cmd_ctx_release(&ctx);
 	free(ops);
 	return msg_finish(rc);
 }

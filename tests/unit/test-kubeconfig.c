@@ -418,7 +418,8 @@ test_tls(void)
 	kubeconfig_release(&cfg);
 
 	f.as = "carol";
-	f.as_groups[0] = "g1";
+	const char *g1[] = { "g1" };
+	f.as_groups = g1;
 	f.n_as_groups = 1;
 	r = load(&cfg, &f, &e);
 	is_int(r, 0, "--as/--as-group");
@@ -426,6 +427,31 @@ test_tls(void)
 	ok(cfg.as_groups && strcmp(cfg.as_groups[0], "g1") == 0 &&
 	   !cfg.as_groups[1], "--as-group replaces the groups");
 	kubeconfig_release(&cfg);
+
+	/* no fixed limit: 20 --as-group, all kept in order */
+	const char *g20[20];
+	char names[20][8];
+	for (int i = 0; i < 20; i++) {
+		snprintf(names[i], sizeof(names[i]), "g%d", i + 1);
+		g20[i] = names[i];
+	}
+	f.as_groups = g20;
+	f.n_as_groups = 20;
+	r = load(&cfg, &f, &e);
+	is_int(r, 0, "20 --as-group");
+	int ng = 0;
+	bool in_order = true;
+	while (cfg.as_groups && cfg.as_groups[ng]) {
+		if (ng < 20 && strcmp(cfg.as_groups[ng], names[ng]) != 0) {
+			in_order = false;
+		}
+		ng++;
+	}
+	is_int(ng, 20, "all 20 groups kept (the 17th too)");
+	ok(in_order, "in order, g1 to g20");
+	kubeconfig_release(&cfg);
+	f.as_groups = g1;
+	f.n_as_groups = 1;
 
 	f = flags0();
 	f.kubeconfig = test_path("tls.yaml");

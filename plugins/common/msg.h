@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * msg: program-prefixed diagnostics on stderr ("PROG: error: ...",
- * "PROG: warning: ...", "PROG: note: ..."). Only the binaries call these;
- * the rest of the library never prints. msg_set_prog() stores a borrowed
- * pointer that must outlive all later calls (argv[0] or a literal).
+ * "PROG: warning: ...", "PROG: note: ..."). Only the binaries have these
+ * (plugins/common, linked as libpdmsg); libpdcore never prints.
+ * msg_set_prog() stores a borrowed pointer that must outlive all later
+ * calls (argv[0] or a literal). Nothing here returns memory to free.
  */
 #ifndef PD_MSG_H
 #define PD_MSG_H

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* msg: program-prefixed diagnostics on stderr. */
+/* msg: program-prefixed diagnostics on stderr (the binaries' side: the
+ * library never prints). */
 #include "msg.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "buf.h"
 
 static const char *msg_progname = "pdkit";
 
@@ -24,9 +27,10 @@ msg_prog(void)
 static void
 msg_vprint(const char *kind, const char *fmt, va_list ap)
 {
-	char line[2048];
-	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "%s: %s: %s\n", msg_progname, kind, line);
+	struct buf line = BUF_INIT;
+	buf_vaddf(&line, fmt, ap);
+	fprintf(stderr, "%s: %s: %s\n", msg_progname, kind, line.buf);
+	buf_release(&line);
 }
 
 void
