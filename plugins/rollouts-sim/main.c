@@ -14,6 +14,7 @@
 #include "kube.h"
 #include "kubeconfig.h"
 #include "msg.h"
+#include "reqlog.h"
 #include "sim.h"
 
 #define SIM_VERSION "0.1.0"
