@@ -218,8 +218,8 @@ write_create(const struct server_route *rt, const struct httpd_req *rq,
 
 /* Server-side apply of an object that does not exist yet creates it. */
 void
-write_apply_create(const struct server_route *rt,
-		   const struct httpd_req *rq, struct sim_reply *rep)
+write_apply_create(const struct server_route *rt, const struct httpd_req *rq,
+		   struct sim_reply *rep)
 {
 	struct pd_err e = { 0 };
 	cJSON *docs = yaml_to_json(rq->body.buf, rq->body.len, "body", &e);
@@ -301,8 +301,8 @@ write_scale_commit(const struct server_route *rt, struct sim_obj *o,
 		return;
 	}
 	const char *rv = json_str(scale, "metadata.resourceVersion");
-	if (rv && *rv && strcmp(rv, json_str(o->json,
-					     "metadata.resourceVersion")) != 0) {
+	if (rv && *rv &&
+	    strcmp(rv, json_str(o->json, "metadata.resourceVersion")) != 0) {
 		apierr_conflict(rep, rt->res, o->name);
 		return;
 	}
