@@ -290,27 +290,19 @@ rollouts_refresh(struct rollouts_state *s)
 	s->new_rs = store_get(controller.rs, s->ns, s->rsname);
 }
 
-/* The weight of the steps up to (not past) idx: Argo's
- * GetCurrentSetWeight walking back from the current step. */
+/* The SetWeight at step idx, as rollout.h computes it (Argo's
+ * GetCurrentSetWeight: 0 when aborted, else the last setWeight at or before
+ * the step): status, the working copy's, moves to step idx first. */
 static int
-rollouts_set_weight(const cJSON *steps, int idx, int n)
+rollouts_step_weight(struct rollouts_state *s, cJSON *status, int idx)
 {
-	if (idx >= n) {
-		return 100;
-	}
-	for (int i = idx; i >= 0; i--) {
-		const cJSON *w = json_path(cJSON_GetArrayItem(steps, i),
-					   "setWeight");
-		if (cJSON_IsNumber(w)) {
-			return (int)w->valuedouble;
-		}
-	}
-	return 0;
+	json_set_num(status, "currentStepIndex", idx);
+	return rollout_set_weight(s->ro);
 }
 
 /* setCanaryScale in force at idx: replicas to use for the canary, or -1. */
 static long
-rollouts_canary_scale(const cJSON *steps, int idx, long replicas, int weight)
+rollouts_canary_scale(const cJSON *steps, int idx, long replicas)
 {
 	for (int i = idx; i >= 0; i--) {
 		const cJSON *cs = json_path(cJSON_GetArrayItem(steps, i),
@@ -331,8 +323,20 @@ rollouts_canary_scale(const cJSON *steps, int idx, long replicas, int weight)
 					  100.0);
 		}
 	}
-	(void)weight;
 	return -1;
+}
+
+/* The canary's replicas at step idx for weight: setCanaryScale's, or the
+ * weight's share of spec.replicas, rounded up. */
+static long
+rollouts_canary_want(const struct rollouts_state *s, const cJSON *steps,
+		     int idx, int weight)
+{
+	long want = rollouts_canary_scale(steps, idx, s->replicas);
+	if (want < 0) {
+		want = (long)ceil((double)weight * (double)s->replicas / 100.0);
+	}
+	return want;
 }
 
 static void
@@ -645,12 +649,8 @@ rollouts_canary(struct rollouts_state *s, cJSON *status)
 			break;
 		}
 		if (cJSON_IsNumber(sw)) {
-			long want = rollouts_canary_scale(
-				steps, idx, s->replicas, (int)sw->valuedouble);
-			if (want < 0) {
-				want = (long)ceil(sw->valuedouble *
-						  (double)s->replicas / 100.0);
-			}
+			long want = rollouts_canary_want(s, steps, idx,
+				rollouts_step_weight(s, status, idx));
 			if (controller_int(s->new_rs->json, "spec.replicas",
 					   0) != want) {
 				replicasets_scale(s->new_rs, want, 0);
@@ -772,7 +772,6 @@ rollouts_canary(struct rollouts_state *s, cJSON *status)
 	}
 
 	/* scale and weights */
-	int weight = abort ? 0 : rollouts_set_weight(steps, idx, n);
 	if (abort) {
 		if (!json_str(status, "abortedAt")) {
 			char ts[32];
@@ -806,12 +805,8 @@ rollouts_canary(struct rollouts_state *s, cJSON *status)
 		/* until the new ReplicaSet is fully available the weights
 		 * stay where the last step put them */
 	} else {
-		long want =
-			rollouts_canary_scale(steps, idx, s->replicas, weight);
-		if (want < 0) {
-			want = (long)ceil((double)weight * (double)s->replicas /
-					  100.0);
-		}
+		int weight = rollouts_step_weight(s, status, idx);
+		long want = rollouts_canary_want(s, steps, idx, weight);
 		replicasets_scale(s->new_rs, want, 0);
 		rollouts_refresh(s);
 		if (replicasets_available(s->new_rs) >= want) {
