@@ -167,7 +167,7 @@ experiments_reconcile(struct sim_obj *o)
 	}
 	/* analyses, once running */
 	bool any_failed = false, all_done = true;
-	char failmsg[512] = "";
+	char *failmsg = NULL;
 	const cJSON *ans = json_path(e, "spec.analyses");
 	if (json_str(status, "availableAt")) {
 		cJSON *ars = cJSON_CreateArray();
@@ -219,8 +219,8 @@ experiments_reconcile(struct sim_obj *o)
 				any_failed = true;
 				const char *m =
 					json_str(ar->json, "status.message");
-				snprintf(failmsg, sizeof(failmsg), "%s",
-					 m ? m : ph);
+				free(failmsg);
+				failmsg = xstrdup(m ? m : ph);
 			}
 			all_done = all_done && analysis_phase_completed(ph);
 			free(arn);
@@ -240,7 +240,7 @@ experiments_reconcile(struct sim_obj *o)
 	const char *done = NULL, *msg = NULL;
 	if (any_failed) {
 		done = "Failed";
-		msg = failmsg;
+		msg = failmsg ? failmsg : "";
 	} else if (terminate) {
 		done = "Successful";
 		msg = "Experiment was terminated";
@@ -265,6 +265,7 @@ experiments_reconcile(struct sim_obj *o)
 			json_set_str(t, "status", done);
 		}
 	}
+	free(failmsg);
 	struct sim_obj *now = store_get(controller.exp, o->ns, o->name);
 	if (now) {
 		controller_put(controller.exp, e, now->json);

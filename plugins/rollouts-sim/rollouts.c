@@ -32,7 +32,7 @@ struct rollouts_state {
 	char rsname[256];
 	const char *stable;     /* status.stableRS (into ro) */
 	bool traffic;           /* canary with trafficRouting */
-	char abort_msg[512];
+	char *abort_msg;        /* why a child aborted the rollout, or NULL */
 };
 
 /* Conditions, as Argo's SetRolloutCondition: the same status and reason
@@ -580,8 +580,9 @@ rollouts_child_verdict(struct rollouts_state *s, cJSON *status,
 	}
 	if (strcmp(ph, "Failed") == 0 || strcmp(ph, "Error") == 0) {
 		const char *m = json_str(child, "status.message");
-		snprintf(s->abort_msg, sizeof(s->abort_msg), "%s%s%s", what,
-			 m ? ": " : "", m ? m : "");
+		free(s->abort_msg);
+		s->abort_msg = xasprintf("%s%s%s", what, m ? ": " : "",
+					 m ? m : "");
 		json_set_item(status, "abort", cJSON_CreateTrue());
 		return -1;
 	}
@@ -1207,43 +1208,40 @@ rollouts_reconcile(struct sim_obj *o)
 	bool is_paused = cJSON_GetArraySize(cJSON_GetObjectItem(status,
 					"pauseConditions")) > 0 ||
 			 json_bool(s.ro, "spec.paused", false);
-	char rsmsg[512];
 	rollouts_refresh(&s);
-	snprintf(rsmsg, sizeof(rsmsg), "%s", s.rsname);
+	const char *rsmsg = s.rsname;
 	if (abort) {
-		char msg[1024];
 		prog = rollouts_condition_get(status, "Progressing");
 		const char *pm = prog ? json_str(prog, "message") : NULL;
-		char base[64];
-		snprintf(base, sizeof(base),
-			 "Rollout aborted update to revision "
-			 "%d",
-			 s.revision);
-		if (s.abort_msg[0]) {
-			snprintf(msg, sizeof(msg), "%s: %s", base, s.abort_msg);
+		char *base = xasprintf("Rollout aborted update to revision %d",
+				       s.revision);
+		char *msg;
+		if (s.abort_msg) {
+			msg = xasprintf("%s: %s", base, s.abort_msg);
 		} else if (pm && strncmp(pm, base, strlen(base)) == 0) {
-			snprintf(msg, sizeof(msg), "%s", pm);
+			msg = xstrdup(pm);
 		} else {
-			snprintf(msg, sizeof(msg), "%s", base);
+			msg = xstrdup(base);
 		}
 		rollouts_condition(status, "Progressing", "False",
 				   "RolloutAborted", msg);
+		free(msg);
+		free(base);
 	} else if (completed && json_num(status, "availableReplicas", 0) >=
 		   (double)s.replicas) {
-		char m[600];
-		snprintf(m, sizeof(m), "ReplicaSet \"%s\" has successfully "
-			 "progressed.", rsmsg);
+		char *m = xasprintf("ReplicaSet \"%s\" has successfully "
+				    "progressed.", rsmsg);
 		rollouts_condition(status, "Progressing", "True",
 				   "NewReplicaSetAvailable", m);
+		free(m);
 	} else if (is_paused) {
 		rollouts_condition(status, "Progressing", "Unknown",
 				   "RolloutPaused", "Rollout is paused");
 	} else {
 		prog = rollouts_condition_get(status, "Progressing");
 		const char *pr = prog ? json_str(prog, "reason") : NULL;
-		char m[600];
-		snprintf(m, sizeof(m), "ReplicaSet \"%s\" is progressing.",
-			 rsmsg);
+		char *m = xasprintf("ReplicaSet \"%s\" is progressing.",
+				    rsmsg);
 		if (!pr || strcmp(pr, "NewReplicaSetAvailable") == 0 ||
 		    strcmp(pr, "RolloutPaused") == 0 ||
 		    strcmp(pr, "RolloutRetry") == 0) {
@@ -1255,19 +1253,15 @@ rollouts_reconcile(struct sim_obj *o)
 			rollouts_condition_touch(status, "Progressing");
 		} else if (strcmp(pr, "ProgressDeadlineExceeded") != 0) {
 			/* no progress for progressDeadlineSeconds */
-			long long dl = clock_scaled(
-				(long long)controller_int(
-					s.ro, "spec.progressDeadlineSeconds",
-					600) *
-				1000);
+			long long dl = clock_scaled((long long)controller_int(
+				s.ro, "spec.progressDeadlineSeconds", 600)
+				* 1000);
 			long long from = clock_parse_rfc3339(json_str(prog,
 							"lastUpdateTime"));
 			if (from > 0 && controller.now >= from + dl) {
-				char tm[600];
-				snprintf(tm, sizeof(tm),
-					 "ReplicaSet \"%s\" has "
-					 "timed out progressing.",
-					 rsmsg);
+				char *tm = xasprintf("ReplicaSet \"%s\" has "
+						     "timed out progressing.",
+						     rsmsg);
 				rollouts_condition(
 					status, "Progressing", "False",
 					"ProgressDeadlineExceeded", tm);
@@ -1276,19 +1270,20 @@ rollouts_reconcile(struct sim_obj *o)
 					      false)) {
 					json_set_item(status, "abort",
 						      cJSON_CreateTrue());
-					char am[700];
-					snprintf(am, sizeof(am),
-						 "Rollout aborted "
-						 "update to revision %d: %s",
-						 s.revision, tm);
+					char *am = xasprintf("Rollout aborted "
+						"update to revision %d: %s",
+						s.revision, tm);
 					rollouts_condition(
 						status, "Progressing", "False",
 						"RolloutAborted", am);
+					free(am);
 				}
+				free(tm);
 			} else if (from > 0) {
 				controller_wake_at(from + dl);
 			}
 		}
+		free(m);
 	}
 	if (!abort) {
 		rollouts_condition(status, "Paused",
@@ -1317,6 +1312,7 @@ finish:;
 	json_set_str(status, "phase", phase ? phase : "Progressing");
 	json_set_str(status, "message", msg.buf);
 	buf_release(&msg);
+	free(s.abort_msg);
 	struct sim_obj *now = store_get(controller.ro, o->ns, o->name);
 	if (now) {
 		controller_put(controller.ro, s.ro, now->json);
