@@ -244,7 +244,8 @@ long long clock_parse_duration(const char *s);
 /* A duration as the controller waits it: divided by --time-scale. */
 long long clock_scaled(long long ms);
 
-/* ---- controller.c: the Argo Rollouts controller simulation ---- */
+/* ---- controller.c: the Argo Rollouts controller simulation (its parts:
+ * controller.h) ---- */
 
 struct ctl_options {
 	bool enabled;
