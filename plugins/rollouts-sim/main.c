@@ -16,6 +16,7 @@
 #include "kube.h"
 #include "kubeconfig.h"
 #include "msg.h"
+#include "reqlog.h"
 #include "sim.h"
 #include "version.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for src/patch.c. */
+/* Unit tests for plugins/rollouts-sim/patch.c. */
 #include <stdlib.h>
 #include <string.h>
 

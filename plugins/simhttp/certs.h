@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * certs: the throw-away PKI of rollouts-sim, built with GnuTLS at start-up.
+ * certs: the throw-away PKI of the simulators (httpd.c), built with GnuTLS at
+ * start-up; the names in it are rollouts-sim's.
  * certs_generate() makes a self-signed CA ("rollouts-sim CA"), a server
  * certificate signed by it (CN "rollouts-sim", SAN IP 127.0.0.1, IP ::1 and
  * DNS localhost, plus any extra SANs given, serverAuth usage) and, when
@@ -11,8 +12,8 @@
  * no-op on a zeroed struct). Errors fill e and return a negative PD_E* code;
  * nothing is printed.
  */
-#ifndef SIM_CERTS_H
-#define SIM_CERTS_H
+#ifndef SIMHTTP_CERTS_H
+#define SIMHTTP_CERTS_H
 
 #include <stdbool.h>
 #include <stddef.h>

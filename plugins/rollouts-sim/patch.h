@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * patch: the three patch formats the Kubernetes API accepts, applied to a
- * cJSON document in place. Each function takes the address of the document
- * root (it may be replaced, e.g. by a merge patch that is not an object) and
- * a patch it only borrows. On error the document is left unchanged and e is
+ * patch: the three patch formats the Kubernetes API accepts, applied by
+ * rollouts-sim's write paths to a cJSON document in place. Each function
+ * takes the address of the document root (it may be replaced, e.g. by a
+ * merge patch that is not an object; the caller owns *doc before and after)
+ * and a patch it only borrows. On error the document is left unchanged and e is
  * filled: PD_EUSAGE for a patch that cannot be decoded (the API server's 400
  * BadRequest), PD_ECONFLICT for a patch that decodes but cannot be applied
  * (its 422, e.g. a failed "test" or a missing path).
  */
-#ifndef PD_PATCH_H
-#define PD_PATCH_H
+#ifndef SIM_PATCH_H
+#define SIM_PATCH_H
 
 #include <cjson/cJSON.h>
 

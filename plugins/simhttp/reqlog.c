@@ -2,7 +2,7 @@
 /*
  * reqlog: one JSON line per request (method, path, query, content_type,
  * body), appended and flushed as each request completes. The Authorization
- * header is never logged.
+ * header is never logged (httpd.c passes only the Content-Type).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 #include <pthread.h>
 
 #include "buf.h"
-#include "sim.h"
+#include "reqlog.h"
 
 static FILE *reqlog_fp;
 static pthread_mutex_t reqlog_mu = PTHREAD_MUTEX_INITIALIZER;
