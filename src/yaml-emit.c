@@ -58,7 +58,8 @@ yaml_emit_base60_float(const char *s, size_t len)
 	if (i >= len || !yaml_emit_isdigit((unsigned char)s[i])) {
 		return 0;
 	}
-	while (i < len && (yaml_emit_isdigit((unsigned char)s[i]) || s[i] == '_')) {
+	while (i < len &&
+	       (yaml_emit_isdigit((unsigned char)s[i]) || s[i] == '_')) {
 		i++;
 	}
 	int groups = 0;
@@ -79,8 +80,8 @@ yaml_emit_base60_float(const char *s, size_t len)
 	}
 	if (i < len && s[i] == '.') {
 		i++;
-		while (i < len &&
-		       (yaml_emit_isdigit((unsigned char)s[i]) || s[i] == '_')) {
+		while (i < len && (yaml_emit_isdigit((unsigned char)s[i]) ||
+				   s[i] == '_')) {
 			i++;
 		}
 	}
@@ -129,8 +130,9 @@ yaml_emit_timestamp(const char *s, size_t len)
 		}
 		y = y * 10 + (s[i] - '0');
 	}
-	if (i >= len || s[i++] != '-' || !yaml_emit_num12(s, len, &i, &mo) || mo < 1 ||
-	    mo > 12 || i >= len || s[i++] != '-' || !yaml_emit_num12(s, len, &i, &d)) {
+	if (i >= len || s[i++] != '-' || !yaml_emit_num12(s, len, &i, &mo) ||
+	    mo < 1 || mo > 12 || i >= len || s[i++] != '-' ||
+	    !yaml_emit_num12(s, len, &i, &d)) {
 		return 0;
 	}
 	if (d < 1 || d > yaml_emit_days_in(mo, y)) {
@@ -143,9 +145,10 @@ yaml_emit_timestamp(const char *s, size_t len)
 	if (sep != 'T' && sep != 't' && sep != ' ') {
 		return 0;
 	}
-	if (!yaml_emit_num12(s, len, &i, &h) || h > 23 || i >= len || s[i++] != ':' ||
-	    !yaml_emit_num12(s, len, &i, &mi) || mi > 59 || i >= len ||
-	    s[i++] != ':' || !yaml_emit_num12(s, len, &i, &se) || se > 59) {
+	if (!yaml_emit_num12(s, len, &i, &h) || h > 23 || i >= len ||
+	    s[i++] != ':' || !yaml_emit_num12(s, len, &i, &mi) || mi > 59 ||
+	    i >= len || s[i++] != ':' || !yaml_emit_num12(s, len, &i, &se) ||
+	    se > 59) {
 		return 0;
 	}
 	if (i + 1 < len && (s[i] == '.' || s[i] == ',') &&
@@ -313,7 +316,8 @@ yaml_emit_dq(struct buf *b, const char *s, size_t n, unsigned flags)
 	int named = (flags & YAML_EMIT_DQ_NAMED) != 0;
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t k = utf8_decode((const unsigned char *)s + i, n - i, &cp);
+		size_t k =
+		    utf8_decode((const unsigned char *)s + i, n - i, &cp);
 		if (!k) {
 			if (named) {
 				buf_addf(b, "\\x%02X", (unsigned char)s[i]);
@@ -325,22 +329,53 @@ yaml_emit_dq(struct buf *b, const char *s, size_t n, unsigned flags)
 		}
 		const char *esc = NULL;
 		switch (cp) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case 0x85: esc = "\\N"; break;
-		case 0x2028: esc = "\\L"; break;
-		case 0x2029: esc = "\\P"; break;
-		case 0xFEFF: esc = "\\uFEFF"; break;
-		case 0x00: esc = named ? "\\0" : NULL; break;
-		case 0x07: esc = named ? "\\a" : NULL; break;
-		case 0x08: esc = named ? "\\b" : NULL; break;
-		case 0x09: esc = named ? "\\t" : NULL; break;
-		case 0x0B: esc = named ? "\\v" : NULL; break;
-		case 0x0C: esc = named ? "\\f" : NULL; break;
-		case 0x1B: esc = named ? "\\e" : NULL; break;
-		default: break;
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case 0x85:
+			esc = "\\N";
+			break;
+		case 0x2028:
+			esc = "\\L";
+			break;
+		case 0x2029:
+			esc = "\\P";
+			break;
+		case 0xFEFF:
+			esc = "\\uFEFF";
+			break;
+		case 0x00:
+			esc = named ? "\\0" : NULL;
+			break;
+		case 0x07:
+			esc = named ? "\\a" : NULL;
+			break;
+		case 0x08:
+			esc = named ? "\\b" : NULL;
+			break;
+		case 0x09:
+			esc = named ? "\\t" : NULL;
+			break;
+		case 0x0B:
+			esc = named ? "\\v" : NULL;
+			break;
+		case 0x0C:
+			esc = named ? "\\f" : NULL;
+			break;
+		case 0x1B:
+			esc = named ? "\\e" : NULL;
+			break;
+		default:
+			break;
 		}
 		if (esc) {
 			buf_adds(b, esc);
@@ -379,7 +414,8 @@ yaml_emit_go_runes(const char *s, uint32_t *out, size_t cap)
 	size_t n = 0, len = strlen(s);
 	for (size_t i = 0; i < len && n < cap;) {
 		uint32_t cp;
-		size_t k = utf8_decode((const unsigned char *)s + i, len - i, &cp);
+		size_t k =
+		    utf8_decode((const unsigned char *)s + i, len - i, &cp);
 		if (!k) {
 			cp = 0xFFFD;
 			k = 1;
@@ -410,7 +446,8 @@ yaml_emit_go_key_less(const char *as, const char *bs)
 		if (a[i] == b[i]) {
 			continue;
 		}
-		int al = yaml_emit_go_letter(a[i]), bl = yaml_emit_go_letter(b[i]);
+		int al = yaml_emit_go_letter(a[i]),
+		    bl = yaml_emit_go_letter(b[i]);
 		if (al && bl) {
 			res = a[i] < b[i];
 			break;
@@ -422,7 +459,8 @@ yaml_emit_go_key_less(const char *as, const char *bs)
 		long long an = 0, bn = 0;
 		size_t ai, bi;
 		if (a[i] == '0' || b[i] == '0') {
-			for (size_t j = i; j-- > 0 && yaml_emit_go_digit(a[j]);) {
+			for (size_t j = i;
+			     j-- > 0 && yaml_emit_go_digit(a[j]);) {
 				if (a[j] != '0') {
 					an = 1;
 					bn = 1;
@@ -484,8 +522,8 @@ yaml_emit_go_event(yaml_emitter_t *em, yaml_event_t *ev)
 }
 
 static int
-yaml_emit_go_scalar(yaml_emitter_t *em, const char *s, size_t len, const char *tag,
-	  yaml_scalar_style_t style)
+yaml_emit_go_scalar(yaml_emitter_t *em, const char *s, size_t len,
+		    const char *tag, yaml_scalar_style_t style)
 {
 	yaml_event_t ev;
 	if (!yaml_scalar_event_initialize(&ev, NULL, (yaml_char_t *)tag,
@@ -504,7 +542,8 @@ yaml_emit_go_string(yaml_emitter_t *em, const char *s)
 	int valid = 1;
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
-		size_t n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
+		size_t n =
+		    utf8_decode((const unsigned char *)s + i, len - i, &cp);
 		if (!n) {
 			valid = 0;
 			break;
@@ -565,8 +604,8 @@ yaml_emit_go_node(yaml_emitter_t *em, const cJSON *n, int depth)
 			     ? yaml_emit_go_event(em, &ev)
 			     : -1;
 		for (size_t i = 0; i < cnt && !rc; i++) {
-			rc = yaml_emit_go_string(em,
-				       kids[i]->string ? kids[i]->string : "");
+			rc = yaml_emit_go_string(
+			    em, kids[i]->string ? kids[i]->string : "");
 			if (!rc) {
 				rc = yaml_emit_go_node(em, kids[i], depth + 1);
 			}
@@ -595,7 +634,8 @@ yaml_emit_go_node(yaml_emitter_t *em, const cJSON *n, int depth)
 		return rc;
 	}
 	if (cJSON_IsString(n) || cJSON_IsRaw(n)) {
-		return yaml_emit_go_string(em, n->valuestring ? n->valuestring : "");
+		return yaml_emit_go_string(em, n->valuestring ? n->valuestring
+							      : "");
 	}
 	if (cJSON_IsNumber(n)) {
 		struct buf num = BUF_INIT;
@@ -608,9 +648,10 @@ yaml_emit_go_node(yaml_emitter_t *em, const cJSON *n, int depth)
 	if (cJSON_IsBool(n)) {
 		const char *t = cJSON_IsTrue(n) ? "true" : "false";
 		return yaml_emit_go_scalar(em, t, strlen(t), NULL,
-				 YAML_PLAIN_SCALAR_STYLE);
+					   YAML_PLAIN_SCALAR_STYLE);
 	}
-	return yaml_emit_go_scalar(em, "null", 4, NULL, YAML_PLAIN_SCALAR_STYLE);
+	return yaml_emit_go_scalar(em, "null", 4, NULL,
+				   YAML_PLAIN_SCALAR_STYLE);
 }
 
 /*
@@ -634,9 +675,11 @@ yaml_emit_go_document(struct buf *out, const cJSON *doc)
 	if (!yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) ||
 	    yaml_emit_go_event(&em, &ev) < 0 ||
 	    !yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) ||
-	    yaml_emit_go_event(&em, &ev) < 0 || yaml_emit_go_node(&em, doc, 0) < 0 ||
+	    yaml_emit_go_event(&em, &ev) < 0 ||
+	    yaml_emit_go_node(&em, doc, 0) < 0 ||
 	    !yaml_document_end_event_initialize(&ev, 1) ||
-	    yaml_emit_go_event(&em, &ev) < 0 || !yaml_stream_end_event_initialize(&ev) ||
+	    yaml_emit_go_event(&em, &ev) < 0 ||
+	    !yaml_stream_end_event_initialize(&ev) ||
 	    yaml_emit_go_event(&em, &ev) < 0 || !yaml_emitter_flush(&em)) {
 		goto out;
 	}
@@ -653,7 +696,6 @@ out:
 	return rc;
 }
 
-
 /* ------------------------------------------------------------------ */
 /* the direct block writer (-o yaml) */
 
@@ -663,7 +705,6 @@ enum yaml_emit_style {
 	YAML_EMIT_S_DOUBLE,
 	YAML_EMIT_S_LITERAL,
 };
-
 
 /* Printable and not a line break, a tab or a byte order mark. */
 static int
@@ -712,7 +753,8 @@ yaml_emit_block_style(const char *s, size_t len, int is_key)
 	int bad = 0, tab = 0, nl = 0, space_break = 0;
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
-		size_t n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
+		size_t n =
+		    utf8_decode((const unsigned char *)s + i, len - i, &cp);
 		if (!n) {
 			bad = 1;
 			break;
@@ -848,9 +890,9 @@ yaml_emit_block_scalar(struct buf *b, const cJSON *v, int indent)
 }
 
 static void yaml_emit_block_map(struct buf *b, const cJSON *obj, int indent,
-			 int inline_first);
+				int inline_first);
 static void yaml_emit_block_seq(struct buf *b, const cJSON *arr, int indent,
-			 int inline_first);
+				int inline_first);
 
 static int
 yaml_emit_block_is_block(const cJSON *v)
@@ -859,7 +901,8 @@ yaml_emit_block_is_block(const cJSON *v)
 }
 
 static void
-yaml_emit_block_map(struct buf *b, const cJSON *obj, int indent, int inline_first)
+yaml_emit_block_map(struct buf *b, const cJSON *obj, int indent,
+		    int inline_first)
 {
 	for (const cJSON *kid = obj->child; kid; kid = kid->next) {
 		if (kid != obj->child || !inline_first) {
@@ -882,7 +925,8 @@ yaml_emit_block_map(struct buf *b, const cJSON *obj, int indent, int inline_firs
 }
 
 static void
-yaml_emit_block_seq(struct buf *b, const cJSON *arr, int indent, int inline_first)
+yaml_emit_block_seq(struct buf *b, const cJSON *arr, int indent,
+		    int inline_first)
 {
 	for (const cJSON *kid = arr->child; kid; kid = kid->next) {
 		if (kid != arr->child || !inline_first) {
