@@ -414,10 +414,13 @@ test_helpers(void)
 	ok(yaml_emit_plain_is_string("ef19bd2", 7), "ef19bd2 is a string");
 	ok(!yaml_emit_plain_is_string("1234567", 7), "1234567 is not");
 	ok(!yaml_emit_plain_is_string("1234e56", 7), "1234e56 is a float");
-	ok(yaml_emit_plain_is_string("12e4567", 7), "12e4567 overflows: a string");
+	ok(yaml_emit_plain_is_string("12e4567", 7),
+	   "12e4567 overflows: a string");
 	ok(!yaml_emit_plain_is_string("n", 1), "n is a boolean (YAML 1.1)");
-	ok(!yaml_emit_plain_is_string("2001-12-14", 10), "a date is a timestamp");
-	ok(yaml_emit_plain_is_string("2001-13-14", 10), "month 13 is a string");
+	ok(!yaml_emit_plain_is_string("2001-12-14", 10),
+	   "a date is a timestamp");
+	ok(yaml_emit_plain_is_string("2001-13-14", 10),
+	   "month 13 is a string");
 	ok(!yaml_emit_plain_is_string("1:20", 4), "base 60");
 	ok(!yaml_emit_plain_is_string("<<", 2), "merge key");
 	ok(!yaml_emit_plain_is_string(".inf", 4), ".inf");
