@@ -294,12 +294,13 @@ __attribute__((format(printf, 4, 5))) static void
 tmpl_check_find(struct tmpl_render *r, const char *file, long line,
 		const char *fmt, ...)
 {
-	char msg[600];
+	struct buf msg = BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	tmpl_render_emit(r, TMPL_FINDING, file, line, 0, msg);
+	tmpl_render_emit(r, TMPL_FINDING, file, line, 0, msg.buf);
+	buf_release(&msg);
 }
 
 /* Helm values of one Application source, by precedence: parameters over

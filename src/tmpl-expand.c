@@ -8,6 +8,7 @@
  */
 #include "template-int.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,13 +280,24 @@ static const char tmpl_expand_supported[] =
     "only {{.KEY}}, {{.KEY | default \"x\"}} and {{\"{{\"}} are "
     "supported";
 
+/* Set msg to a formatted message. */
+__attribute__((format(printf, 2, 3))) static void
+tmpl_expand_msgf(struct buf *msg, const char *fmt, ...)
+{
+	va_list ap;
+	buf_reset(msg);
+	va_start(ap, fmt);
+	buf_vaddf(msg, fmt, ap);
+	va_end(ap);
+}
+
 /*
  * Parse the action at s[at] ("{{"). Returns 0 with a filled (a->str owned),
  * or -1 with a message in msg.
  */
 static int
 tmpl_expand_parse(const char *s, size_t len, size_t at,
-		  struct tmpl_expand_act *a, char *msg, size_t msize)
+		  struct tmpl_expand_act *a, struct buf *msg)
 {
 	const char *why = NULL;
 	char w[32];
@@ -352,11 +364,12 @@ tmpl_expand_parse(const char *s, size_t len, size_t at,
 			       tmpl_expand_isident((unsigned char)s[j])) {
 				j++;
 			}
-			snprintf(msg, msize,
-				 "nested field '.%.*s%.*s' is not supported "
-				 "(values are flat): %s",
-				 (int)a->klen, s + a->key, (int)(j - i), s + i,
-				 tmpl_expand_supported);
+			tmpl_expand_msgf(
+			    msg,
+			    "nested field '.%.*s%.*s' is not supported "
+			    "(values are flat): %s",
+			    (int)a->klen, s + a->key, (int)(j - i), s + i,
+			    tmpl_expand_supported);
 			return -1;
 		}
 	} else if (s[i] == '"' || s[i] == '`') {
@@ -367,14 +380,14 @@ tmpl_expand_parse(const char *s, size_t len, size_t at,
 	} else {
 		tmpl_expand_word(s, len, i, w, sizeof(w));
 		if (strcmp(w, ".") == 0) {
-			snprintf(msg, msize,
-				 "'{{.}}' (the whole value map) is not "
-				 "supported: %s",
-				 tmpl_expand_supported);
+			tmpl_expand_msgf(msg,
+					 "'{{.}}' (the whole value map) is not "
+					 "supported: %s",
+					 tmpl_expand_supported);
 		} else {
-			snprintf(msg, msize,
-				 "unsupported template action '%s': %s", w,
-				 tmpl_expand_supported);
+			tmpl_expand_msgf(msg,
+					 "unsupported template action '%s': %s",
+					 w, tmpl_expand_supported);
 		}
 		goto fail_msg;
 	}
@@ -387,16 +400,16 @@ tmpl_expand_parse(const char *s, size_t len, size_t at,
 		    memcmp(s + i, "default", 7) != 0 ||
 		    (i + 7 < len &&
 		     tmpl_expand_isident((unsigned char)s[i + 7]))) {
-			snprintf(msg, msize, "unsupported function '%s': %s", w,
-				 tmpl_expand_supported);
+			tmpl_expand_msgf(msg, "unsupported function '%s': %s",
+					 w, tmpl_expand_supported);
 			goto fail_msg;
 		}
 		i = tmpl_expand_skip_ws(s, len, i + 7);
 		if (i >= len || (s[i] != '"' && s[i] != '`')) {
 			tmpl_expand_word(s, len, i, w, sizeof(w));
-			snprintf(msg, msize,
-				 "default takes a quoted string, not '%s': %s",
-				 w, tmpl_expand_supported);
+			tmpl_expand_msgf(
+			    msg, "default takes a quoted string, not '%s': %s",
+			    w, tmpl_expand_supported);
 			goto fail_msg;
 		}
 		if (tmpl_expand_go_string(s, len, &i, &str, &why) < 0) {
@@ -418,8 +431,8 @@ tmpl_expand_parse(const char *s, size_t len, size_t at,
 		goto fail;
 	} else {
 		tmpl_expand_word(s, len, i, w, sizeof(w));
-		snprintf(msg, msize, "unexpected '%s' in action: %s", w,
-			 tmpl_expand_supported);
+		tmpl_expand_msgf(msg, "unexpected '%s' in action: %s", w,
+				 tmpl_expand_supported);
 		goto fail_msg;
 	}
 	if (a->kind != TMPL_EXPAND_FIELD || a->has_def) {
@@ -429,11 +442,11 @@ tmpl_expand_parse(const char *s, size_t len, size_t at,
 	buf_release(&str);
 	return 0;
 fail:
-	snprintf(msg, msize, "%s", why);
+	tmpl_expand_msgf(msg, "%s", why);
 fail_msg:
 	/* Go reports an action that never closes as unclosed */
 	if (!tmpl_expand_memmem(s + at + 2, len - at - 2, "}}", 2)) {
-		snprintf(msg, msize, "unclosed action");
+		tmpl_expand_msgf(msg, "unclosed action");
 	}
 	buf_release(&str);
 	return -1;
@@ -461,7 +474,6 @@ tmpl_expand_run(const char *s, size_t len, const struct tmpl_values *v,
 		unsigned flags, struct tmpl_expand_res *res, size_t *at,
 		struct pd_err *e)
 {
-	char msg[400];
 	size_t i = 0;
 	for (;;) {
 		const char *p = tmpl_expand_find_open(s + i, len - i);
@@ -470,9 +482,12 @@ tmpl_expand_run(const char *s, size_t len, const struct tmpl_values *v,
 		}
 		size_t pos = (size_t)(p - s);
 		struct tmpl_expand_act a;
-		if (tmpl_expand_parse(s, len, pos, &a, msg, sizeof(msg)) < 0) {
+		struct buf msg = BUF_INIT;
+		if (tmpl_expand_parse(s, len, pos, &a, &msg) < 0) {
 			*at = pos;
-			return err_set(e, PD_EINVALID, "%s", msg);
+			int rc = err_set(e, PD_EINVALID, "%s", msg.buf);
+			buf_release(&msg);
+			return rc;
 		}
 		size_t tend = pos;
 		if (a.ltrim) {

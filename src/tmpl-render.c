@@ -35,7 +35,6 @@
 #include "yaml.h"
 
 #define TMPL_RENDER_MAX_ERRORS 50
-
 #define TMPL_RENDER_CHUNK (256 * 1024)
 
 /* ------------------------------------------------------------------ */
@@ -122,10 +121,10 @@ void
 tmpl_render_say(struct tmpl_render_in *in, enum tmpl_severity sev, int defer,
 		long line, long col, const char *fmt, ...)
 {
-	char msg[1200];
+	struct buf msg = BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
 	if (sev == TMPL_ERROR) {
 		in->doc_errors++;
@@ -134,10 +133,11 @@ tmpl_render_say(struct tmpl_render_in *in, enum tmpl_severity sev, int defer,
 		}
 	}
 	if (defer && in->kdoc) {
-		tmpl_render_doc_defer(in->kdoc, sev, line, col, msg);
+		tmpl_render_doc_defer(in->kdoc, sev, line, col, msg.buf);
 	} else {
-		tmpl_render_emit(in->r, sev, in->fname, line, col, msg);
+		tmpl_render_emit(in->r, sev, in->fname, line, col, msg.buf);
 	}
+	buf_release(&msg);
 }
 
 const char *

@@ -435,30 +435,37 @@ tmpl_scalar_type_name(const cJSON *j)
 static void
 tmpl_scalar_value_desc(const struct tmpl_values *v, const char *V,
 		       const struct tmpl_expand_act *a, const char *R,
-		       char *out, size_t size)
+		       struct buf *out)
 {
 	const struct tmpl_values_item *t =
 	    tmpl_values_find(v, V + a->key, a->klen);
+	buf_reset(out);
 	if (t && t->origin == TMPL_FROM_ENV) {
-		snprintf(out, size, "'%.*s' (from the environment)",
-			 (int)a->klen, V + a->key);
+		buf_addf(out, "'%.*s' (from the environment)", (int)a->klen,
+			 V + a->key);
 	} else {
-		snprintf(out, size, "'%.*s' ('%.*s')", (int)a->klen, V + a->key,
+		buf_addf(out, "'%.*s' ('%.*s')", (int)a->klen, V + a->key,
 			 (int)(a->rlen > 60 ? 60 : a->rlen), R + a->rstart);
 	}
 }
+
+/* An open collection of a block scalar's YAML, and its current key. */
+struct tmpl_scalar_level {
+	int map, want_key;
+	struct buf key;
+};
 
 /* A line of a block scalar's value, as far as a warning needs it. */
 enum { TMPL_SCALAR_SAFE, TMPL_SCALAR_SUSPECT, TMPL_SCALAR_COMPLEX };
 
 static int
-tmpl_scalar_shape(const char *R, size_t rlen, size_t rs, size_t re, char *key,
-		  size_t ksize, cJSON **res)
+tmpl_scalar_shape(const char *R, size_t rlen, size_t rs, size_t re,
+		  struct buf *key, cJSON **res)
 {
 	size_t ls = rs, le = re, i, vs, ve, kend = 0;
 	int keyed = 0;
 	*res = NULL;
-	key[0] = '\0';
+	buf_reset(key);
 	if (memchr(R + rs, '\n', re - rs)) {
 		return TMPL_SCALAR_COMPLEX;
 	}
@@ -499,7 +506,7 @@ tmpl_scalar_shape(const char *R, size_t rlen, size_t rs, size_t re, char *key,
 		if (strchr("\"'[]{}&*!|>%@`?#,", R[i])) {
 			return TMPL_SCALAR_COMPLEX;
 		}
-		snprintf(key, ksize, "%.*s", (int)(kend - i), R + i);
+		buf_addf(key, "%.*s", (int)(kend - i), R + i);
 		while (vs < le && (R[vs] == ' ' || R[vs] == '\t')) {
 			vs++;
 		}
@@ -543,13 +550,13 @@ tmpl_scalar_shape(const char *R, size_t rlen, size_t rs, size_t re, char *key,
 /* Whether text parses as YAML whose root is a mapping or a sequence;
  * otherwise msg (when non-NULL) gets libyaml's complaint. */
 static int
-tmpl_scalar_is_yaml_doc(const char *s, size_t n, char *msg, size_t msize)
+tmpl_scalar_is_yaml_doc(const char *s, size_t n, struct buf *msg)
 {
 	yaml_parser_t p;
 	yaml_event_t ev;
 	int res = 0, seen_root = 0;
 	if (msg) {
-		msg[0] = '\0';
+		buf_reset(msg);
 	}
 	if (!yaml_parser_initialize(&p)) {
 		return 0;
@@ -558,7 +565,7 @@ tmpl_scalar_is_yaml_doc(const char *s, size_t n, char *msg, size_t msize)
 	for (;;) {
 		if (!yaml_parser_parse(&p, &ev)) {
 			if (msg) {
-				snprintf(msg, msize, "line %lu: %s",
+				buf_addf(msg, "line %lu: %s",
 					 (unsigned long)p.problem_mark.line + 1,
 					 p.problem ? p.problem
 						   : "invalid YAML");
@@ -596,7 +603,10 @@ tmpl_scalar_inner_yaml(struct tmpl_render_in *in, int defer, const char *V,
 	const char *R = res->out.buf;
 	size_t rlen = res->out.len;
 	int complex = 0, yaml = -1;
-	char key[80], desc[160], ymsg[200];
+	struct buf key = BUF_INIT, desc = BUF_INIT, ymsg = BUF_INIT;
+	struct tmpl_scalar_level *st = NULL;
+	size_t capst = 0, depth = 0;
+	size_t *cb = NULL;
 	/* the actions a line-level look cannot decide */
 	unsigned char *slow = xcalloc(res->n + 1, 1);
 	for (size_t k = 0; k < res->n; k++) {
@@ -605,23 +615,21 @@ tmpl_scalar_inner_yaml(struct tmpl_render_in *in, int defer, const char *V,
 			continue;
 		}
 		cJSON *j = NULL;
-		int sh =
-		    tmpl_scalar_shape(R, rlen, a->rstart, a->rstart + a->rlen,
-				      key, sizeof(key), &j);
+		int sh = tmpl_scalar_shape(R, rlen, a->rstart,
+					   a->rstart + a->rlen, &key, &j);
 		if (sh == TMPL_SCALAR_COMPLEX) {
 			complex = 1;
 			slow[k] = 1;
 		} else if (sh == TMPL_SCALAR_SUSPECT) {
 			if (yaml < 0) {
-				yaml =
-				    tmpl_scalar_is_yaml_doc(R, rlen, NULL, 0);
+				yaml = tmpl_scalar_is_yaml_doc(R, rlen, NULL);
 			}
 			if (yaml) {
 				long line, col;
 				size_t pos = sb + (k < matched ? sp[k].as : 0);
 				tmpl_render_linecol(in, pos, &line, &col);
 				tmpl_scalar_value_desc(in->r->vals, V, a, R,
-						       desc, sizeof(desc));
+						       &desc);
 				size_t an =
 				    k < matched ? sp[k].ae - sp[k].as : 0;
 				tmpl_render_say(
@@ -629,20 +637,19 @@ tmpl_scalar_inner_yaml(struct tmpl_render_in *in, int defer, const char *V,
 				    "the value of %s makes '%s' read back as "
 				    "%s under YAML 1.1, as Helm reads these "
 				    "values: quote it (%s: \"%.*s\")",
-				    desc, key[0] ? key : "the value",
+				    desc.buf, key.len ? key.buf : "the value",
 				    tmpl_scalar_type_name(j),
-				    key[0] ? key : "value", (int)an,
+				    key.len ? key.buf : "value", (int)an,
 				    S + (k < matched ? sp[k].as : 0));
 			}
 		}
 		cJSON_Delete(j);
 	}
 	if (!complex) {
-		free(slow);
-		return;
+		goto out;
 	}
 	/* the slow way: parse the value and look at every plain scalar */
-	if (!tmpl_scalar_is_yaml_doc(R, rlen, ymsg, sizeof(ymsg))) {
+	if (!tmpl_scalar_is_yaml_doc(R, rlen, &ymsg)) {
 		/* was it YAML with neutral values in the placeholders? */
 		struct buf v2 = BUF_INIT;
 		size_t x = 0;
@@ -652,9 +659,9 @@ tmpl_scalar_inner_yaml(struct tmpl_render_in *in, int defer, const char *V,
 			x = res->acts[k].end;
 		}
 		buf_add(&v2, V + x, vlen - x);
-		int was = tmpl_scalar_is_yaml_doc(v2.buf, v2.len, NULL, 0);
+		int was = tmpl_scalar_is_yaml_doc(v2.buf, v2.len, NULL);
 		buf_release(&v2);
-		if (was && ymsg[0]) {
+		if (was && ymsg.len) {
 			const struct tmpl_expand_act *a =
 			    res->n ? &res->acts[0] : NULL;
 			long line, col;
@@ -666,19 +673,17 @@ tmpl_scalar_inner_yaml(struct tmpl_render_in *in, int defer, const char *V,
 			    "inside this block scalar, which Helm reads as "
 			    "values (%s)",
 			    a ? " of '" : "", a ? (int)a->klen : 0,
-			    a ? V + a->key : "", a ? "'" : "", ymsg);
+			    a ? V + a->key : "", a ? "'" : "", ymsg.buf);
 		}
-		free(slow);
-		return;
+		goto out;
 	}
 	yaml_parser_t p;
 	yaml_event_t ev;
 	if (!yaml_parser_initialize(&p)) {
-		free(slow);
-		return;
+		goto out;
 	}
 	/* character index -> byte, for marks inside R */
-	size_t *cb = NULL, nch = tmpl_scalar_chars(R, rlen);
+	size_t nch = tmpl_scalar_chars(R, rlen);
 	cb = xmalloc((nch + 1) * sizeof(*cb));
 	for (size_t i = 0, c = 0; i <= rlen; i++) {
 		if (i == rlen || ((unsigned char)R[i] & 0xC0) != 0x80) {
@@ -688,11 +693,6 @@ tmpl_scalar_inner_yaml(struct tmpl_render_in *in, int defer, const char *V,
 			break;
 		}
 	}
-	struct {
-		int map, want_key;
-		char key[80];
-	} st[64];
-	int depth = 0;
 	yaml_parser_set_input_string(&p, (const unsigned char *)R, rlen);
 	for (;;) {
 		if (!yaml_parser_parse(&p, &ev)) {
@@ -703,23 +703,31 @@ tmpl_scalar_inner_yaml(struct tmpl_render_in *in, int defer, const char *V,
 		    depth > 0 && st[depth - 1].map && st[depth - 1].want_key;
 		if (t == YAML_MAPPING_START_EVENT ||
 		    t == YAML_SEQUENCE_START_EVENT) {
-			if (depth < 64) {
-				st[depth].map = t == YAML_MAPPING_START_EVENT;
-				st[depth].want_key = 1;
-				st[depth].key[0] = '\0';
+			if (depth == capst) {
+				capst = capst ? capst * 2 : 16;
+				st = xrealloc(st, capst * sizeof(*st));
+				for (size_t l = depth; l < capst; l++) {
+					st[l].key = (struct buf)BUF_INIT;
+				}
 			}
+			st[depth].map = t == YAML_MAPPING_START_EVENT;
+			st[depth].want_key = 1;
+			buf_reset(&st[depth].key);
 			depth++;
 		} else if (t == YAML_MAPPING_END_EVENT ||
 			   t == YAML_SEQUENCE_END_EVENT) {
-			depth--;
-			if (depth > 0 && depth <= 64 && st[depth - 1].map) {
+			if (depth > 0) {
+				depth--;
+			}
+			if (depth > 0 && st[depth - 1].map) {
 				st[depth - 1].want_key =
 				    !st[depth - 1].want_key;
 			}
 		} else if (t == YAML_SCALAR_EVENT || t == YAML_ALIAS_EVENT) {
-			if (t == YAML_SCALAR_EVENT && is_key && depth <= 64) {
-				snprintf(st[depth - 1].key, sizeof(st[0].key),
-					 "%.*s", (int)ev.data.scalar.length,
+			if (t == YAML_SCALAR_EVENT && is_key) {
+				buf_reset(&st[depth - 1].key);
+				buf_addf(&st[depth - 1].key, "%.*s",
+					 (int)ev.data.scalar.length,
 					 ev.data.scalar.value);
 			}
 			if (t == YAML_SCALAR_EVENT && !is_key &&
@@ -745,17 +753,15 @@ tmpl_scalar_inner_yaml(struct tmpl_render_in *in, int defer, const char *V,
 						continue;
 					}
 					const char *kn =
-					    depth > 0 && depth <= 64
-						? st[depth - 1].key
-						: "";
+					    depth > 0 ? st[depth - 1].key.buf
+						      : "";
 					long line, col;
 					tmpl_render_linecol(
 					    in,
 					    sb + (k < matched ? sp[k].as : 0),
 					    &line, &col);
 					tmpl_scalar_value_desc(in->r->vals, V,
-							       a, R, desc,
-							       sizeof(desc));
+							       a, R, &desc);
 					size_t an = k < matched
 							? sp[k].ae - sp[k].as
 							: 0;
@@ -766,14 +772,14 @@ tmpl_scalar_inner_yaml(struct tmpl_render_in *in, int defer, const char *V,
 					    "Helm "
 					    "reads these values: quote it (%s: "
 					    "\"%.*s\")",
-					    desc, kn[0] ? kn : "the value",
+					    desc.buf, kn[0] ? kn : "the value",
 					    tmpl_scalar_type_name(j),
 					    kn[0] ? kn : "value", (int)an,
 					    S + (k < matched ? sp[k].as : 0));
 				}
 				cJSON_Delete(j);
 			}
-			if (depth > 0 && depth <= 64 && st[depth - 1].map) {
+			if (depth > 0 && st[depth - 1].map) {
 				st[depth - 1].want_key =
 				    !st[depth - 1].want_key;
 			}
@@ -783,9 +789,17 @@ tmpl_scalar_inner_yaml(struct tmpl_render_in *in, int defer, const char *V,
 			break;
 		}
 	}
+	yaml_parser_delete(&p);
+out:
+	for (size_t l = 0; l < capst; l++) {
+		buf_release(&st[l].key);
+	}
+	free(st);
 	free(cb);
 	free(slow);
-	yaml_parser_delete(&p);
+	buf_release(&key);
+	buf_release(&desc);
+	buf_release(&ymsg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1061,12 +1075,12 @@ tmpl_scalar_render(struct tmpl_render_in *in, const yaml_event_t *ev,
 	if (style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag) {
 		cJSON *j = yaml_resolve_plain(res.out.buf, res.out.len);
 		if (!cJSON_IsString(j)) {
-			char desc[160] = "";
+			struct buf desc = BUF_INIT;
 			for (size_t k = 0; k < res.n; k++) {
 				if (res.acts[k].kind == TMPL_EXPAND_FIELD) {
 					tmpl_scalar_value_desc(
 					    r->vals, V, &res.acts[k],
-					    res.out.buf, desc, sizeof(desc));
+					    res.out.buf, &desc);
 					break;
 				}
 			}
@@ -1076,8 +1090,9 @@ tmpl_scalar_render(struct tmpl_render_in *in, const yaml_event_t *ev,
 			    "with the value of %s this unquoted scalar "
 			    "reads back as %s under YAML 1.1, not as the "
 			    "string kyml would keep: quote it (\"%.*s\")",
-			    desc, tmpl_scalar_type_name(j), (int)(slen - tb),
-			    S + tb);
+			    desc.buf, tmpl_scalar_type_name(j),
+			    (int)(slen - tb), S + tb);
+			buf_release(&desc);
 		}
 		cJSON_Delete(j);
 	}
