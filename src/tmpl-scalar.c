@@ -277,12 +277,7 @@ tmpl_scalar_encode(struct buf *t, yaml_scalar_style_t style, const char *s,
 	}
 	switch (style) {
 	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
-		for (size_t i = 0; i < n; i++) {
-			if (s[i] == '\'') {
-				buf_addch(t, '\'');
-			}
-			buf_addch(t, s[i]);
-		}
+		yaml_emit_sq(t, s, n);
 		return;
 	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
 		tmpl_scalar_edge_blanks(t, s, lead);

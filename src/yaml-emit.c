@@ -392,6 +392,17 @@ yaml_emit_dq(struct buf *b, const char *s, size_t n, unsigned flags)
 	}
 }
 
+void
+yaml_emit_sq(struct buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\'') {
+			buf_addch(b, '\'');
+		}
+		buf_addch(b, s[i]);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* go-yaml v2's encoder (kyml) */
 
@@ -846,12 +857,7 @@ yaml_emit_block_string(struct buf *b, const char *s, int is_key, int indent)
 		break;
 	case YAML_EMIT_S_SINGLE:
 		buf_addch(b, '\'');
-		for (size_t i = 0; i < len; i++) {
-			if (s[i] == '\'') {
-				buf_addch(b, '\'');
-			}
-			buf_addch(b, s[i]);
-		}
+		yaml_emit_sq(b, s, len);
 		buf_addch(b, '\'');
 		break;
 	case YAML_EMIT_S_DOUBLE:

@@ -2,7 +2,7 @@
 /*
  * yaml-emit: cJSON to YAML text, the library's one home for writing YAML.
  * Two writers share one set of decisions (which strings go-yaml v2 keeps
- * plain, YAML's printable set, double-quoted escapes, number formats):
+ * plain, YAML's printable set, quoted-scalar escapes, number formats):
  * yaml_emit_go_document() drives libyaml's emitter as go-yaml v2's encoder
  * drives its port of it (sorted keys, lines folded at 80 columns, !!binary
  * for bytes that are not UTF-8), byte for byte what kyml writes;
@@ -65,6 +65,10 @@ enum yaml_emit_dq_flags {
  * mark (\uFEFF) and characters outside yaml_emit_printable() are always
  * escaped. */
 void yaml_emit_dq(struct buf *b, const char *s, size_t n, unsigned flags);
+
+/* Append s[0..n) for the inside of a single-quoted scalar: quotes
+ * doubled, nothing else changed. */
+void yaml_emit_sq(struct buf *b, const char *s, size_t n);
 
 /* One document as kyml writes it ("---\n", then go-yaml v2's yaml.Marshal
  * of doc), appended to out. Returns 0, or -1 when libyaml refuses it. */

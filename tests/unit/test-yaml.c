@@ -708,6 +708,11 @@ test_emit_options(void)
 	       "dq: printable characters kept, NEL and DEL escaped");
 	free(n);
 
+	struct buf q = BUF_INIT;
+	yaml_emit_sq(&q, "it's 'x'\t", 10);
+	is_str(q.buf, "it''s ''x''\t", "single quotes doubled, nothing else");
+	buf_release(&q);
+
 	ok(yaml_emit_printable('\t') && yaml_emit_printable(0x85) &&
 	       yaml_emit_printable(0xFEFF) && yaml_emit_printable(0x1F600),
 	   "printable: tab, NEL, BOM, beyond U+FFFF");
