@@ -3,7 +3,7 @@
  * yaml-emit: cJSON to YAML text (see yaml-emit.h).
  *
  * The decisions both writers share come first: YAML's printable set, the
- * strings go-yaml v2 keeps plain, number formats, double-quoted escapes.
+ * strings go-yaml v2 keeps plain, number formats, quoted-scalar escapes.
  * Then go-yaml v2's encoder over libyaml's emitter (kyml's output), then
  * the direct block writer (-o yaml).
  */
