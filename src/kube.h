@@ -39,6 +39,7 @@
 #include "buf.h"
 #include "err.h"
 #include "kubeconfig.h"
+#include "watch-decoder.h"
 
 struct kube_client;
 
@@ -79,26 +80,6 @@ struct kube_call {
  * (in array order), or 0. */
 int kube_parallel(struct kube_client *c, struct kube_call *calls, size_t n);
 
-/*
- * Streaming watch-event decoder: feed bytes as they arrive (an event may
- * be split anywhere, and one chunk may hold several events); complete events
- * are handed to cb with type ("ADDED", "MODIFIED", "DELETED", "BOOKMARK",
- * "ERROR") and the object (borrowed for the call). cb returns 0 to go on,
- * non-zero to stop (that value is returned by watch_decoder_feed).
- * A malformed event gives -PD_ERUNTIME.
- */
-struct watch_decoder {
-	struct buf pending;
-	size_t scan;   /* bytes of pending already scanned */
-	int depth;
-	bool in_str;
-	bool esc;
-};
-void watch_decoder_init(struct watch_decoder *d);
-void watch_decoder_release(struct watch_decoder *d);
-int watch_decoder_feed(struct watch_decoder *d, const char *data, size_t len,
-		       int (*cb)(void *arg, const char *type, cJSON *obj),
-		       void *arg);
 
 /* "/apis/argoproj.io/v1alpha1/namespaces/NS/rollouts[/NAME]" (ns may be
  * NULL for all namespaces, name NULL for the collection). group "" is the

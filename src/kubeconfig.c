@@ -962,7 +962,7 @@ kubeconfig_timeout(struct kube_config *cfg, const char *s,
 		return 0;
 	}
 	long long ms;
-	if (kube_parse_duration(s, &ms, NULL) < 0) {
+	if (kubeconfig_parse_duration(s, &ms, NULL) < 0) {
 		return err_set(e, PD_EUSAGE,
 			       "invalid timeout value \"%s\": timeout must be "
 			       "a single integer in seconds, or an integer "
@@ -1168,7 +1168,7 @@ kubeconfig_release(struct kube_config *cfg)
 /* ------------------------------------------------------------ durations */
 
 int
-kube_parse_duration(const char *s, long long *ms, struct pd_err *e)
+kubeconfig_parse_duration(const char *s, long long *ms, struct pd_err *e)
 {
 	char why[256];
 	if (s && *s == '-') {

@@ -108,6 +108,6 @@ void kubeconfig_release(struct kube_config *cfg);
  * zero) into milliseconds. A bare number other than 0 is an error
  * (-PD_EUSAGE), as are negative values and unknown units.
  */
-int kube_parse_duration(const char *s, long long *ms, struct pd_err *e);
+int kubeconfig_parse_duration(const char *s, long long *ms, struct pd_err *e);
 
 #endif

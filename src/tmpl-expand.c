@@ -277,8 +277,8 @@ tmpl_expand_word(const char *s, size_t len, size_t i, char *w, size_t wsize)
 }
 
 static const char tmpl_expand_supported[] =
-    "only {{.KEY}}, {{.KEY | default \"x\"}} and {{\"{{\"}} are "
-    "supported";
+	"only {{.KEY}}, {{.KEY | default \"x\"}} and {{\"{{\"}} are "
+	"supported";
 
 /* Set msg to a formatted message. */
 __attribute__((format(printf, 2, 3))) static void

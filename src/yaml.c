@@ -495,12 +495,14 @@ yaml_set_free(struct yaml_set *set)
 __attribute__((format(printf, 4, 5))) static int
 yaml_fail(struct yaml_ctx *c, long line, long col, const char *fmt, ...)
 {
-	char msg[400];
+	struct buf msg = BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	err_set(c->e, PD_EINVALID, "%s:%ld:%ld: %s", c->fname, line, col, msg);
+	err_set(c->e, PD_EINVALID, "%s:%ld:%ld: %s", c->fname, line, col,
+		msg.buf);
+	buf_release(&msg);
 	return -1;
 }
 

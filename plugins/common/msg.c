@@ -64,7 +64,7 @@ int
 msg_err(const struct pd_err *e)
 {
 	msg_error("%s", e->msg);
-	return pd_exit_code(e->code);
+	return err_exit_code(e->code);
 }
 
 int

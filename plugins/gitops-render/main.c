@@ -206,7 +206,7 @@ gr_render(char **files, int nfiles, const struct tmpl_values *vals,
 			if (res != -PD_EINVALID || !errors) {
 				msg_error("%s", e.msg);
 			}
-			rc = pd_exit_code(res);
+			rc = err_exit_code(res);
 		}
 	}
 	if (rc == 0) {
@@ -217,7 +217,7 @@ gr_render(char **files, int nfiles, const struct tmpl_values *vals,
 			if (res != -PD_EINVALID || !errors) {
 				msg_error("%s", e.msg);
 			}
-			rc = pd_exit_code(res);
+			rc = err_exit_code(res);
 		}
 	}
 	if (rc == 0 && out.failed) {
@@ -369,7 +369,7 @@ main(int argc, char **argv)
 		struct pd_err fe = { 0 };
 		if (atomicfile_open(&afs[i], target, -1, &fe) < 0) {
 			msg_error("%s", fe.msg);
-			rc = pd_exit_code(fe.code);
+			rc = err_exit_code(fe.code);
 			break;
 		}
 		if (afs[i].tmp) {
@@ -389,7 +389,7 @@ main(int argc, char **argv)
 			atomicfile_abort(&afs[i]);
 		} else if (atomicfile_commit(&afs[i], &fe) < 0) {
 			msg_error("%s", fe.msg);
-			rc = pd_exit_code(fe.code);
+			rc = err_exit_code(fe.code);
 		}
 	}
 	gr_ntemps = 0;

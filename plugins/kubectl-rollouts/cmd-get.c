@@ -64,10 +64,10 @@ cmd_get_render(struct cmd_ctx *ctx, const struct fetch_set *fs,
 	};
 	buf_reset(out);
 	if (fs->experiment) {
-		struct exp_info *ei = experiment_info_new(fs->experiment, &objs,
+		struct exp_info *ei = rollout_experiment_new(fs->experiment, &objs,
 							  ro.now);
 		render_experiment(out, ei, &ro);
-		experiment_info_free(ei);
+		rollout_experiment_free(ei);
 		return;
 	}
 	struct ro_info *ri = rollout_info_new(&objs, ro.now);

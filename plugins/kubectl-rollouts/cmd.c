@@ -262,7 +262,7 @@ cmd_flag_duration(struct cmd_ctx *ctx, const char *name, long long *ms)
 		return 0;
 	}
 	struct pd_err e = { 0 };
-	if (kube_parse_duration(v, ms, &e) < 0) {
+	if (kubeconfig_parse_duration(v, ms, &e) < 0) {
 		return err_set(&ctx->err, PD_EUSAGE,
 			       "invalid argument '%s' for --%s: %s", v, name,
 			       e.msg);

@@ -20,7 +20,7 @@
 #include "yaml.h"
 
 void
-sim_uuid(char out[37])
+fixtures_uuid(char out[37])
 {
 	unsigned char b[16];
 	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
@@ -38,7 +38,7 @@ sim_uuid(char out[37])
 }
 
 void
-sim_now_rfc3339(char out[32])
+fixtures_now_rfc3339(char out[32])
 {
 	clock_rfc3339(clock_now_ms(), out);
 }
@@ -94,12 +94,12 @@ fixtures_fill_meta(cJSON *obj, const struct sim_resource *r, const char *ns)
 	}
 	if (!json_str(md, "uid")) {
 		char u[37];
-		sim_uuid(u);
+		fixtures_uuid(u);
 		json_set_str(md, "uid", u);
 	}
 	if (!json_str(md, "creationTimestamp")) {
 		char ts[32];
-		sim_now_rfc3339(ts);
+		fixtures_now_rfc3339(ts);
 		json_set_str(md, "creationTimestamp", ts);
 	}
 	if (!cJSON_IsNumber(cJSON_GetObjectItem(md, "generation"))) {

@@ -819,7 +819,7 @@ server_send(struct MHD_Connection *c, struct sim_reply *rep)
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 				"no-cache, private");
 	char aid[37];
-	sim_uuid(aid);
+	fixtures_uuid(aid);
 	MHD_add_response_header(r, "Audit-Id", aid);
 	if (rep->retry_after > 0) {
 		char ra[16];

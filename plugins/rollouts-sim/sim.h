@@ -218,9 +218,9 @@ int fixtures_load(const char *path, struct pd_err *e);
 void fixtures_fill_meta(cJSON *obj, const struct sim_resource *r,
 			const char *ns);
 /* A new random UUID (v4) into out[37]. */
-void sim_uuid(char out[37]);
+void fixtures_uuid(char out[37]);
 /* The current time as RFC 3339 (UTC, seconds) into out[32]. */
-void sim_now_rfc3339(char out[32]);
+void fixtures_now_rfc3339(char out[32]);
 
 /* ---- table.c: meta.k8s.io/v1 Table responses ---- */
 

@@ -140,8 +140,8 @@ test_lines(const char *path)
 	if (!f) {
 		return 0;
 	}
-	int n = 0, ch;
-	while ((ch = fgetc(f)) != EOF) {
+	int n = 0;
+	for (int ch = fgetc(f); ch != EOF; ch = fgetc(f)) {
 		if (ch == '\n') {
 			n++;
 		}
@@ -471,7 +471,7 @@ sim_load(const struct sim *s, struct kube_config *cfg)
 
 static int
 req(struct kube_client *c, const char *method, const char *path,
-    const char *body, cJSON **out, struct pd_err *e)
+	const char *body, cJSON **out, struct pd_err *e)
 {
 	memset(e, 0, sizeof(*e));
 	return kube_request(c, method, path,

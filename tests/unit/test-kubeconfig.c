@@ -618,7 +618,7 @@ test_durations(void)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		long long ms = -1;
 		struct pd_err e;
-		int r = kube_parse_duration(good[i].s, &ms, &e);
+		int r = kubeconfig_parse_duration(good[i].s, &ms, &e);
 		ok(r == 0 && ms == good[i].ms,
 		   "duration %s = %lld ms (got %lld)", good[i].s, good[i].ms,
 		   ms);
@@ -628,16 +628,16 @@ test_durations(void)
 		long long ms = 0;
 		struct pd_err e;
 		memset(&e, 0, sizeof(e));
-		int r = kube_parse_duration(bad[i], &ms, &e);
+		int r = kubeconfig_parse_duration(bad[i], &ms, &e);
 		ok(r == -PD_EUSAGE && e.msg[0], "duration '%s' refused: %s",
 		   bad[i], e.msg);
 	}
 	struct pd_err e;
 	long long ms;
-	kube_parse_duration("5x", &ms, &e);
+	kubeconfig_parse_duration("5x", &ms, &e);
 	is_str(e.msg, "time: unknown unit \"x\" in duration \"5x\"",
 	       "unknown unit text");
-	kube_parse_duration("60", &ms, &e);
+	kubeconfig_parse_duration("60", &ms, &e);
 	is_str(e.msg, "time: missing unit in duration \"60\"",
 	       "missing unit text");
 }
