@@ -112,7 +112,9 @@ kube_auth_token_file(struct kube_auth *c, const char **tok,
 			return 0;
 		}
 		e->http_status = 0;
-		return err_set(e, PD_EAUTH, "failed to read token file \"%s\": "
+		/* a file that is not there is not found (3), as elsewhere */
+		return err_set(e, en == ENOENT || en == ENOTDIR ? PD_ENOTFOUND
+			       : PD_EAUTH, "failed to read token file \"%s\": "
 			       "%s", c->token_file, strerror(en));
 	}
 	buf_trim(&b);

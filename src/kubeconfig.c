@@ -819,15 +819,17 @@ kubeconfig_user(struct kube_config *cfg, const struct kube_flags *f,
 			       "for %s; found [token basicAuth], only one is "
 			       "allowed", name);
 	}
+	/* --token replaces the user's token, not its tokenFile: as in
+	 * client-go (NewBearerAuthWithRefreshRoundTripper) the file's
+	 * content wins once it can be read, the token is the fallback */
+	const char *tf = kubeconfig_peek(u, "tokenFile");
+	if (tf) {
+		cfg->token_file = kubeconfig_resolve(dir, tf);
+	}
 	if (kubeconfig_set(f->token)) {
-		/* an explicit --token is the one credential sent */
 		cfg->token = xstrdup(f->token);
 	} else {
 		cfg->token = kubeconfig_getstr(u, "token");
-		const char *tf = kubeconfig_peek(u, "tokenFile");
-		if (tf) {
-			cfg->token_file = kubeconfig_resolve(dir, tf);
-		}
 		cfg->username = kubeconfig_getstr(u, "username");
 		cfg->password = kubeconfig_getstr(u, "password");
 	}

@@ -37,7 +37,7 @@ cmd_restart_one(struct cmd_ctx *ctx, const char *name, const cJSON *obj,
 	int rc = write_send(ctx, "PATCH", path, WRITE_MERGE, body, NULL);
 	free(path);
 	free(body);
-	if (rc == -PD_ENOTFOUND) {
+	if (rc == -PD_ENOTFOUND && ctx->err.http_status == 404) {
 		err_set(&ctx->err, PD_ENOTFOUND, "rollout '%s' not found in "
 			"namespace '%s'", name, cmd_namespace(ctx));
 		return cmd_fail(ctx);

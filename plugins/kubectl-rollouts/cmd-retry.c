@@ -63,7 +63,7 @@ cmd_retry_experiment_one(struct cmd_ctx *ctx, const char *name,
 	int rc = write_send(ctx, "PATCH", path, WRITE_MERGE,
 			    "{\"status\":null}", NULL);
 	free(path);
-	if (rc == -PD_ENOTFOUND) {
+	if (rc == -PD_ENOTFOUND && ctx->err.http_status == 404) {
 		err_set(&ctx->err, PD_ENOTFOUND, "experiment '%s' not found "
 			"in namespace '%s'", name, cmd_namespace(ctx));
 		return cmd_fail(ctx);

@@ -42,7 +42,8 @@ write_get(struct cmd_ctx *ctx, const char *path, const char *word,
 		return -(ctx->err.code ? ctx->err.code : PD_EINTERNAL);
 	}
 	int rc = kube_request(c, "GET", path, NULL, NULL, out, &ctx->err);
-	if (rc == -PD_ENOTFOUND) {
+	/* the server's 404 (a missing tokenFile is not found too) */
+	if (rc == -PD_ENOTFOUND && ctx->err.http_status == 404) {
 		return err_set(&ctx->err, PD_ENOTFOUND,
 			       "%s '%s' not found in namespace '%s'", word,
 			       name, cmd_namespace(ctx));
@@ -90,7 +91,7 @@ write_patch_status(struct cmd_ctx *ctx, const char *path,
 	char *sp = xasprintf("%s/status", path);
 	int rc = write_send(ctx, "PATCH", sp, WRITE_MERGE, status_body, NULL);
 	free(sp);
-	if (rc != -PD_ENOTFOUND) {
+	if (rc != -PD_ENOTFOUND || ctx->err.http_status != 404) {
 		return rc;
 	}
 	/* no status subresource (a v0.9 CRD): the main resource */

@@ -250,8 +250,12 @@ test_merge(void)
 	is_str(cfg.server, "https://other.example:7443", "--server wins");
 	ok(cfg.tls_server_name == NULL,
 	   "--server clears the kubeconfig's tls-server-name");
-	is_str(cfg.token, "flag-token", "--token wins");
-	ok(cfg.token_file == NULL, "--token drops the tokenFile");
+	is_str(cfg.token, "flag-token", "--token replaces the user's token");
+	/* kubectl 1.32: the user's tokenFile still wins once it can be read
+	 * (client-go's NewBearerAuthWithRefreshRoundTripper); --token is
+	 * the fallback */
+	is_str(cfg.token_file, test_path("sub/token.txt"),
+	       "--token keeps the user's tokenFile");
 	kubeconfig_release(&cfg);
 
 	/* ~/.kube/config when KUBECONFIG is unset */
