@@ -484,9 +484,17 @@ informer_run(struct informer **infs, size_t n, long tick_ms,
 			break;
 		}
 		double now = informer_now_ms();
+		double deadline = kube_client_deadline(c);
+		if (deadline > 0 && now >= deadline) {
+			rc = err_set(e, PD_ETIMEOUT, "deadline reached");
+			break;
+		}
 		double wait = (double)tick_ms - (now - last_tick);
 		if (wait > 200) {
 			wait = 200;
+		}
+		if (deadline > 0 && deadline - now < wait) {
+			wait = deadline - now;
 		}
 		for (size_t i = 0; i < n; i++) {
 			struct informer *inf = infs[i];
@@ -525,7 +533,9 @@ informer_run(struct informer **infs, size_t n, long tick_ms,
 			announced = true;
 			call = true;
 			ch = true;
-		} else if (now - last_tick >= (double)tick_ms) {
+		} else if (announced && now - last_tick >= (double)tick_ms) {
+			/* never before the first sync: an empty cache then
+			 * means "not listed yet", not "gone" */
 			call = true;
 		}
 		if (!call) {

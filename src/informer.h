@@ -36,13 +36,16 @@ bool informer_synced(const struct informer *inf);
 
 /*
  * Run the informers (all of one client) until tick() returns non-zero.
- * tick is called after every batch of changes (changed = true) and at
- * least every tick_ms milliseconds (changed = false), and once all
- * informers have synced; the informers hold still while it runs. A LIST
- * that fails with 401/403/404 stops the loop at once and returns that
- * error (never a silent retry loop). Returns tick's non-zero value, or a
- * negative PD_E*. *stop (may be NULL) is polled to end the loop (signal
- * handlers set it): then -PD_ETIMEOUT is returned.
+ * tick is first called once all informers have synced (their first LIST
+ * done: before that an empty cache means "not listed yet", never "gone"),
+ * then after every batch of changes (changed = true) and at least every
+ * tick_ms milliseconds (changed = false); the informers hold still while
+ * it runs. A LIST that fails with 401/403/404 stops the loop at once and
+ * returns that error (never a silent retry loop). Returns tick's non-zero
+ * value, or a negative PD_E*. *stop (may be NULL) is polled to end the
+ * loop (signal handlers set it), and the client's deadline
+ * (kube_client_set_deadline) ends it when it passes: both return
+ * -PD_ETIMEOUT.
  */
 int informer_run(struct informer **infs, size_t n, long tick_ms,
 		 int (*tick)(void *arg, bool changed), void *arg,

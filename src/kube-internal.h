@@ -45,6 +45,7 @@ struct kube_xfer {
 	unsigned exec_gen;
 	bool too_big;
 	bool aborted;            /* the sink stopped the transfer */
+	bool by_deadline;        /* its time limit is the client's deadline */
 	double due;
 	bool waiting;
 	bool done;
@@ -70,5 +71,7 @@ void kube_client_step(struct kube_client *c, long wait_ms);
 /* PDKIT_RETRY_SCALE's factor, and the client's random numbers (jitter). */
 double kube_client_scale(const struct kube_client *c);
 unsigned kube_client_rand(struct kube_client *c);
+/* The client's deadline in CLOCK_MONOTONIC milliseconds, 0 when none. */
+double kube_client_deadline(const struct kube_client *c);
 
 #endif

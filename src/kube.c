@@ -54,6 +54,7 @@ struct kube_client {
 	struct kube_auth *auth;
 	char *user_agent;
 	long timeout_ms;
+	double deadline;         /* CLOCK_MONOTONIC ms; 0: none */
 	double scale;
 	CURLSH *share;
 	CURLM *multi;
@@ -79,14 +80,19 @@ kube_strdup0(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
-/* Percent-encode a path segment, keeping '/' (names never hold one, and
- * "name/status" then still names a subresource). */
+/* Percent-encode one path segment: everything outside RFC 3986's
+ * unreserved characters (ALPHA DIGIT - . _ ~), '/' included, so a segment
+ * can never become two or reach another path. */
 static void
 kube_add_pathenc(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (isalnum(*p) || strchr("-._~/:@", *p)) {
+		bool unreserved = (*p >= 'A' && *p <= 'Z') ||
+				  (*p >= 'a' && *p <= 'z') ||
+				  (*p >= '0' && *p <= '9') ||
+				  (*p != '\0' && strchr("-._~", *p));
+		if (unreserved) {
 			buf_addch(b, (char)*p);
 		} else {
 			char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
@@ -96,6 +102,22 @@ kube_add_pathenc(struct buf *b, const char *s)
 }
 
 /* ------------------------------------------------------------ errors */
+
+/* A path segment as it was before kube_add_pathenc(), for messages. */
+static void
+kube_add_pathdec(struct buf *b, const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		if (p[0] == '%' && isxdigit((unsigned char)p[1]) &&
+		    isxdigit((unsigned char)p[2])) {
+			char hx[3] = { p[1], p[2], '\0' };
+			buf_addch(b, (char)strtol(hx, NULL, 16));
+			p += 2;
+		} else {
+			buf_addch(b, *p);
+		}
+	}
+}
 
 /* group, resource and name of an API path, for client-go's generic texts */
 static void
@@ -128,12 +150,13 @@ kube_path_parts(const char *path, struct buf *qres, struct buf *name)
 		i += 2;
 	}
 	if (i < n) {
-		buf_adds(qres, segs[i]);
+		kube_add_pathdec(qres, segs[i]);
 		if (group) {
-			buf_addf(qres, ".%s", group);
+			buf_addch(qres, '.');
+			kube_add_pathdec(qres, group);
 		}
 		if (i + 1 < n) {
-			buf_adds(name, segs[i + 1]);
+			kube_add_pathdec(name, segs[i + 1]);
 		}
 	}
 	free(p);
@@ -256,6 +279,13 @@ kube_transport_error(struct kube_xfer *x, CURLcode res, long oserr,
 	const char *detail = x->errbuf[0] ? x->errbuf
 					  : curl_easy_strerror(res);
 	int r;
+	if (res == CURLE_OPERATION_TIMEDOUT && x->by_deadline) {
+		/* the caller's deadline ran out, not the request's time */
+		r = err_set(e, PD_ETIMEOUT, "no answer from %s before the "
+			    "deadline", hp);
+		e->http_status = 0;
+		return r;
+	}
 	if (c->proxy_shown) {
 		/* with a proxy, libcurl connects to the proxy only */
 		if (res == CURLE_COULDNT_CONNECT) {
@@ -301,7 +331,9 @@ kube_transport_error(struct kube_xfer *x, CURLcode res, long oserr,
 			    "cannot connect to %s: cannot resolve proxy", hp);
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
-		r = err_set(e, PD_ETIMEOUT, "request to %s timed out: %s", hp,
+		/* --request-timeout (or the connect timeout): a failed
+		 * request, as kubectl's is (exit 1), not a wait that ended */
+		r = err_set(e, PD_ERUNTIME, "request to %s timed out: %s", hp,
 			    detail);
 		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
@@ -455,27 +487,82 @@ kube_header_cb(char *p, size_t sz, size_t nm, void *arg)
 	return n;
 }
 
+/* ms as Go's time.Duration String() writes it ("1m30s", "500ms"), for
+ * the timeout parameter client-go sends. */
+static void
+kube_add_goduration(struct buf *b, long ms)
+{
+	if (ms < 1000) {
+		buf_addf(b, "%ldms", ms);
+		return;
+	}
+	long h = ms / 3600000, m = ms / 60000 % 60, sec = ms / 1000 % 60;
+	long frac = ms % 1000;
+	if (h) {
+		buf_addf(b, "%ldh", h);
+	}
+	if (h || m) {
+		buf_addf(b, "%ldm", m);
+	}
+	buf_addf(b, "%ld", sec);
+	if (frac) {
+		char f[8];
+		int n = snprintf(f, sizeof(f), "%03ld", frac);
+		while (n > 0 && f[n - 1] == '0') {
+			f[--n] = '\0';
+		}
+		buf_addf(b, ".%s", f);
+	}
+	buf_addch(b, 's');
+}
+
 static char *
 kube_xfer_url(const struct kube_xfer *x)
 {
 	struct buf u = BUF_INIT;
 	buf_adds(&u, x->c->base);
 	buf_adds(&u, x->path);
-	if (x->list || x->query) {
-		char sep = strchr(x->path, '?') ? '&' : '?';
-		if (x->query && *x->query) {
-			buf_addf(&u, "%c%s", sep, x->query);
-			sep = '&';
-		}
-		if (x->list) {
-			buf_addf(&u, "%climit=" KUBE_PAGE_LIMIT, sep);
-			if (x->cont) {
-				buf_adds(&u, "&continue=");
-				buf_add_urlenc(&u, x->cont);
-			}
+	char sep = strchr(x->path, '?') ? '&' : '?';
+	if (x->query && *x->query) {
+		buf_addf(&u, "%c%s", sep, x->query);
+		sep = '&';
+	}
+	if (x->list) {
+		buf_addf(&u, "%climit=" KUBE_PAGE_LIMIT, sep);
+		sep = '&';
+		if (x->cont) {
+			buf_adds(&u, "&continue=");
+			buf_add_urlenc(&u, x->cont);
 		}
 	}
+	if (!x->watch && x->c->timeout_ms > 0) {
+		/* as client-go does with a request timeout: the server
+		 * may give up at the same time */
+		buf_addf(&u, "%ctimeout=", sep);
+		kube_add_goduration(&u, x->c->timeout_ms);
+	}
 	return buf_detach(&u, NULL);
+}
+
+/* The client's deadline passed before x could finish: PD_ETIMEOUT, naming
+ * the server and the last answer that was to be retried, if any. */
+static int
+kube_deadline_error(struct kube_xfer *x)
+{
+	struct pd_err *e = &x->err;
+	int r;
+	if (e->http_status) {
+		struct buf last = BUF_INIT;
+		buf_adds(&last, e->msg);
+		r = err_set(e, PD_ETIMEOUT, "no answer from %s before the "
+			    "deadline (last: %s)", x->c->hostport, last.buf);
+		buf_release(&last);
+	} else {
+		r = err_set(e, PD_ETIMEOUT, "no answer from %s before the "
+			    "deadline", x->c->hostport);
+	}
+	e->http_status = 0;
+	return r;
 }
 
 void
@@ -495,6 +582,23 @@ kube_xfer_launch(struct kube_xfer *x)
 	}
 	x->exec_used = a.exec_used;
 	x->exec_gen = a.exec_gen;
+
+	/* how long this transfer may take: the request timeout (a watch's
+	 * own limit), cut to what is left before the client's deadline */
+	long limit = x->watch ? (x->watch_timeout_s + 30) * 1000L
+			      : c->timeout_ms;
+	x->by_deadline = false;
+	if (c->deadline > 0) {
+		double left = c->deadline - kube_now_ms();
+		if (left < 1) {
+			kube_xfer_finish(x, kube_deadline_error(x));
+			return;
+		}
+		if (limit <= 0 || left < (double)limit) {
+			limit = (long)ceil(left);
+			x->by_deadline = true;
+		}
+	}
 
 	CURL *h = curl_easy_init();
 	if (!h) {
@@ -518,15 +622,12 @@ kube_xfer_launch(struct kube_xfer *x)
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 30L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 15L);
 	long ct = KUBE_CONNECT_TIMEOUT_MS;
-	if (c->timeout_ms > 0 && c->timeout_ms < ct) {
-		ct = c->timeout_ms;
+	if (limit > 0 && limit < ct) {
+		ct = limit;
 	}
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ct);
-	if (x->watch) {
-		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-				 (x->watch_timeout_s + 30) * 1000L);
-	} else if (c->timeout_ms > 0) {
-		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+	if (limit > 0) {
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, limit);
 	}
 	if (c->compress) {
 		curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
@@ -719,7 +820,14 @@ kube_xfer_complete(struct kube_xfer *x, CURLcode res)
 			s = KUBE_RETRY_CAP_S;
 		}
 		x->retries++;
-		kube_xfer_wait(x, (double)s * 1000.0 * c->scale);
+		/* what to report if the deadline comes first */
+		kube_http_error(x, status);
+		double ms = (double)s * 1000.0 * c->scale;
+		if (c->deadline > 0 && kube_now_ms() + ms > c->deadline) {
+			ms = c->deadline - kube_now_ms();
+			ms = ms < 0 ? 0 : ms;
+		}
+		kube_xfer_wait(x, ms);
 		return;
 	}
 	if (status >= 200 && status < 300) {
@@ -1039,6 +1147,32 @@ kube_client_rand(struct kube_client *c)
 	return (unsigned)rand_r(&c->rng);
 }
 
+void
+kube_client_set_deadline(struct kube_client *c, long long ms)
+{
+	if (ms < 0) {
+		c->deadline = 0;
+		return;
+	}
+	c->deadline = kube_now_ms() + (double)ms;
+}
+
+long long
+kube_client_remaining(const struct kube_client *c)
+{
+	if (c->deadline <= 0) {
+		return -1;
+	}
+	double left = c->deadline - kube_now_ms();
+	return left <= 0 ? 0 : (long long)ceil(left);
+}
+
+double
+kube_client_deadline(const struct kube_client *c)
+{
+	return c->deadline;
+}
+
 /* ------------------------------------------------------------ requests */
 
 static int
@@ -1123,16 +1257,19 @@ kube_path(const char *group, const char *version, const char *ns,
 {
 	struct buf b = BUF_INIT;
 	if (!group || !*group) {
-		buf_addf(&b, "/api/%s", version);
+		buf_adds(&b, "/api/");
 	} else {
-		buf_addf(&b, "/apis/%s/%s", group, version);
+		buf_adds(&b, "/apis/");
+		kube_add_pathenc(&b, group);
+		buf_addch(&b, '/');
 	}
+	kube_add_pathenc(&b, version);
 	if (ns && *ns) {
 		buf_adds(&b, "/namespaces/");
 		kube_add_pathenc(&b, ns);
 	}
 	buf_addch(&b, '/');
-	buf_adds(&b, plural);
+	kube_add_pathenc(&b, plural);
 	if (name && *name) {
 		buf_addch(&b, '/');
 		kube_add_pathenc(&b, name);

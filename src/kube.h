@@ -7,8 +7,13 @@
  * expirationTimestamp and refreshed once on 401, basic auth, client
  * certificates). Requests are retried on 429 and on 5xx that carry
  * Retry-After (at most 10 times, honouring Retry-After, capped), and time
- * out after cfg->timeout_ms. Secrets never reach error messages or child
- * argv.
+ * out after cfg->timeout_ms (--request-timeout: sent as client-go sends it,
+ * ?timeout=, and a request that runs out fails with PD_ERUNTIME naming the
+ * server). A client may also have a deadline (kube_client_set_deadline):
+ * nothing it does runs past it; a request still unanswered then, or a
+ * retry that would fall after it, fails with PD_ETIMEOUT ("no answer from
+ * HOST:PORT before the deadline"). Secrets never reach error messages or
+ * child argv.
  *
  * Errors: a non-2xx answer fills e with the Status message
  * ('rollouts.argoproj.io "x" not found'), e->http_status, and a code mapped
@@ -81,9 +86,18 @@ struct kube_call {
 int kube_parallel(struct kube_client *c, struct kube_call *calls, size_t n);
 
 
+/* A deadline ms milliseconds from now for every request of the client,
+ * and informer_run() (informer.h); ms < 0 removes it. */
+void kube_client_set_deadline(struct kube_client *c, long long ms);
+/* Milliseconds left before the deadline: -1 when there is none, 0 when it
+ * has passed. */
+long long kube_client_remaining(const struct kube_client *c);
+
 /* "/apis/argoproj.io/v1alpha1/namespaces/NS/rollouts[/NAME]" (ns may be
  * NULL for all namespaces, name NULL for the collection). group "" is the
- * core group (/api/v1). Returns a malloc()ed string. */
+ * core group (/api/v1). Every segment is percent-encoded: anything outside
+ * RFC 3986's unreserved characters (ALPHA DIGIT - . _ ~), '/' included.
+ * Returns a malloc()ed string. */
 char *kube_path(const char *group, const char *version, const char *ns,
 		const char *plural, const char *name);
 

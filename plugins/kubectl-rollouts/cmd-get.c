@@ -191,7 +191,7 @@ cmd_get_watch(struct cmd_ctx *ctx, struct kube_client *c, const char *ns,
 	w.fmt = fmt;
 	w.revisions = revisions;
 	w.tty = isatty(1);
-	w.start_ms = cmd_mono_ms();
+	w.start_ms = ctx->start_ms;
 	w.deadline_ms = timeout > 0 ? w.start_ms + timeout * 1000 : 0;
 	w.exit_on_complete = cmd_flag_bool(ctx, "exit-on-complete", false);
 
@@ -204,6 +204,11 @@ cmd_get_watch(struct cmd_ctx *ctx, struct kube_client *c, const char *ns,
 	fetch_watch_release(&w.fw);
 	buf_release(&w.last);
 	buf_release(&w.cur);
+	if (rc == -PD_ETIMEOUT && !cmd_interrupted) {
+		/* the client's deadline: --timeout-seconds ran out */
+		rc = 1;
+		w.result = w.exit_on_complete ? -PD_ETIMEOUT : 0;
+	}
 	if (rc > 0 && w.result == -PD_ETIMEOUT) {
 		err_set(&ctx->err, PD_ETIMEOUT, "%s '%s' did not complete "
 			"within %lds", is_rollout ? "rollout" : "experiment",
@@ -254,12 +259,33 @@ cmd_get_exec_common(struct cmd_ctx *ctx, bool is_rollout)
 	if (!c) {
 		return cmd_fail(ctx);
 	}
+	bool watch = cmd_flag_bool(ctx, "watch", false);
+	if (watch && timeout > 0) {
+		/* --timeout-seconds bounds the whole command, counted from
+		 * its start, whatever the server does */
+		long long left = ctx->start_ms + timeout * 1000 - cmd_mono_ms();
+		kube_client_set_deadline(c, left > 0 ? left : 0);
+	}
 	const char *ns = cmd_namespace(ctx);
 	struct fetch_set fs;
 	int rc = fetch_run(c, ns, is_rollout ? name : NULL,
 			   is_rollout ? NULL : name, &fs, &ctx->err);
+	if (rc == -PD_ETIMEOUT && watch && kube_client_remaining(c) == 0) {
+		/* the watch's time ran out before the first view */
+		fetch_release(&fs);
+		if (cmd_flag_bool(ctx, "exit-on-complete", false)) {
+			err_prefix(&ctx->err, "%s '%s' did not complete within "
+				   "%lds", is_rollout ? "rollout" : "experiment",
+				   name, timeout);
+			return cmd_fail(ctx);
+		}
+		msg_warn("%s", ctx->err.msg);
+		return 0;
+	}
 	if (rc < 0) {
+		/* the object's own 404, not a missing tokenFile */
 		bool main_missing = -rc == PD_ENOTFOUND &&
+				    ctx->err.http_status == 404 &&
 				    !fs.rollout && !fs.experiment;
 		fetch_release(&fs);
 		if (main_missing) {
@@ -268,7 +294,7 @@ cmd_get_exec_common(struct cmd_ctx *ctx, bool is_rollout)
 		}
 		return cmd_fail(ctx);
 	}
-	if (cmd_flag_bool(ctx, "watch", false)) {
+	if (watch) {
 		rc = cmd_get_watch(ctx, c, ns, name, is_rollout, &fs, fmt,
 				   revisions, timeout);
 		fetch_release(&fs);

@@ -3,7 +3,10 @@
  * cmd-status: `status NAME`, the plugin's status lines. With --watch (the
  * default) it prints a line each time it changes and ends on Healthy (exit
  * 0), Degraded (7), the --timeout (6) or an interrupt (6); with
- * --watch=false it prints the line once (Degraded exits 7).
+ * --watch=false it prints the line once (Degraded exits 7). The timeout
+ * counts from the command's start and bounds everything, the first reads
+ * included, whatever the server does (no answer, 429s, latency). No
+ * verdict is drawn before the informers' first sync.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,7 +124,7 @@ cmd_status_run(struct cmd_ctx *ctx, struct cmd_status_state *st,
 	fetch_watch_init(&st->fw, c, ns, name, true, fsp->rollout);
 	fetch_release(fsp);
 	if (timeout_ms > 0) {
-		st->deadline_ms = cmd_mono_ms() + timeout_ms;
+		st->deadline_ms = ctx->start_ms + timeout_ms;
 	}
 	cmd_catch_signals();
 	rc = informer_run(st->fw.infs, st->fw.n, timeout_ms > 0 &&
@@ -130,7 +133,8 @@ cmd_status_run(struct cmd_ctx *ctx, struct cmd_status_state *st,
 				&ctx->err);
 	fetch_watch_release(&st->fw);
 	buf_release(&st->last);
-	if (rc < 0 && !(rc == -PD_ETIMEOUT && cmd_interrupted)) {
+	/* -PD_ETIMEOUT: interrupted, or the client's deadline (-t) */
+	if (rc < 0 && rc != -PD_ETIMEOUT) {
 		return cmd_fail(ctx);
 	}
 	if (st->deleted) {
@@ -161,12 +165,22 @@ cmd_status_exec(struct cmd_ctx *ctx)
 	if (!c) {
 		return cmd_fail(ctx);
 	}
+	if (timeout_ms > 0) {
+		/* -t bounds the whole command, whatever the server does */
+		long long left = ctx->start_ms + timeout_ms - cmd_mono_ms();
+		kube_client_set_deadline(c, left > 0 ? left : 0);
+	}
 	const char *ns = cmd_namespace(ctx);
 	struct fetch_set fs;
 	int rc = fetch_run(c, ns, name, NULL, &fs, &ctx->err);
 	if (rc < 0) {
-		bool missing = -rc == PD_ENOTFOUND && !fs.rollout;
+		bool missing = -rc == PD_ENOTFOUND &&
+			       ctx->err.http_status == 404 && !fs.rollout;
 		fetch_release(&fs);
+		if (rc == -PD_ETIMEOUT && kube_client_remaining(c) == 0) {
+			err_prefix(&ctx->err, "rollout '%s' status watch "
+				   "exceeded timeout", name);
+		}
 		if (missing) {
 			err_set(&ctx->err, PD_ENOTFOUND,
 				"rollout '%s' not found in namespace '%s'", name,

@@ -74,6 +74,8 @@ struct cmd_ctx {
 	struct kube_config cfg;
 	bool cfg_loaded;
 	struct kube_client *client;
+	long long start_ms;    /* cmd_mono_ms() when the command started:
+				  deadlines (status -t) count from it */
 	time_t now;            /* PDKIT_NOW, or the clock */
 	bool now_fixed;
 	bool color;

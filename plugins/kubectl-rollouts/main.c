@@ -181,6 +181,7 @@ main(int argc, char **argv)
 	msg_set_prog("kubectl-rollouts");
 	struct cmd_ctx ctx;
 	memset(&ctx, 0, sizeof(ctx));
+	ctx.start_ms = cmd_mono_ms();
 	char **ops = xcalloc((size_t)argc + 1, sizeof(*ops));
 	int nops = 0, rc;
 

@@ -309,14 +309,35 @@ test_paths(void)
 	is_str(p, "/apis/argoproj.io/v1alpha1/rollouts",
 	       "kube_path all namespaces");
 	free(p);
+	/* every segment is one segment: '/' is escaped too (a subresource
+	 * is appended by the caller, after kube_path) */
 	p = kube_path("argoproj.io", "v1alpha1", "demo", "rollouts",
 		      "x/status");
 	is_str(p, "/apis/argoproj.io/v1alpha1/namespaces/demo/rollouts/"
-	       "x/status", "kube_path subresource");
+	       "x%2Fstatus", "kube_path escapes '/' in a name");
 	free(p);
 	p = kube_path("apps", "v1", "a b", "replicasets", "n?x");
 	is_str(p, "/apis/apps/v1/namespaces/a%20b/replicasets/n%3Fx",
 	       "kube_path escapes");
+	free(p);
+	p = kube_path("argoproj.io", "v1alpha1", "../kube-system",
+		      "rollouts", "..");
+	is_str(p, "/apis/argoproj.io/v1alpha1/namespaces/..%2Fkube-system/"
+	       "rollouts/..", "kube_path: no segment reaches another path");
+	free(p);
+	/* RFC 3986 unreserved characters stay, everything else is encoded,
+	 * bytes over 0x7f one by one */
+	p = kube_path("", "v1", "ns", "pods", "aZ09-._~:@!$&'()*+,;=%#[]\"\xc3\xa9");
+	is_str(p, "/api/v1/namespaces/ns/pods/aZ09-._~%3A%40%21%24%26%27"
+	       "%28%29%2A%2B%2C%3B%3D%25%23%5B%5D%22%C3%A9",
+	       "kube_path keeps only unreserved characters");
+	free(p);
+	p = kube_path("", "v1", "ns", "pods/log", "a");
+	is_str(p, "/api/v1/namespaces/ns/pods%2Flog/a",
+	       "kube_path escapes the plural too");
+	free(p);
+	p = kube_path("ex ample.io", "v1", NULL, "things", NULL);
+	is_str(p, "/apis/ex%20ample.io/v1/things", "kube_path escapes the group");
 	free(p);
 }
 
@@ -1017,6 +1038,26 @@ test_live_tls(struct sim *s)
 	free(line);
 	r = one_get(&cfg, &e);
 	is_int(r, 0, "the token file wins over the token (%s)", e.msg);
+	/* the file wins even over a good token (--token GOOD with a
+	 * tokenFile holding a bad one: 401, as kubectl 1.32) */
+	test_write(tf, "bad-from-file\n");
+	cfg_set(&cfg.token, good);
+	r = one_get(&cfg, &e);
+	is_int(r, -PD_EAUTH, "a readable token file wins over a good token");
+	is_int(e.http_status, 401, "the file's bad token: 401");
+	/* a token file that is not there: the token is the fallback, and
+	 * without one it is not found (3), keeping the message */
+	char *gone = xasprintf("%s/no-such-token", s->dir);
+	cfg_set(&cfg.token_file, gone);
+	r = one_get(&cfg, &e);
+	is_int(r, 0, "a missing token file falls back to the token (%s)",
+	       e.msg);
+	cfg_set(&cfg.token, NULL);
+	r = one_get(&cfg, &e);
+	is_int(r, -PD_ENOTFOUND, "a missing token file, no token: not found");
+	ok(strncmp(e.msg, "failed to read token file", 25) == 0 &&
+	   strstr(e.msg, gone) != NULL, "missing token file text: %s", e.msg);
+	free(gone);
 	cfg_set(&cfg.token_file, NULL);
 	cfg_set(&cfg.token, good);
 
