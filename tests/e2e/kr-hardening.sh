@@ -69,11 +69,11 @@ expect_eq "$OUT" "Paused - CanaryPauseStep" "web: paused at its step after a new
 
 # --------------------------------------- 1. slow API: no false "deleted"
 faults '{"latencyMs":1100}'
-expect_exit 6 kr status web -t 4s
+expect_exit 6 kr status web -t 8s
 expect_eq "$OUT" "Paused - CanaryPauseStep" "1.1 s latency: status prints the real state"
 expect_not_contains "$ERR" "deleted" "1.1 s latency: status never says deleted"
 expect_contains "$ERR" "exceeded timeout" "1.1 s latency: status ends on its -t"
-expect_exit 0 kr get rollout web -w --timeout-seconds 4
+expect_exit 0 kr get rollout web -w --timeout-seconds 8
 expect_contains "$OUT" "Status:          ॥ Paused" "1.1 s latency: get -w shows the real state"
 expect_not_contains "$ERR" "deleted" "1.1 s latency: get -w never says deleted"
 expect_exit 6 kr get rollout web -w --timeout-seconds 4 --exit-on-complete
