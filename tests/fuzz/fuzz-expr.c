@@ -5,7 +5,8 @@
  * does not parse); the rest, up to a NUL, is the condition.
  * A condition with a decimal number of 120 digits or more is skipped: such
  * a number overflows the lexer's buffer, a known finding
- * (findings/expr/minimal-number-overflow); drop the check once fixed.
+ * (findings/expr/minimal-number-overflow; PDKIT_FUZZ_ALL=1 runs it); drop
+ * the check once fixed.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -51,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memcpy(cond, nl + 1, len);
 	cond[len] = '\0';
-	if (fuzz_expr_long_number(cond)) {
+	if (!fuzz_all() && fuzz_expr_long_number(cond)) {
 		free(cond);
 		cJSON_Delete(result);
 		return 0;
