@@ -5,7 +5,7 @@
  * kind into the struct ro_objects arrays, and one without a known kind goes
  * into every array. The first Rollout (else the first element) is the
  * rollout: rollout_info_new, render_rollout and render_rollout_json; every
- * Experiment goes through experiment_info_new and render_experiment; every
+ * Experiment goes through rollout_experiment_new and render_experiment; every
  * element through rollout_phase and the other single-object helpers, and
  * the lists through render_list_rollouts and render_list_experiments.
  */
@@ -112,12 +112,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	rollout_info_free(ri);
 	cJSON_ArrayForEach(it, sets[3]) {
-		struct exp_info *ei = experiment_info_new(it, &o,
+		struct exp_info *ei = rollout_experiment_new(it, &o,
 							  FUZZ_ROLLOUT_NOW);
 		if (ei) {
 			render_experiment(&out, ei, NULL);
 		}
-		experiment_info_free(ei);
+		rollout_experiment_free(ei);
 	}
 	render_list_rollouts(&out, rollouts, true, true, FUZZ_ROLLOUT_NOW);
 	render_list_rollout_rows(&out, rollouts, false, false,

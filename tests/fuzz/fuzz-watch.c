@@ -14,7 +14,7 @@
 #include "fuzz.h"
 #include "buf.h"
 #include "json.h"
-#include "kube.h"
+#include "watch-decoder.h"
 
 /* The events seen, as "TYPE OBJECT\n" lines. */
 static int
