@@ -96,6 +96,25 @@ expect_eq "$(cands)" "json
 yaml" "__complete get rollout -o '': the output formats"
 expect_exit 0 kr __complete get rollout --output=j
 expect_eq "$(cands)" "json" "__complete get rollout --output=j: json"
+# --context: the kubeconfig's contexts
+cat >"$WORK/kc-contexts" <<'KC'
+apiVersion: v1
+kind: Config
+contexts:
+- name: prod
+  context: {cluster: a, user: b}
+- name: staging
+  context: {cluster: a, user: b}
+- name: prod-eu
+  context: {cluster: a, user: b}
+KC
+expect_exit 0 kr __complete --kubeconfig "$WORK/kc-contexts" get rollout --context ""
+expect_eq "$(cands)" "prod
+staging
+prod-eu" "__complete --context '': every context of the kubeconfig"
+expect_exit 0 kr __complete --kubeconfig "$WORK/kc-contexts" status --context=pro
+expect_eq "$(cands)" "prod
+prod-eu" "__complete --context=pro: the contexts starting with pro"
 expect_exit 0 kr get rollout --help
 expect_contains "$OUT" $'Aliases:\n  rollout, ro, rollouts' "help lists aliases as the plugin does"
 # flags
