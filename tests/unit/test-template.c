@@ -424,13 +424,13 @@ test_helpers(void)
 	ok(!yaml_emit_plain_is_string("1:20", 4), "base 60");
 	ok(!yaml_emit_plain_is_string("<<", 2), "merge key");
 	ok(!yaml_emit_plain_is_string(".inf", 4), ".inf");
-	yaml_emit_number(&f, 1234567.5, YAML_EMIT_NUM_GO);
+	yaml_emit_number(&f, 1234567.5);
 	is_str(f.buf, "1.2345675e+06", "FormatFloat g, large");
 	buf_reset(&f);
-	yaml_emit_number(&f, 0.0001, YAML_EMIT_NUM_GO);
+	yaml_emit_number(&f, 0.0001);
 	is_str(f.buf, "0.0001", "FormatFloat g, small");
 	buf_reset(&f);
-	yaml_emit_number(&f, 100000.5, YAML_EMIT_NUM_GO);
+	yaml_emit_number(&f, 100000.5);
 	is_str(f.buf, "100000.5", "FormatFloat g, below 1e6");
 	buf_release(&f);
 }
