@@ -4,19 +4,56 @@
  * GnuTLS via librtmp, Kerberos, LDAP, ...) costs every process several
  * milliseconds of loading and library constructors, even `version` and
  * `--help`, which never touch the network. These definitions of the libcurl
- * functions the client uses dlopen() libcurl.so.4 the first time one is
- * called and forward to it, so commands that make no request never pay.
- * curl_lazy_load() reports whether libcurl could be loaded, with dlerror()'s
- * text; kube_client_new() calls it first so the failure is one clear line.
+ * functions the client uses dlopen() libcurl (PD_CURL_SONAME, the soname of
+ * the libcurl the build found) the first time one is called and forward to
+ * it, so commands that make no request never pay. curl_lazy_load() reports
+ * whether libcurl could be loaded, with dlerror()'s text; kube_client_new()
+ * calls it first so the failure is one clear line.
+ *
+ * The dependency is declared in the ELF file as systemd does (the
+ * .note.dlopen convention of the UAPI group's ELF dlopen metadata): a note
+ * of owner "FDO", type 0x407c0c0a, whose descriptor is JSON naming the
+ * soname, so packaging tools see the dependency that dlopen() hides.
  */
 #define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "curl_lazy.h"
+#include "xalloc.h"
+
+#ifndef PD_CURL_SONAME
+#define PD_CURL_SONAME "libcurl.so.4"
+#endif
+
+#define CURL_LAZY_NOTE_OWNER "FDO"
+#define CURL_LAZY_NOTE_TYPE UINT32_C(0x407c0c0a)
+#define CURL_LAZY_NOTE_JSON                                                \
+	"[{\"feature\":\"curl\",\"description\":\"Kubernetes API requests "  \
+	"(loaded on first use)\",\"priority\":\"required\",\"soname\":[\""    \
+	PD_CURL_SONAME "\"]}]"
+
+/* One ELF note: header, owner and descriptor, each 4-byte aligned. */
+__attribute__((used, section(".note.dlopen"))) _Alignas(uint32_t)
+static const struct {
+	struct {
+		uint32_t n_namesz, n_descsz, n_type;
+	} nhdr;
+	char name[sizeof(CURL_LAZY_NOTE_OWNER)];
+	_Alignas(uint32_t) char desc[sizeof(CURL_LAZY_NOTE_JSON)];
+} curl_lazy_note = {
+	.nhdr = {
+		.n_namesz = sizeof(CURL_LAZY_NOTE_OWNER),
+		.n_descsz = sizeof(CURL_LAZY_NOTE_JSON),
+		.n_type = CURL_LAZY_NOTE_TYPE,
+	},
+	.name = CURL_LAZY_NOTE_OWNER,
+	.desc = CURL_LAZY_NOTE_JSON,
+};
 
 #define CURL_LAZY_FUNCS(X)                                                 \
 	X(CURLcode, curl_global_init, (long))                              \
@@ -52,43 +89,39 @@ CURL_LAZY_FUNCS(CURL_LAZY_PTR)
 
 static pthread_once_t curl_lazy_once = PTHREAD_ONCE_INIT;
 static int curl_lazy_ok;
-static char curl_lazy_err[256];
+static char *curl_lazy_err;
 
 static void
 curl_lazy_init(void)
 {
-	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	void *h = dlopen(PD_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		const char *d = dlerror();
-		snprintf(curl_lazy_err, sizeof(curl_lazy_err), "%s",
-			 d ? d : "libcurl.so.4: cannot open");
+		curl_lazy_err = d ? xstrdup(d)
+				  : xstrdup(PD_CURL_SONAME ": cannot open");
 		return;
 	}
 #define CURL_LAZY_SYM(ret, name, args)                                     \
 	*(void **)&curl_lazy_##name = dlsym(h, #name);                     \
 	if (!curl_lazy_##name) {                                           \
-		snprintf(curl_lazy_err, sizeof(curl_lazy_err),             \
-			 "libcurl.so.4 has no %s", #name);                 \
+		curl_lazy_err = xstrdup(PD_CURL_SONAME " has no " #name);  \
 		return;                                                    \
 	}
 	CURL_LAZY_FUNCS(CURL_LAZY_SYM)
 	curl_lazy_ok = 1;
 }
 
-int
-curl_lazy_load(char *err, size_t len)
+const char *
+curl_lazy_load(void)
 {
 	pthread_once(&curl_lazy_once, curl_lazy_init);
-	if (!curl_lazy_ok && err && len) {
-		snprintf(err, len, "%s", curl_lazy_err);
-	}
-	return curl_lazy_ok ? 0 : -1;
+	return curl_lazy_ok ? NULL : curl_lazy_err;
 }
 
 static int
 curl_lazy_ready(void)
 {
-	return curl_lazy_load(NULL, 0) == 0;
+	return curl_lazy_load() == NULL;
 }
 
 CURLcode

@@ -47,7 +47,7 @@ err_prefix(struct pd_err *e, const char *fmt, ...)
 }
 
 int
-pd_exit_code(int code)
+err_exit_code(int code)
 {
 	if (code < 0) {
 		code = -code;

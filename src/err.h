@@ -4,7 +4,7 @@
  * struct library functions fill instead of printing (curl's errorbuffer).
  * Library functions return 0 on success or a negative PD_E* value and, when
  * given a non-NULL struct pd_err, write a one-line lower-case message into
- * its fixed buffer; nothing on the error path needs freeing. pd_exit_code()
+ * its fixed buffer; nothing on the error path needs freeing. err_exit_code()
  * maps an error to the documented exit status.
  */
 #ifndef PD_ERR_H
@@ -54,7 +54,7 @@ int err_set(struct pd_err *e, int code, const char *fmt, ...)
 void err_prefix(struct pd_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Exit code for an error kind (positive or negated). */
-int pd_exit_code(int code);
+int err_exit_code(int code);
 /* Error kind for an HTTP status (0 for 2xx). */
 int err_from_http(long status);
 

@@ -11,78 +11,47 @@
  * them immediate.
  */
 #include "kube.h"
-#include "timeutil.h"
+#include "kube-auth.h"
+#include "kube-internal.h"
+#include "proxy.h"
 #include "curl_lazy.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
-#include "base64.h"
 #include "json.h"
 #include "xalloc.h"
 
-extern char **environ;
-
 #define KUBE_MAX_BODY ((size_t)256 << 20)
-#define KUBE_MAX_EVENT ((size_t)64 << 20)
-#define KUBE_MAX_EXEC_OUT ((size_t)1 << 20)
 #define KUBE_MAX_RETRIES 10
 #define KUBE_RETRY_CAP_S 10
 #define KUBE_PAGE_LIMIT "500"
-#define KUBE_TOKEN_TTL_MS 60000.0
 #define KUBE_CONNECT_TIMEOUT_MS 30000L
-#define KUBE_BACKOFF_MIN_MS 800.0
-#define KUBE_BACKOFF_MAX_MS 30000.0
-#define KUBE_HEALTHY_MS 60000.0
-#define KUBE_EXEC_V1 "client.authentication.k8s.io/v1"
 
 /* ------------------------------------------------------------ types */
 
-struct kube_exec_state {
-	struct kube_exec cfg;    /* deep copy */
-	char *info;              /* KUBERNETES_EXEC_INFO */
-	bool valid;
-	unsigned gen;            /* bumped on every run */
-	char *token;
-	struct buf cert, key;
-	time_t exp;              /* 0: no expiry */
-};
-
-struct kube_xfer;
-
 struct kube_client {
-	char *server;            /* as configured, for exec cluster info */
 	char *base;              /* URL prefix of every request */
 	char *hostport;          /* the real host:port, for messages */
+	char *target;            /* scheme://host:port, for proxy messages */
 	struct curl_slist *connect_to;
 	char *host_header;
 	bool tls;
-	struct buf ca, cert, key;
+	struct buf ca;
 	bool insecure;
-	char *tls_server_name;
-	char *proxy;
+	char *proxy;             /* for libcurl, or NULL: direct */
+	char *proxy_shown;       /* the proxy without credentials */
 	bool compress;
-	char *token;
-	char *token_file;
-	char *file_token;
-	double file_token_at;
-	char *username, *password;
-	char *userpwd;
-	struct kube_exec_state *exec;
-	char **imp;              /* impersonation header lines */
-	size_t nimp;
+	struct kube_auth *auth;
 	char *user_agent;
 	long timeout_ms;
 	double scale;
@@ -92,43 +61,6 @@ struct kube_client {
 	size_t nwaiting, awaiting;
 	unsigned long finished;  /* transfers finished so far */
 	unsigned rng;
-};
-
-struct kube_xfer {
-	struct kube_client *c;
-	CURL *h;
-	struct curl_slist *hdrs;
-	char *method;
-	char *path;              /* with its own query */
-	char *query;             /* extra query of a list */
-	char *content_type;
-	char *body;
-	bool list;
-	bool watch;
-	bool discard;            /* the caller wants no body */
-	long watch_timeout_s;
-	char *cont;
-	bool restarted;
-	cJSON *acc;              /* the list so far */
-	struct buf resp;
-	long retry_after;        /* -1: none */
-	int retries;
-	bool auth_retried;
-	bool exec_used;
-	unsigned exec_gen;
-	bool too_big;
-	bool aborted;            /* the sink stopped the transfer */
-	double due;
-	bool waiting;
-	bool done;
-	int rc;
-	struct pd_err err;
-	cJSON *out;
-	char errbuf[CURL_ERROR_SIZE];
-	size_t (*sink)(void *arg, const char *p, size_t n);
-	void *sink_arg;
-	void (*on_done)(struct kube_xfer *x);
-	void *owner;
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -145,32 +77,6 @@ static char *
 kube_strdup0(const char *s)
 {
 	return s ? xstrdup(s) : NULL;
-}
-
-static void
-kube_strv_free(char **v)
-{
-	if (!v) {
-		return;
-	}
-	for (char **p = v; *p; p++) {
-		free(*p);
-	}
-	free(v);
-}
-
-static char **
-kube_strv_dup(char *const *v)
-{
-	size_t n = 0;
-	while (v && v[n]) {
-		n++;
-	}
-	char **out = xcalloc(n + 1, sizeof(*out));
-	for (size_t i = 0; i < n; i++) {
-		out[i] = xstrdup(v[i]);
-	}
-	return out;
 }
 
 /* Percent-encode a path segment, keeping '/' (names never hold one, and
@@ -339,14 +245,48 @@ kube_http_error(struct kube_xfer *x, long status)
 	return -code;
 }
 
+/* connected: a connection (to the proxy, when there is one) was made */
 static int
-kube_transport_error(struct kube_xfer *x, CURLcode res, long oserr)
+kube_transport_error(struct kube_xfer *x, CURLcode res, long oserr,
+		     bool connected)
 {
 	struct pd_err *e = &x->err;
-	const char *hp = x->c->hostport;
+	const struct kube_client *c = x->c;
+	const char *hp = c->hostport;
 	const char *detail = x->errbuf[0] ? x->errbuf
 					  : curl_easy_strerror(res);
 	int r;
+	if (c->proxy_shown) {
+		/* with a proxy, libcurl connects to the proxy only */
+		if (res == CURLE_COULDNT_CONNECT) {
+			r = err_set(e, PD_ERUNTIME, "cannot reach proxy '%s' "
+				    "for %s: %s", c->proxy_shown, c->target,
+				    oserr ? strerror((int)oserr) : detail);
+			e->http_status = 0;
+			return r;
+		}
+		if (res == CURLE_OPERATION_TIMEDOUT && !connected) {
+			r = err_set(e, PD_ERUNTIME, "cannot reach proxy '%s' "
+				    "for %s: %s", c->proxy_shown, c->target,
+				    detail);
+			e->http_status = 0;
+			return r;
+		}
+		if (res == CURLE_COULDNT_RESOLVE_PROXY) {
+			r = err_set(e, PD_ERUNTIME, "cannot reach proxy '%s' "
+				    "for %s: cannot resolve proxy host",
+				    c->proxy_shown, c->target);
+			e->http_status = 0;
+			return r;
+		}
+		if (res == CURLE_PROXY ||
+		    (res == CURLE_RECV_ERROR && strstr(detail, "CONNECT"))) {
+			r = err_set(e, PD_ERUNTIME, "proxy '%s' failed for %s: "
+				    "%s", c->proxy_shown, c->target, detail);
+			e->http_status = 0;
+			return r;
+		}
+	}
 	switch (res) {
 	case CURLE_COULDNT_CONNECT:
 		r = err_set(e, PD_ERUNTIME, "cannot connect to %s: %s", hp,
@@ -392,389 +332,9 @@ kube_transport_error(struct kube_xfer *x, CURLcode res, long oserr)
 	return r;
 }
 
-/* ------------------------------------------------------------ credentials */
-
-static int
-kube_token_from_file(struct kube_client *c, const char **tok,
-		     struct pd_err *e)
-{
-	double now = kube_now_ms();
-	if (c->file_token && now - c->file_token_at < KUBE_TOKEN_TTL_MS) {
-		*tok = c->file_token;
-		return 0;
-	}
-	struct buf b = BUF_INIT;
-	if (buf_read_file(&b, c->token_file) < 0) {
-		int en = errno;
-		buf_release(&b);
-		if (c->file_token) {
-			*tok = c->file_token; /* keep the last good one */
-			return 0;
-		}
-		if (c->token) {
-			*tok = c->token;
-			return 0;
-		}
-		e->http_status = 0;
-		return err_set(e, PD_EAUTH, "failed to read token file \"%s\": "
-			       "%s", c->token_file, strerror(en));
-	}
-	buf_trim(&b);
-	if (b.len == 0) {
-		buf_release(&b);
-		e->http_status = 0;
-		return err_set(e, PD_EAUTH, "read empty token from file \"%s\"",
-			       c->token_file);
-	}
-	free(c->file_token);
-	c->file_token = buf_detach(&b, NULL);
-	c->file_token_at = now;
-	*tok = c->file_token;
-	return 0;
-}
-
-/* RFC 3339 to time_t; -1 on error. */
-static time_t
-kube_parse_time(const char *s)
-{
-	time_t t;
-	return timeutil_parse(s, &t) ? t : -1;
-}
-
-static char *
-kube_exec_info(const struct kube_client *c, const struct kube_exec *x)
-{
-	cJSON *root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "kind", "ExecCredential");
-	cJSON_AddStringToObject(root, "apiVersion", x->api_version);
-	cJSON *spec = cJSON_AddObjectToObject(root, "spec");
-	if (x->provide_cluster_info) {
-		cJSON *cl = cJSON_AddObjectToObject(spec, "cluster");
-		cJSON_AddStringToObject(cl, "server", c->server);
-		if (c->tls_server_name) {
-			cJSON_AddStringToObject(cl, "tls-server-name",
-						c->tls_server_name);
-		}
-		if (c->insecure) {
-			cJSON_AddBoolToObject(cl, "insecure-skip-tls-verify",
-					      1);
-		}
-		if (c->ca.len) {
-			struct buf b64 = BUF_INIT;
-			base64_encode(&b64, c->ca.buf, c->ca.len);
-			cJSON_AddStringToObject(cl,
-						"certificate-authority-data",
-						b64.buf);
-			buf_release(&b64);
-		}
-		if (c->proxy) {
-			cJSON_AddStringToObject(cl, "proxy-url", c->proxy);
-		}
-		if (!c->compress) {
-			cJSON_AddBoolToObject(cl, "disable-compression", 1);
-		}
-		if (x->cluster_config) {
-			cJSON *cc = cJSON_Parse(x->cluster_config);
-			if (cc) {
-				cJSON_AddItemToObject(cl, "config", cc);
-			}
-		}
-	}
-	cJSON_AddBoolToObject(spec, "interactive", 0);
-	char *s = json_print(root);
-	cJSON_Delete(root);
-	return s;
-}
-
-static bool
-kube_env_overridden(const char *entry, char *const *env)
-{
-	const char *eq = strchr(entry, '=');
-	size_t n = eq ? (size_t)(eq - entry) : strlen(entry);
-	if (n == strlen("KUBERNETES_EXEC_INFO") &&
-	    memcmp(entry, "KUBERNETES_EXEC_INFO", n) == 0) {
-		return true;
-	}
-	for (size_t i = 0; env && env[i]; i++) {
-		if (strncmp(env[i], entry, n) == 0 && env[i][n] == '=') {
-			return true;
-		}
-	}
-	return false;
-}
-
-static int
-kube_exec_fail(struct pd_err *e, const char *fmt, const char *a,
-	       const char *b)
-{
-	char msg[400];
-	snprintf(msg, sizeof(msg), fmt, a, b);
-	e->http_status = 0;
-	return err_set(e, PD_EAUTH, "getting credentials: %s", msg);
-}
-
-/* Run the plugin: spawn, read stdout, wait. 0 with out filled, or error. */
-static int
-kube_exec_spawn(struct kube_exec_state *st, struct buf *out,
-		struct pd_err *e)
-{
-	const struct kube_exec *x = &st->cfg;
-	size_t nenv = 0, nx = 0, na = 0;
-	while (environ && environ[nenv]) {
-		nenv++;
-	}
-	while (x->env && x->env[nx]) {
-		nx++;
-	}
-	while (x->args && x->args[na]) {
-		na++;
-	}
-	char **envp = xcalloc(nenv + nx + 2, sizeof(*envp));
-	size_t k = 0;
-	for (size_t i = 0; i < nenv; i++) {
-		if (!kube_env_overridden(environ[i], x->env)) {
-			envp[k++] = environ[i];
-		}
-	}
-	for (size_t i = 0; i < nx; i++) {
-		envp[k++] = x->env[i];
-	}
-	char *info = xasprintf("KUBERNETES_EXEC_INFO=%s", st->info);
-	envp[k++] = info;
-	envp[k] = NULL;
-	char **argv = xcalloc(na + 2, sizeof(*argv));
-	argv[0] = x->command;
-	for (size_t i = 0; i < na; i++) {
-		argv[i + 1] = x->args[i];
-	}
-
-	int fds[2];
-	int r = 0;
-	if (pipe(fds) < 0) {
-		r = kube_exec_fail(e, "exec: %s%s", strerror(errno), "");
-		goto out;
-	}
-	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-	pid_t pid;
-	int sr = posix_spawnp(&pid, x->command, &fa, NULL, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	if (sr != 0) {
-		close(fds[0]);
-		if (sr == ENOENT || sr == EACCES || sr == ENOTDIR) {
-			if (x->install_hint) {
-				char *hint = xstrdup(x->install_hint);
-				for (char *p = hint; *p; p++) {
-					if (*p == '\n' || *p == '\r' ||
-					    *p == '\t') {
-						*p = ' ';
-					}
-				}
-				r = kube_exec_fail(e, "exec: executable %s not "
-						   "found; %s", x->command,
-						   hint);
-				free(hint);
-			} else {
-				r = kube_exec_fail(e, "exec: executable %s not "
-						   "found%s", x->command, "");
-			}
-		} else {
-			r = kube_exec_fail(e, "exec: %s%s", strerror(sr), "");
-		}
-		goto out;
-	}
-	char chunk[4096];
-	for (;;) {
-		ssize_t n = read(fds[0], chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n <= 0) {
-			break;
-		}
-		if (out->len + (size_t)n <= KUBE_MAX_EXEC_OUT) {
-			buf_add(out, chunk, (size_t)n);
-		}
-	}
-	close(fds[0]);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			status = -1;
-			break;
-		}
-	}
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		char code[16];
-		snprintf(code, sizeof(code), "%d",
-			 status != -1 && WIFEXITED(status)
-				 ? WEXITSTATUS(status) : -1);
-		r = kube_exec_fail(e, "exec: executable %s failed with exit "
-				   "code %s", x->command, code);
-	}
-out:
-	free(info);
-	free(envp);
-	free(argv);
-	return r;
-}
-
-static int
-kube_exec_run(struct kube_client *c, struct pd_err *e)
-{
-	struct kube_exec_state *st = c->exec;
-	const struct kube_exec *x = &st->cfg;
-	if (x->interactive_mode && strcmp(x->interactive_mode, "Always") == 0) {
-		return kube_exec_fail(e, "exec plugin cannot support "
-				      "interactive mode: standard input is "
-				      "not a terminal%s%s", "", "");
-	}
-	if (!st->info) {
-		st->info = kube_exec_info(c, x);
-	}
-	struct buf out = BUF_INIT;
-	int r = kube_exec_spawn(st, &out, e);
-	if (r < 0) {
-		buf_release(&out);
-		return r;
-	}
-	/* the output is a secret: it never reaches a message */
-	cJSON *j = json_parse(out.buf, out.len, NULL);
-	buf_release(&out);
-	if (!cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		return kube_exec_fail(e, "decoding stdout: %s%s",
-				      "invalid JSON", "");
-	}
-	const char *av = json_str(j, "apiVersion");
-	const char *kind = json_str(j, "kind");
-	if (!av || !*av) {
-		cJSON_Delete(j);
-		return kube_exec_fail(e, "decoding stdout: Object 'apiVersion' "
-				      "is missing%s%s", "", "");
-	}
-	if (strcmp(av, x->api_version) != 0) {
-		r = kube_exec_fail(e, "exec plugin is configured to use API "
-				   "version %s, plugin returned version %s",
-				   x->api_version, av);
-		cJSON_Delete(j);
-		return r;
-	}
-	if (!kind || strcmp(kind, "ExecCredential") != 0) {
-		r = kube_exec_fail(e, "decoding stdout: no kind \"%s\" is "
-				   "registered for version \"%s\"",
-				   kind ? kind : "", av);
-		cJSON_Delete(j);
-		return r;
-	}
-	const cJSON *status = cJSON_GetObjectItemCaseSensitive(j, "status");
-	if (!cJSON_IsObject(status)) {
-		cJSON_Delete(j);
-		return kube_exec_fail(e, "exec plugin didn't return a status "
-				      "field%s%s", "", "");
-	}
-	const char *tok = json_str(status, "token");
-	const char *cert = json_str(status, "clientCertificateData");
-	const char *key = json_str(status, "clientKeyData");
-	bool ht = tok && *tok, hc = cert && *cert, hk = key && *key;
-	if (!ht && !hc && !hk) {
-		cJSON_Delete(j);
-		return kube_exec_fail(e, "exec plugin didn't return a token or "
-				      "cert/key pair%s%s", "", "");
-	}
-	if (hc != hk) {
-		cJSON_Delete(j);
-		return kube_exec_fail(e, "exec plugin returned only "
-				      "certificate or key, not both%s%s", "",
-				      "");
-	}
-	time_t exp = 0;
-	const char *ts = json_str(status, "expirationTimestamp");
-	if (ts && *ts) {
-		exp = kube_parse_time(ts);
-		if (exp == (time_t)-1) {
-			cJSON_Delete(j);
-			return kube_exec_fail(e, "decoding stdout: invalid "
-					      "expirationTimestamp%s%s", "",
-					      "");
-		}
-	}
-	free(st->token);
-	st->token = ht ? xstrdup(tok) : NULL;
-	buf_reset(&st->cert);
-	buf_reset(&st->key);
-	if (hc) {
-		buf_adds(&st->cert, cert);
-		buf_adds(&st->key, key);
-	}
-	st->exp = exp;
-	st->valid = true;
-	st->gen++;
-	cJSON_Delete(j);
-	return 0;
-}
-
-struct kube_auth {
-	const char *bearer;
-	bool basic;
-	const struct buf *cert, *key;
-	bool exec_used;
-	unsigned exec_gen;
-};
-
-static int
-kube_auth_get(struct kube_client *c, struct kube_auth *a, struct pd_err *e)
-{
-	memset(a, 0, sizeof(*a));
-	if (!c->tls) {
-		return 0; /* never over plain http */
-	}
-	if (c->token_file) {
-		int r = kube_token_from_file(c, &a->bearer, e);
-		if (r < 0) {
-			return r;
-		}
-	} else if (c->token) {
-		a->bearer = c->token;
-	}
-	if (!a->bearer && c->userpwd) {
-		a->basic = true;
-	}
-	if (c->cert.len && c->key.len) {
-		a->cert = &c->cert;
-		a->key = &c->key;
-	}
-	if (!a->bearer && !a->basic && !a->cert && c->exec) {
-		struct kube_exec_state *st = c->exec;
-		bool fresh = st->valid &&
-			     (st->exp == 0 || time(NULL) <= st->exp);
-		if (!fresh) {
-			int r = kube_exec_run(c, e);
-			if (r < 0) {
-				return r;
-			}
-		}
-		a->bearer = st->token;
-		if (st->cert.len && st->key.len) {
-			a->cert = &st->cert;
-			a->key = &st->key;
-		}
-		a->exec_used = true;
-		a->exec_gen = st->gen;
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------ transfers */
 
-static void kube_xfer_launch(struct kube_xfer *x);
-
-static struct kube_xfer *
+struct kube_xfer *
 kube_xfer_new(struct kube_client *c, const char *method, const char *path,
 	      const char *content_type, const char *body)
 {
@@ -818,7 +378,7 @@ kube_xfer_detach(struct kube_xfer *x)
 	}
 }
 
-static void
+void
 kube_xfer_free(struct kube_xfer *x)
 {
 	if (!x) {
@@ -918,17 +478,17 @@ kube_xfer_url(const struct kube_xfer *x)
 	return buf_detach(&u, NULL);
 }
 
-static void
+void
 kube_xfer_launch(struct kube_xfer *x)
 {
 	struct kube_client *c = x->c;
-	struct kube_auth a;
+	struct kube_auth_cred a;
 	buf_reset(&x->resp);
 	x->retry_after = -1;
 	x->too_big = false;
 	x->aborted = false;
 	x->errbuf[0] = '\0';
-	int r = kube_auth_get(c, &a, &x->err);
+	int r = kube_auth_get(c->auth, &a, &x->err);
 	if (r < 0) {
 		kube_xfer_finish(x, r);
 		return;
@@ -971,9 +531,10 @@ kube_xfer_launch(struct kube_xfer *x)
 	if (c->compress) {
 		curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	}
-	if (c->proxy) {
-		curl_easy_setopt(h, CURLOPT_PROXY, c->proxy);
-	}
+	/* proxy.c decided (as kubectl does); libcurl's own reading of the
+	 * environment must not apply: "" means no proxy */
+	curl_easy_setopt(h, CURLOPT_PROXY, c->proxy ? c->proxy : "");
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "");
 	if (c->connect_to) {
 		curl_easy_setopt(h, CURLOPT_CONNECT_TO, c->connect_to);
 	}
@@ -996,10 +557,10 @@ kube_xfer_launch(struct kube_xfer *x)
 			curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &kb);
 			curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
 		}
-		if (a.basic) {
+		if (a.userpwd) {
 			curl_easy_setopt(h, CURLOPT_HTTPAUTH,
 					 (long)CURLAUTH_BASIC);
-			curl_easy_setopt(h, CURLOPT_USERPWD, c->userpwd);
+			curl_easy_setopt(h, CURLOPT_USERPWD, a.userpwd);
 		}
 	}
 
@@ -1022,8 +583,8 @@ kube_xfer_launch(struct kube_xfer *x)
 		memset(auth, 0, strlen(auth));
 		free(auth);
 	}
-	for (size_t i = 0; i < c->nimp; i++) {
-		hd = curl_slist_append(hd, c->imp[i]);
+	for (size_t i = 0; i < a.nheaders; i++) {
+		hd = curl_slist_append(hd, a.headers[i]);
 	}
 	x->hdrs = hd;
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
@@ -1122,8 +683,10 @@ kube_xfer_complete(struct kube_xfer *x, CURLcode res)
 {
 	struct kube_client *c = x->c;
 	long status = 0, oserr = 0;
+	curl_off_t connect_us = 0;
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(x->h, CURLINFO_OS_ERRNO, &oserr);
+	curl_easy_getinfo(x->h, CURLINFO_CONNECT_TIME_T, &connect_us);
 	kube_xfer_detach(x);
 
 	if (res != CURLE_OK) {
@@ -1138,15 +701,14 @@ kube_xfer_complete(struct kube_xfer *x, CURLcode res)
 				c->hostport, (size_t)KUBE_MAX_BODY));
 			return;
 		}
-		kube_xfer_finish(x, kube_transport_error(x, res, oserr));
+		kube_xfer_finish(x, kube_transport_error(x, res, oserr,
+							 connect_us > 0));
 		return;
 	}
 	if (status == 401 && x->exec_used && !x->auth_retried) {
 		/* refresh the plugin's credential once, then retry once */
 		x->auth_retried = true;
-		if (c->exec && c->exec->gen == x->exec_gen) {
-			c->exec->valid = false;
-		}
+		kube_auth_expire(c->auth, x->exec_gen);
 		kube_xfer_launch(x);
 		return;
 	}
@@ -1267,7 +829,7 @@ kube_client_due(struct kube_client *c)
 /* One turn of the loop: start due retries, move the transfers on and
  * complete the finished ones; when nothing finished, wait for activity
  * (at most wait_ms, less when a retry falls due) and go on once more. */
-static void
+void
 kube_client_step(struct kube_client *c, long wait_ms)
 {
 	unsigned long before = c->finished;
@@ -1372,8 +934,8 @@ kube_client_new(const struct kube_config *cfg, const char *user_agent,
 {
 	static bool inited;
 	if (!inited) {
-		char why[256];
-		if (curl_lazy_load(why, sizeof(why)) < 0) {
+		const char *why = curl_lazy_load();
+		if (why) {
 			err_set(e, PD_ERUNTIME, "cannot load libcurl: %s", why);
 			return NULL;
 		}
@@ -1385,74 +947,33 @@ kube_client_new(const struct kube_config *cfg, const char *user_agent,
 	}
 	struct kube_client *c = xcalloc(1, sizeof(*c));
 	buf_init(&c->ca, 0);
-	buf_init(&c->cert, 0);
-	buf_init(&c->key, 0);
 	c->tls = cfg->tls;
 	if (kube_client_url(c, cfg, e) < 0) {
 		kube_client_free(c);
 		return NULL;
 	}
-	c->server = xstrdup(cfg->server);
 	c->user_agent = xstrdup(user_agent ? user_agent : "pdkit");
 	c->timeout_ms = cfg->timeout_ms;
 	c->compress = !cfg->disable_compression;
-	c->proxy = kube_strdup0(cfg->proxy_url);
+	c->target = xasprintf("%s://%s", c->tls ? "https" : "http",
+			      c->hostport);
+	struct proxy_env env;
+	proxy_env_read(&env);
+	char *px = NULL;
+	if (proxy_for_url(cfg->server, cfg->proxy_url, &env, &px, e) < 0) {
+		kube_client_free(c);
+		return NULL;
+	}
+	if (px) {
+		c->proxy = proxy_curl_url(px);
+		c->proxy_shown = proxy_display(px);
+		free(px);
+	}
 	if (c->tls) {
 		buf_add(&c->ca, cfg->ca_pem.buf, cfg->ca_pem.len);
 		c->insecure = cfg->insecure;
-		c->tls_server_name = kube_strdup0(cfg->tls_server_name);
-		buf_add(&c->cert, cfg->client_cert_pem.buf,
-			cfg->client_cert_pem.len);
-		buf_add(&c->key, cfg->client_key_pem.buf,
-			cfg->client_key_pem.len);
-		c->token = cfg->token && *cfg->token ? xstrdup(cfg->token)
-						      : NULL;
-		c->token_file = kube_strdup0(cfg->token_file);
-		if (cfg->username || cfg->password) {
-			c->userpwd = xasprintf("%s:%s",
-					       cfg->username ? cfg->username
-							     : "",
-					       cfg->password ? cfg->password
-							     : "");
-		}
-		if (cfg->exec) {
-			struct kube_exec_state *st = xcalloc(1, sizeof(*st));
-			buf_init(&st->cert, 0);
-			buf_init(&st->key, 0);
-			const struct kube_exec *x = cfg->exec;
-			st->cfg.api_version = xstrdup(x->api_version
-						      ? x->api_version
-						      : KUBE_EXEC_V1);
-			st->cfg.command = xstrdup(x->command ? x->command : "");
-			st->cfg.args = kube_strv_dup(x->args);
-			st->cfg.env = kube_strv_dup(x->env);
-			st->cfg.interactive_mode =
-				kube_strdup0(x->interactive_mode);
-			st->cfg.provide_cluster_info = x->provide_cluster_info;
-			st->cfg.install_hint = kube_strdup0(x->install_hint);
-			st->cfg.cluster_config =
-				kube_strdup0(x->cluster_config);
-			c->exec = st;
-		}
-		if (cfg->as && *cfg->as) {
-			size_t ng = 0;
-			while (cfg->as_groups && cfg->as_groups[ng]) {
-				ng++;
-			}
-			c->imp = xcalloc(ng + 2, sizeof(*c->imp));
-			c->imp[c->nimp++] = xasprintf("Impersonate-User: %s",
-						      cfg->as);
-			if (cfg->as_uid && *cfg->as_uid) {
-				c->imp[c->nimp++] = xasprintf(
-					"Impersonate-Uid: %s", cfg->as_uid);
-			}
-			for (size_t i = 0; i < ng; i++) {
-				c->imp[c->nimp++] = xasprintf(
-					"Impersonate-Group: %s",
-					cfg->as_groups[i]);
-			}
-		}
 	}
+	c->auth = kube_auth_new(cfg);
 	const char *sc = getenv("PDKIT_RETRY_SCALE");
 	c->scale = 1.0;
 	if (sc && *sc) {
@@ -1493,43 +1014,29 @@ kube_client_free(struct kube_client *c)
 	if (c->share) {
 		curl_share_cleanup(c->share);
 	}
-	free(c->server);
 	free(c->base);
 	free(c->hostport);
 	curl_slist_free_all(c->connect_to);
 	free(c->host_header);
 	buf_release(&c->ca);
-	buf_release(&c->cert);
-	buf_release(&c->key);
-	free(c->tls_server_name);
 	free(c->proxy);
-	free(c->token);
-	free(c->token_file);
-	free(c->file_token);
-	free(c->username);
-	free(c->password);
-	free(c->userpwd);
-	if (c->exec) {
-		struct kube_exec_state *st = c->exec;
-		free(st->cfg.api_version);
-		free(st->cfg.command);
-		kube_strv_free(st->cfg.args);
-		kube_strv_free(st->cfg.env);
-		free(st->cfg.interactive_mode);
-		free(st->cfg.install_hint);
-		free(st->cfg.cluster_config);
-		free(st->info);
-		free(st->token);
-		buf_release(&st->cert);
-		buf_release(&st->key);
-		free(st);
-	}
-	for (size_t i = 0; i < c->nimp; i++) {
-		free(c->imp[i]);
-	}
-	free(c->imp);
+	free(c->proxy_shown);
+	free(c->target);
+	kube_auth_free(c->auth);
 	free(c->user_agent);
 	free(c);
+}
+
+double
+kube_client_scale(const struct kube_client *c)
+{
+	return c->scale;
+}
+
+unsigned
+kube_client_rand(struct kube_client *c)
+{
+	return (unsigned)rand_r(&c->rng);
 }
 
 /* ------------------------------------------------------------ requests */
@@ -1633,637 +1140,3 @@ kube_path(const char *group, const char *version, const char *ns,
 	return buf_detach(&b, NULL);
 }
 
-/* ------------------------------------------------------------ watch */
-
-void
-watch_decoder_init(struct watch_decoder *d)
-{
-	buf_init(&d->pending, KUBE_MAX_EVENT);
-	d->scan = 0;
-	d->depth = 0;
-	d->in_str = false;
-	d->esc = false;
-}
-
-void
-watch_decoder_release(struct watch_decoder *d)
-{
-	buf_release(&d->pending);
-	d->scan = 0;
-	d->depth = 0;
-	d->in_str = false;
-	d->esc = false;
-}
-
-static int
-kube_watch_emit(const char *s, size_t n,
-		int (*cb)(void *arg, const char *type, cJSON *obj), void *arg)
-{
-	cJSON *ev = json_parse(s, n, NULL);
-	if (!cJSON_IsObject(ev)) {
-		cJSON_Delete(ev);
-		return -PD_ERUNTIME;
-	}
-	const char *type = json_str(ev, "type");
-	cJSON *obj = cJSON_GetObjectItemCaseSensitive(ev, "object");
-	if (!type || !cJSON_IsObject(obj)) {
-		cJSON_Delete(ev);
-		return -PD_ERUNTIME;
-	}
-	int r = cb(arg, type, obj);
-	cJSON_Delete(ev);
-	return r;
-}
-
-int
-watch_decoder_feed(struct watch_decoder *d, const char *data, size_t len,
-		   int (*cb)(void *arg, const char *type, cJSON *obj),
-		   void *arg)
-{
-	if (buf_add(&d->pending, data, len) < 0) {
-		watch_decoder_release(d);
-		watch_decoder_init(d);
-		return -PD_ETOOBIG;
-	}
-	const char *p = d->pending.buf;
-	size_t start = 0; /* where the event being scanned begins */
-	size_t i = d->scan;
-	int rc = 0;
-	while (i < d->pending.len) {
-		char ch = p[i++];
-		if (d->depth == 0) {
-			if (ch == ' ' || ch == '\n' || ch == '\r' ||
-			    ch == '\t') {
-				start = i;
-				continue;
-			}
-			if (ch != '{') {
-				start = i;
-				rc = -PD_ERUNTIME;
-				break;
-			}
-			d->depth = 1;
-			continue;
-		}
-		if (d->in_str) {
-			if (d->esc) {
-				d->esc = false;
-			} else if (ch == '\\') {
-				d->esc = true;
-			} else if (ch == '"') {
-				d->in_str = false;
-			}
-			continue;
-		}
-		if (ch == '"') {
-			d->in_str = true;
-		} else if (ch == '{' || ch == '[') {
-			d->depth++;
-		} else if (ch == '}' || ch == ']') {
-			d->depth--;
-			if (d->depth == 0) {
-				rc = kube_watch_emit(p + start, i - start, cb,
-						     arg);
-				start = i;
-				if (rc != 0) {
-					break;
-				}
-			}
-		}
-	}
-	buf_consume(&d->pending, start);
-	d->scan = i - start;
-	if (rc < 0) {
-		/* resynchronise at the next byte */
-		d->depth = 0;
-		d->in_str = false;
-		d->esc = false;
-		d->scan = 0;
-	}
-	return rc;
-}
-
-/* ------------------------------------------------------------ informers */
-
-enum kube_inf_state {
-	KUBE_INF_IDLE,
-	KUBE_INF_LIST,
-	KUBE_INF_WATCH,
-	KUBE_INF_WAIT,
-};
-
-struct kube_informer {
-	struct kube_client *c;
-	char *path;
-	char *query;
-	cJSON *items;
-	bool synced;
-	char *rv;
-	enum kube_inf_state state;
-	bool next_list;          /* after the wait: list, else watch */
-	double due;
-	double backoff;
-	double ok_since;
-	struct kube_xfer *x;
-	struct watch_decoder dec;
-	bool changed;
-	bool frozen;
-	struct buf held;
-	bool done_held;
-	long err_code;           /* code of an in-stream ERROR event */
-	bool bad_stream;
-	long events;
-	double watch_start;
-	bool fatal;
-	struct pd_err err;
-};
-
-static int
-kube_obj_cmp(const cJSON *a, const cJSON *b)
-{
-	const char *an = json_str(a, "metadata.namespace");
-	const char *bn = json_str(b, "metadata.namespace");
-	int r = strcmp(an ? an : "", bn ? bn : "");
-	if (r) {
-		return r;
-	}
-	const char *a1 = json_str(a, "metadata.name");
-	const char *b1 = json_str(b, "metadata.name");
-	return strcmp(a1 ? a1 : "", b1 ? b1 : "");
-}
-
-static int
-kube_obj_qcmp(const void *a, const void *b)
-{
-	return kube_obj_cmp(*(const cJSON *const *)a,
-			    *(const cJSON *const *)b);
-}
-
-static void
-kube_items_sort(cJSON *arr)
-{
-	size_t n = 0;
-	for (cJSON *it = arr->child; it; it = it->next) {
-		n++;
-	}
-	if (n < 2) {
-		return;
-	}
-	cJSON **v = xmalloc(n * sizeof(*v));
-	size_t i = 0;
-	for (cJSON *it = arr->child; it; it = it->next) {
-		v[i++] = it;
-	}
-	qsort(v, n, sizeof(*v), kube_obj_qcmp);
-	for (i = 0; i < n; i++) {
-		cJSON_DetachItemViaPointer(arr, v[i]);
-	}
-	for (i = 0; i < n; i++) {
-		cJSON_AddItemToArray(arr, v[i]);
-	}
-	free(v);
-}
-
-/* Insert item before the element before (cJSON 1.7.15's
- * cJSON_InsertItemInArray loses items): move the tail aside, append,
- * move it back. */
-static void
-kube_items_insert_before(cJSON *arr, cJSON *before, cJSON *item)
-{
-	cJSON *rest = cJSON_CreateArray();
-	while (before) {
-		cJSON *next = before->next;
-		cJSON_AddItemToArray(rest, cJSON_DetachItemViaPointer(arr,
-								      before));
-		before = next;
-	}
-	cJSON_AddItemToArray(arr, item);
-	while (rest->child) {
-		cJSON_AddItemToArray(arr, cJSON_DetachItemViaPointer(
-						  rest, rest->child));
-	}
-	cJSON_Delete(rest);
-}
-
-static void
-kube_items_upsert(cJSON *arr, cJSON *obj)
-{
-	for (cJSON *it = arr->child; it; it = it->next) {
-		int c = kube_obj_cmp(it, obj);
-		if (c == 0) {
-			cJSON_ReplaceItemViaPointer(arr, it, obj);
-			return;
-		}
-		if (c > 0) {
-			kube_items_insert_before(arr, it, obj);
-			return;
-		}
-	}
-	cJSON_AddItemToArray(arr, obj);
-}
-
-static void
-kube_items_remove(cJSON *arr, const cJSON *obj)
-{
-	for (cJSON *it = arr->child; it; it = it->next) {
-		int c = kube_obj_cmp(it, obj);
-		if (c == 0) {
-			cJSON_Delete(cJSON_DetachItemViaPointer(arr, it));
-			return;
-		}
-		if (c > 0) {
-			return;
-		}
-	}
-}
-
-struct kube_informer *
-kube_informer_new(struct kube_client *c, const char *path, const char *query)
-{
-	struct kube_informer *inf = xcalloc(1, sizeof(*inf));
-	inf->c = c;
-	inf->path = xstrdup(path);
-	inf->query = query && *query ? xstrdup(query) : NULL;
-	inf->items = cJSON_CreateArray();
-	watch_decoder_init(&inf->dec);
-	buf_init(&inf->held, 0);
-	return inf;
-}
-
-static void
-kube_inf_stop(struct kube_informer *inf)
-{
-	kube_xfer_free(inf->x);
-	inf->x = NULL;
-	inf->state = KUBE_INF_IDLE;
-	inf->frozen = false;
-	inf->done_held = false;
-	buf_release(&inf->held);
-	watch_decoder_release(&inf->dec);
-	watch_decoder_init(&inf->dec);
-}
-
-void
-kube_informer_free(struct kube_informer *inf)
-{
-	if (!inf) {
-		return;
-	}
-	kube_inf_stop(inf);
-	watch_decoder_release(&inf->dec);
-	cJSON_Delete(inf->items);
-	free(inf->path);
-	free(inf->query);
-	free(inf->rv);
-	free(inf);
-}
-
-const cJSON *
-kube_informer_items(const struct kube_informer *inf)
-{
-	return inf->items;
-}
-
-bool
-kube_informer_synced(const struct kube_informer *inf)
-{
-	return inf->synced;
-}
-
-static void kube_inf_done(struct kube_xfer *x);
-
-static void
-kube_inf_set_rv(struct kube_informer *inf, const cJSON *obj)
-{
-	const char *rv = json_str(obj, "metadata.resourceVersion");
-	if (rv && *rv) {
-		free(inf->rv);
-		inf->rv = xstrdup(rv);
-	}
-}
-
-static int
-kube_inf_event(void *arg, const char *type, cJSON *obj)
-{
-	struct kube_informer *inf = arg;
-	inf->events++;
-	if (inf->ok_since == 0) {
-		inf->ok_since = kube_now_ms();
-	}
-	if (strcmp(type, "ERROR") == 0) {
-		long code = (long)json_num(obj, "code", 0);
-		inf->err_code = code ? code : 500;
-		return 1;
-	}
-	if (strcmp(type, "BOOKMARK") == 0) {
-		kube_inf_set_rv(inf, obj);
-		return 0;
-	}
-	if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0) {
-		kube_items_upsert(inf->items, cJSON_Duplicate(obj, 1));
-		inf->changed = true;
-	} else if (strcmp(type, "DELETED") == 0) {
-		kube_items_remove(inf->items, obj);
-		inf->changed = true;
-	}
-	kube_inf_set_rv(inf, obj);
-	return 0;
-}
-
-static void
-kube_inf_feed(struct kube_informer *inf, const char *p, size_t n)
-{
-	if (inf->err_code || inf->bad_stream) {
-		return;
-	}
-	int r = watch_decoder_feed(&inf->dec, p, n, kube_inf_event, inf);
-	if (r < 0) {
-		inf->bad_stream = true;
-	}
-}
-
-static size_t
-kube_inf_sink(void *arg, const char *p, size_t n)
-{
-	struct kube_informer *inf = arg;
-	if (inf->frozen) {
-		buf_add(&inf->held, p, n);
-		return n;
-	}
-	kube_inf_feed(inf, p, n);
-	return n;
-}
-
-static void
-kube_inf_list(struct kube_informer *inf)
-{
-	struct kube_xfer *x = kube_xfer_new(inf->c, "GET", inf->path, NULL,
-					    NULL);
-	x->list = true;
-	x->query = kube_strdup0(inf->query);
-	x->on_done = kube_inf_done;
-	x->owner = inf;
-	inf->state = KUBE_INF_LIST;
-	inf->x = x;
-	kube_xfer_launch(x);
-}
-
-static void
-kube_inf_watch(struct kube_informer *inf)
-{
-	struct kube_client *c = inf->c;
-	long to = 300 + (long)(rand_r(&c->rng) % 300);
-	struct buf q = BUF_INIT;
-	buf_adds(&q, "watch=true&allowWatchBookmarks=true");
-	if (inf->rv) {
-		buf_adds(&q, "&resourceVersion=");
-		buf_add_urlenc(&q, inf->rv);
-	}
-	buf_addf(&q, "&timeoutSeconds=%ld", to);
-	if (inf->query) {
-		buf_addf(&q, "&%s", inf->query);
-	}
-	struct kube_xfer *x = kube_xfer_new(c, "GET", inf->path, NULL, NULL);
-	x->query = buf_detach(&q, NULL);
-	x->watch = true;
-	x->watch_timeout_s = to;
-	x->sink = kube_inf_sink;
-	x->sink_arg = inf;
-	x->on_done = kube_inf_done;
-	x->owner = inf;
-	watch_decoder_release(&inf->dec);
-	watch_decoder_init(&inf->dec);
-	inf->events = 0;
-	inf->err_code = 0;
-	inf->bad_stream = false;
-	inf->watch_start = kube_now_ms();
-	inf->state = KUBE_INF_WATCH;
-	inf->x = x;
-	kube_xfer_launch(x);
-}
-
-static void
-kube_inf_later(struct kube_informer *inf, bool list, bool backoff)
-{
-	double now = kube_now_ms();
-	double delay = 0;
-	if (backoff) {
-		if (inf->ok_since > 0 &&
-		    now - inf->ok_since >= KUBE_HEALTHY_MS) {
-			inf->backoff = 0;
-		}
-		inf->ok_since = 0;
-		inf->backoff = inf->backoff == 0
-				       ? KUBE_BACKOFF_MIN_MS
-				       : fmin(inf->backoff * 2,
-					      KUBE_BACKOFF_MAX_MS);
-		delay = inf->backoff * inf->c->scale;
-	}
-	inf->state = KUBE_INF_WAIT;
-	inf->next_list = list;
-	inf->due = now + delay;
-}
-
-static bool
-kube_inf_fatal_err(const struct pd_err *e)
-{
-	long s = e->http_status;
-	return s == 401 || s == 403 || s == 404 ||
-	       (s == 0 && e->code == PD_EAUTH);
-}
-
-static void
-kube_inf_handle_done(struct kube_informer *inf)
-{
-	struct kube_xfer *x = inf->x;
-	inf->x = NULL;
-	if (inf->state == KUBE_INF_LIST) {
-		if (x->rc == 0) {
-			cJSON *list = x->out;
-			cJSON *items = cJSON_DetachItemFromObjectCaseSensitive(
-				list, "items");
-			if (!cJSON_IsArray(items)) {
-				cJSON_Delete(items);
-				items = cJSON_CreateArray();
-			}
-			kube_items_sort(items);
-			cJSON_Delete(inf->items);
-			inf->items = items;
-			free(inf->rv);
-			inf->rv = kube_strdup0(json_str(list,
-						"metadata.resourceVersion"));
-			inf->synced = true;
-			inf->changed = true;
-			if (inf->ok_since == 0) {
-				inf->ok_since = kube_now_ms();
-			}
-			kube_inf_later(inf, false, false);
-		} else if (kube_inf_fatal_err(&x->err)) {
-			inf->fatal = true;
-			inf->err = x->err;
-			inf->state = KUBE_INF_IDLE;
-		} else {
-			kube_inf_later(inf, true, true);
-		}
-	} else if (inf->state == KUBE_INF_WATCH) {
-		if (inf->err_code == 410) {
-			kube_inf_later(inf, true, true);
-		} else if (inf->err_code || inf->bad_stream) {
-			kube_inf_later(inf, true, true);
-		} else if (x->rc < 0) {
-			long s = x->err.http_status;
-			if (kube_inf_fatal_err(&x->err)) {
-				inf->fatal = true;
-				inf->err = x->err;
-				inf->state = KUBE_INF_IDLE;
-			} else if (s == 0 || s == 429) {
-				kube_inf_later(inf, false, true);
-			} else {
-				kube_inf_later(inf, true, true);
-			}
-		} else if (inf->events == 0 &&
-			   kube_now_ms() - inf->watch_start < 1000) {
-			/* a very short watch: back off before the next */
-			kube_inf_later(inf, false, true);
-		} else {
-			kube_inf_later(inf, false, false);
-		}
-	}
-	kube_xfer_free(x);
-}
-
-static void
-kube_inf_done(struct kube_xfer *x)
-{
-	struct kube_informer *inf = x->owner;
-	if (inf->frozen) {
-		inf->done_held = true;
-		return;
-	}
-	kube_inf_handle_done(inf);
-}
-
-static void
-kube_inf_thaw(struct kube_informer *inf)
-{
-	inf->frozen = false;
-	if (inf->held.len) {
-		struct buf h = inf->held;
-		buf_init(&inf->held, 0);
-		kube_inf_feed(inf, h.buf, h.len);
-		buf_release(&h);
-	}
-	if (inf->done_held) {
-		inf->done_held = false;
-		kube_inf_handle_done(inf);
-	}
-}
-
-int
-kube_informers_run(struct kube_informer **infs, size_t n, long tick_ms,
-		   int (*tick)(void *arg, bool changed), void *arg,
-		   volatile int *stop, struct pd_err *e)
-{
-	if (n == 0) {
-		return err_set(e, PD_EUSAGE, "no informers to run");
-	}
-	struct kube_client *c = infs[0]->c;
-	for (size_t i = 1; i < n; i++) {
-		if (infs[i]->c != c) {
-			return err_set(e, PD_EINTERNAL,
-				       "informers of one run must share a "
-				       "client");
-		}
-	}
-	if (tick_ms < 1) {
-		tick_ms = 1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct kube_informer *inf = infs[i];
-		inf->fatal = false;
-		inf->backoff = 0;
-		inf->ok_since = 0;
-		inf->state = KUBE_INF_WAIT;
-		inf->next_list = !(inf->synced && inf->rv);
-		inf->due = 0;
-	}
-	bool announced = false;
-	double last_tick = kube_now_ms();
-	int rc = 0;
-	for (;;) {
-		if (stop && *stop) {
-			rc = err_set(e, PD_ETIMEOUT, "interrupted");
-			break;
-		}
-		double now = kube_now_ms();
-		double wait = (double)tick_ms - (now - last_tick);
-		if (wait > 200) {
-			wait = 200;
-		}
-		for (size_t i = 0; i < n; i++) {
-			struct kube_informer *inf = infs[i];
-			if (inf->state != KUBE_INF_WAIT) {
-				continue;
-			}
-			if (inf->due <= now) {
-				if (inf->next_list) {
-					kube_inf_list(inf);
-				} else {
-					kube_inf_watch(inf);
-				}
-				wait = 0;
-			} else if (inf->due - now < wait) {
-				wait = inf->due - now;
-			}
-		}
-		kube_client_step(c, wait < 0 ? 0 : (long)ceil(wait));
-		for (size_t i = 0; i < n; i++) {
-			if (infs[i]->fatal) {
-				if (e) {
-					*e = infs[i]->err;
-				}
-				rc = -infs[i]->err.code;
-				goto out;
-			}
-		}
-		bool synced = true, changed = false;
-		for (size_t i = 0; i < n; i++) {
-			synced = synced && infs[i]->synced;
-			changed = changed || infs[i]->changed;
-		}
-		now = kube_now_ms();
-		bool call = false, ch = false;
-		if (synced && (!announced || changed)) {
-			announced = true;
-			call = true;
-			ch = true;
-		} else if (now - last_tick >= (double)tick_ms) {
-			call = true;
-		}
-		if (!call) {
-			continue;
-		}
-		if (ch) {
-			for (size_t i = 0; i < n; i++) {
-				infs[i]->changed = false;
-			}
-		}
-		for (size_t i = 0; i < n; i++) {
-			infs[i]->frozen = true;
-		}
-		int r = tick(arg, ch);
-		for (size_t i = 0; i < n; i++) {
-			kube_inf_thaw(infs[i]);
-		}
-		last_tick = kube_now_ms();
-		if (r != 0) {
-			rc = r;
-			break;
-		}
-	}
-out:
-	for (size_t i = 0; i < n; i++) {
-		kube_inf_stop(infs[i]);
-	}
-	return rc;
-}

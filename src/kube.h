@@ -15,9 +15,14 @@
  * by err_from_http() (404 not found, 409/422 conflict, 401/403 auth, 5xx and
  * transport runtime, 504 timeout). Transport errors name host:port
  * ("cannot connect to 127.0.0.1:6443: connection refused", "TLS: ...").
+ * The proxy is proxy.h's decision, set on every transfer (libcurl's own
+ * reading of the environment never applies); one that cannot be reached is
+ * named without its credentials ("cannot reach proxy 'http://p:3128' for
+ * https://127.0.0.1:6443: Connection refused", PD_ERUNTIME).
  *
  * PDKIT_RETRY_SCALE (a factor, default 1; tests set 0) scales every wait:
- * Retry-After sleeps and the informers' back-off.
+ * Retry-After sleeps and the informers' back-off (informer.h). Credentials
+ * are kube-auth.h's.
  *
  * Ownership: kube_client_new() returns a client freed by kube_client_free()
  * (NULL is fine); it copies what it needs from the config. cJSON trees
@@ -34,6 +39,7 @@
 #include "buf.h"
 #include "err.h"
 #include "kubeconfig.h"
+#include "watch-decoder.h"
 
 struct kube_client;
 
@@ -74,57 +80,6 @@ struct kube_call {
  * (in array order), or 0. */
 int kube_parallel(struct kube_client *c, struct kube_call *calls, size_t n);
 
-/*
- * Streaming watch-event decoder: feed bytes as they arrive (an event may
- * be split anywhere, and one chunk may hold several events); complete events
- * are handed to cb with type ("ADDED", "MODIFIED", "DELETED", "BOOKMARK",
- * "ERROR") and the object (borrowed for the call). cb returns 0 to go on,
- * non-zero to stop (that value is returned by watch_decoder_feed).
- * A malformed event gives -PD_ERUNTIME.
- */
-struct watch_decoder {
-	struct buf pending;
-	size_t scan;   /* bytes of pending already scanned */
-	int depth;
-	bool in_str;
-	bool esc;
-};
-void watch_decoder_init(struct watch_decoder *d);
-void watch_decoder_release(struct watch_decoder *d);
-int watch_decoder_feed(struct watch_decoder *d, const char *data, size_t len,
-		       int (*cb)(void *arg, const char *type, cJSON *obj),
-		       void *arg);
-
-/*
- * Informers: keep local copies of collections up to date (LIST, then
- * WATCH from the list's resourceVersion with allowWatchBookmarks and
- * timeoutSeconds; on a clean end re-watch from the last resourceVersion;
- * on 410 Expired re-list; on network errors back off 0.8 s doubling to
- * 30 s, resetting after a healthy minute). Several informers run in one
- * loop over one curl multi handle.
- */
-struct kube_informer;
-/* path: collection path; query: selectors (may be NULL). */
-struct kube_informer *kube_informer_new(struct kube_client *c,
-					const char *path, const char *query);
-void kube_informer_free(struct kube_informer *inf);
-/* Current objects (a borrowed cJSON array, valid until the next run). */
-const cJSON *kube_informer_items(const struct kube_informer *inf);
-/* True once the first LIST has completed. */
-bool kube_informer_synced(const struct kube_informer *inf);
-
-/*
- * Run the informers until tick() returns non-zero. tick is called after
- * every batch of changes (changed = true) and at least every tick_ms
- * milliseconds (changed = false), and once all informers have synced.
- * A LIST that fails with 401/403/404 stops the loop at once and returns
- * that error (never a silent retry loop). Returns tick's non-zero value,
- * or a negative PD_E*. *stop (may be NULL) is polled to end the loop
- * (signal handlers set it): then -PD_ETIMEOUT is returned.
- */
-int kube_informers_run(struct kube_informer **infs, size_t n, long tick_ms,
-		       int (*tick)(void *arg, bool changed), void *arg,
-		       volatile int *stop, struct pd_err *e);
 
 /* "/apis/argoproj.io/v1alpha1/namespaces/NS/rollouts[/NAME]" (ns may be
  * NULL for all namespaces, name NULL for the collection). group "" is the

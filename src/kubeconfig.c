@@ -532,16 +532,12 @@ kubeconfig_proxy_check(const char *url, const char *cluster,
 		}
 	}
 	const char *colon = strstr(url, "://");
-	char scheme[32] = "";
-	if (colon && (size_t)(colon - url) < sizeof(scheme)) {
-		memcpy(scheme, url, (size_t)(colon - url));
-		scheme[colon - url] = '\0';
-	}
+	int slen = colon ? (int)(colon - url) : 0;
 	return err_set(e, PD_EINVALID,
 		       "invalid 'proxy-url' \"%s\" for cluster \"%s\": "
-		       "unsupported scheme \"%s\", supported schemes are "
+		       "unsupported scheme \"%.*s\", supported schemes are "
 		       "\"http\", \"https\" and \"socks5\"", url,
-		       cluster ? cluster : "", scheme);
+		       cluster ? cluster : "", slen, url);
 }
 
 static char **
@@ -564,7 +560,7 @@ kubeconfig_strv(const cJSON *arr)
 	return v;
 }
 
-static void
+void
 kubeconfig_strv_free(char **v)
 {
 	if (!v) {
@@ -922,9 +918,6 @@ kubeconfig_impersonate(struct kube_config *cfg, const struct kube_flags *f,
 			      : kubeconfig_getstr(u, "as-uid");
 	if (f->n_as_groups > 0) {
 		int n = f->n_as_groups;
-		if (n > 16) {
-			n = 16;
-		}
 		cfg->as_groups = xcalloc((size_t)n + 1, sizeof(char *));
 		for (int i = 0; i < n; i++) {
 			cfg->as_groups[i] = xstrdup(f->as_groups[i]);
@@ -969,7 +962,7 @@ kubeconfig_timeout(struct kube_config *cfg, const char *s,
 		return 0;
 	}
 	long long ms;
-	if (kube_parse_duration(s, &ms, NULL) < 0) {
+	if (kubeconfig_parse_duration(s, &ms, NULL) < 0) {
 		return err_set(e, PD_EUSAGE,
 			       "invalid timeout value \"%s\": timeout must be "
 			       "a single integer in seconds, or an integer "
@@ -1175,7 +1168,7 @@ kubeconfig_release(struct kube_config *cfg)
 /* ------------------------------------------------------------ durations */
 
 int
-kube_parse_duration(const char *s, long long *ms, struct pd_err *e)
+kubeconfig_parse_duration(const char *s, long long *ms, struct pd_err *e)
 {
 	char why[256];
 	if (s && *s == '-') {
@@ -1188,4 +1181,21 @@ kube_parse_duration(const char *s, long long *ms, struct pd_err *e)
 			       s ? why : "time: invalid duration \"\"");
 	}
 	return 0;
+}
+
+int
+kubeconfig_context_names(const struct kube_flags *f, char ***names,
+			 struct pd_err *e)
+{
+	struct kubeconfig_merge m = { .source = BUF_INIT };
+	*names = NULL;
+	int r = kubeconfig_collect(&m, f, e);
+	if (r == 0) {
+		*names = xcalloc(m.contexts.n + 1, sizeof(**names));
+		for (size_t i = 0; i < m.contexts.n; i++) {
+			(*names)[i] = xstrdup(m.contexts.v[i].name);
+		}
+	}
+	kubeconfig_merge_release(&m);
+	return r;
 }

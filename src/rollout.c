@@ -1360,7 +1360,7 @@ rollout_info_free(struct ro_info *ri)
 /* ---- the experiment model ------------------------------------------------ */
 
 struct exp_info *
-experiment_info_new(const cJSON *experiment, const struct ro_objects *o,
+rollout_experiment_new(const cJSON *experiment, const struct ro_objects *o,
 		    time_t now)
 {
 	static const struct ro_objects none;
@@ -1381,7 +1381,7 @@ experiment_info_new(const cJSON *experiment, const struct ro_objects *o,
 }
 
 void
-experiment_info_free(struct exp_info *ei)
+rollout_experiment_free(struct exp_info *ei)
 {
 	if (!ei) {
 		return;

@@ -14,7 +14,7 @@
  * Ownership: the input cJSON trees are borrowed for the duration of the call
  * only; every string in a struct ro_info / struct exp_info is a private copy
  * owned by that struct and freed with it (rollout_info_free(),
- * experiment_info_free()). Static strings (the icons) are marked as such.
+ * rollout_experiment_free()). Static strings (the icons) are marked as such.
  * Functions returning const char * without saying otherwise return either a
  * static string or one borrowed from the cJSON argument.
  */
@@ -175,11 +175,11 @@ void rollout_info_free(struct ro_info *ri);
 /*
  * Build the `get experiment` model for experiment, with its ReplicaSets,
  * pods and AnalysisRuns taken from o (o->rollout is ignored). NULL when
- * experiment is not an object. Free with experiment_info_free().
+ * experiment is not an object. Free with rollout_experiment_free().
  */
-struct exp_info *experiment_info_new(const cJSON *experiment,
+struct exp_info *rollout_experiment_new(const cJSON *experiment,
 				     const struct ro_objects *o, time_t now);
-void experiment_info_free(struct exp_info *ei);
+void rollout_experiment_free(struct exp_info *ei);
 
 /*
  * GetRolloutPhase for a bare Rollout object. Returns the phase (static, or

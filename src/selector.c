@@ -859,3 +859,15 @@ selector_format(const struct selector *sel, struct buf *out)
 		}
 	}
 }
+
+int
+selector_json_string(const cJSON *ls, struct buf *out, struct pd_err *e)
+{
+	struct selector *sel = selector_from_json(ls, e);
+	if (!sel) {
+		return -PD_EUSAGE;
+	}
+	selector_format(sel, out);
+	selector_free(sel);
+	return 0;
+}

@@ -30,6 +30,15 @@ bool selector_match(const struct selector *sel, const cJSON *labels);
 bool selector_empty(const struct selector *sel);
 /* Append the canonical string form (sorted by key, as apimachinery prints). */
 void selector_format(const struct selector *sel, struct buf *out);
+/*
+ * Append the canonical string of a metav1.LabelSelector JSON object, as
+ * metav1.LabelSelectorAsSelector(ls).String() prints it: requirements
+ * sorted by key (stable), "k=v" for matchLabels, "k in (a,b)" and
+ * "k notin (a,b)" with sorted values, "k" (Exists), "!k" (DoesNotExist),
+ * joined by ','. A NULL, null or empty selector appends nothing. 0, or
+ * -PD_EUSAGE (nothing appended) for what selector_from_json() refuses.
+ */
+int selector_json_string(const cJSON *ls, struct buf *out, struct pd_err *e);
 void selector_free(struct selector *sel);
 
 #endif

@@ -134,11 +134,4 @@ int tmpl_render_string(const char *data, size_t len, const char *fname,
 int tmpl_expand(const char *s, size_t len, const struct tmpl_values *v,
 		unsigned flags, struct buf *out, size_t *at, struct pd_err *e);
 
-/* Whether go-yaml v2 (kyml's encoder) writes s plain: s reads back as a
- * string under YAML 1.1 and is not a base 60 float or a timestamp. */
-int tmpl_plain_is_string(const char *s, size_t len);
-
-/* Go's strconv.FormatFloat(d, 'g', -1, 64), as kyml writes a float. */
-void tmpl_format_float(char *out, size_t size, double d);
-
 #endif

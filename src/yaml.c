@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * yaml: YAML to cJSON over libyaml's event API, and cJSON back to block YAML.
+ * yaml: YAML to cJSON over libyaml's event API; yaml_from_json() hands the
+ * way back to yaml-emit.c.
  *
  * Reading builds the cJSON tree straight from the events. An alias becomes a
  * placeholder node, and a mapping with merge keys keeps its "<<" values as
@@ -35,6 +36,7 @@
 #include "buf.h"
 #include "utf8.h"
 #include "xalloc.h"
+#include "yaml-emit.h"
 
 #define YAML_MAX_NODES 10000000u
 #define YAML_MAX_DEPTH 1000
@@ -311,63 +313,6 @@ yaml_match_float(const char *p)
 }
 
 /*
- * YAML 1.1 base 60: as_int, [-+]?[1-9][0-9_]*(:[0-5]?[0-9])+ (the int form,
- * value stored in *out when out is non-NULL); otherwise the float form
- * go-yaml quotes on output, [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?.
- */
-static int
-yaml_match_base60(const char *s, size_t len, int as_int, double *out)
-{
-	size_t i = 0;
-	int neg = 0;
-	double v = 0;
-	if (i < len && (s[i] == '+' || s[i] == '-')) {
-		neg = s[i] == '-';
-		i++;
-	}
-	if (i >= len || !yaml_isdigit(s[i]) || (as_int && s[i] == '0')) {
-		return 0;
-	}
-	for (; i < len && (yaml_isdigit(s[i]) || s[i] == '_'); i++) {
-		if (s[i] != '_') {
-			v = v * 10 + (s[i] - '0');
-		}
-	}
-	int groups = 0;
-	while (i < len && s[i] == ':') {
-		i++;
-		if (i >= len || !yaml_isdigit(s[i])) {
-			return 0;
-		}
-		int g = s[i] - '0';
-		if (i + 1 < len && yaml_isdigit(s[i + 1])) {
-			if (s[i] > '5') {
-				return 0;
-			}
-			g = g * 10 + (s[i + 1] - '0');
-			i++;
-		}
-		i++;
-		v = v * 60 + g;
-		groups++;
-	}
-	if (!groups) {
-		return 0;
-	}
-	if (!as_int && i < len && s[i] == '.') {
-		for (i++; i < len && (yaml_isdigit(s[i]) || s[i] == '_'); i++) {
-		}
-	}
-	if (i != len) {
-		return 0;
-	}
-	if (out) {
-		*out = neg ? -v : v;
-	}
-	return 1;
-}
-
-/*
  * Resolve a plain scalar as go-yaml v2's resolve() with no tag: a table of
  * words, then by the first character: '.' may start a float, a digit or
  * sign an int (underscores dropped, Go's ParseInt then ParseUint), a YAML
@@ -550,12 +495,14 @@ yaml_set_free(struct yaml_set *set)
 __attribute__((format(printf, 4, 5))) static int
 yaml_fail(struct yaml_ctx *c, long line, long col, const char *fmt, ...)
 {
-	char msg[400];
+	struct buf msg = BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	err_set(c->e, PD_EINVALID, "%s:%ld:%ld: %s", c->fname, line, col, msg);
+	err_set(c->e, PD_EINVALID, "%s:%ld:%ld: %s", c->fname, line, col,
+		msg.buf);
+	buf_release(&msg);
 	return -1;
 }
 
@@ -1247,358 +1194,8 @@ yaml_to_json(const char *data, size_t len, const char *fname, struct pd_err *e)
 
 /* ---- cJSON to YAML ---- */
 
-enum yaml_style {
-	YAML_S_PLAIN,
-	YAML_S_SINGLE,
-	YAML_S_DOUBLE,
-	YAML_S_LITERAL,
-};
-
-
-/* Printable in YAML and not a line break (tab and newline excluded). */
-static int
-yaml_printable(uint32_t c)
-{
-	if (c >= 0x20 && c <= 0x7E) {
-		return 1;
-	}
-	if (c >= 0xA0 && c <= 0xD7FF) {
-		return c != 0x2028 && c != 0x2029;
-	}
-	if (c >= 0xE000 && c <= 0xFFFD) {
-		return c != 0xFEFF;
-	}
-	return c >= 0x10000 && c <= 0x10FFFF;
-}
-
-/* Whether s can be written plain and read back as the same string. */
-static int
-yaml_plain_ok(const char *s, size_t len)
-{
-	struct yaml_val v;
-	if (len == 0) {
-		return 0;
-	}
-	yaml_resolve(s, len, &v);
-	if (v.kind != YAML_V_STR || strcmp(s, "<<") == 0 ||
-	    yaml_match_base60(s, len, 0, NULL)) {
-		return 0;
-	}
-	/* looks like a timestamp (YYYY-...): quoted, as go-yaml does */
-	if (len > 5 && yaml_isdigit(s[0]) && yaml_isdigit(s[1]) &&
-	    yaml_isdigit(s[2]) && yaml_isdigit(s[3]) && s[4] == '-' &&
-	    yaml_isdigit(s[5])) {
-		return 0;
-	}
-	if (s[0] == ' ' || s[len - 1] == ' ' || s[len - 1] == ':') {
-		return 0;
-	}
-	if (strchr("#,[]{}&*!|>'\"%@`?:", s[0])) {
-		return 0;
-	}
-	if (s[0] == '-' && (len == 1 || s[1] == ' ')) {
-		return 0;
-	}
-	if (len >= 3 &&
-	    (memcmp(s, "---", 3) == 0 || memcmp(s, "...", 3) == 0)) {
-		return 0;
-	}
-	return !strstr(s, ": ") && !strstr(s, " #");
-}
-
-static enum yaml_style
-yaml_style_of(const char *s, size_t len, int is_key)
-{
-	int bad = 0, tab = 0, nl = 0, space_break = 0;
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
-		if (!n) {
-			bad = 1;
-			break;
-		}
-		if (cp == '\t') {
-			tab = 1;
-		} else if (cp == '\n') {
-			nl = 1;
-			if (i > 0 && s[i - 1] == ' ') {
-				space_break = 1;
-			}
-		} else if (!yaml_printable(cp)) {
-			bad = 1;
-		}
-		i += n;
-	}
-	if (bad) {
-		return YAML_S_DOUBLE;
-	}
-	if (nl) {
-		/* a block scalar cannot start with a space, newline or
-		 * tab without an indentation indicator */
-		if (is_key || space_break || s[0] == ' ' || s[0] == '\n' ||
-		    s[0] == '\t' || s[len - 1] == ' ') {
-			return YAML_S_DOUBLE;
-		}
-		return YAML_S_LITERAL;
-	}
-	if (tab) {
-		return YAML_S_DOUBLE;
-	}
-	/* go-yaml v2 double-quotes strings that would read back as another
-	 * type (or look like a base 60 float or a timestamp); libyaml's
-	 * emitter single-quotes the ones plain style cannot hold */
-	struct yaml_val v;
-	yaml_resolve(s, len, &v);
-	if (v.kind != YAML_V_STR || yaml_match_base60(s, len, 0, NULL) ||
-	    (len > 5 && yaml_isdigit(s[0]) && yaml_isdigit(s[1]) &&
-	     yaml_isdigit(s[2]) && yaml_isdigit(s[3]) && s[4] == '-' &&
-	     yaml_isdigit(s[5]))) {
-		return YAML_S_DOUBLE;
-	}
-	return yaml_plain_ok(s, len) ? YAML_S_PLAIN : YAML_S_SINGLE;
-}
-
-static void
-yaml_put_indent(struct buf *b, int n)
-{
-	for (int i = 0; i < n; i++) {
-		buf_addch(b, ' ');
-	}
-}
-
-static void
-yaml_put_double_quoted(struct buf *b, const char *s, size_t len)
-{
-	buf_addch(b, '"');
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
-		if (!n) {
-			buf_addf(b, "\\x%02X", (unsigned char)s[i]);
-			i++;
-			continue;
-		}
-		switch (cp) {
-		case '"': buf_adds(b, "\\\""); break;
-		case '\\': buf_adds(b, "\\\\"); break;
-		case 0x00: buf_adds(b, "\\0"); break;
-		case 0x07: buf_adds(b, "\\a"); break;
-		case 0x08: buf_adds(b, "\\b"); break;
-		case 0x09: buf_adds(b, "\\t"); break;
-		case 0x0A: buf_adds(b, "\\n"); break;
-		case 0x0B: buf_adds(b, "\\v"); break;
-		case 0x0C: buf_adds(b, "\\f"); break;
-		case 0x0D: buf_adds(b, "\\r"); break;
-		case 0x1B: buf_adds(b, "\\e"); break;
-		case 0x85: buf_adds(b, "\\N"); break;
-		case 0x2028: buf_adds(b, "\\L"); break;
-		case 0x2029: buf_adds(b, "\\P"); break;
-		default:
-			if (yaml_printable(cp)) {
-				buf_add(b, s + i, n);
-			} else if (cp <= 0xFF) {
-				buf_addf(b, "\\x%02X", (unsigned)cp);
-			} else if (cp <= 0xFFFF) {
-				buf_addf(b, "\\u%04X", (unsigned)cp);
-			} else {
-				buf_addf(b, "\\U%08X", (unsigned)cp);
-			}
-			break;
-		}
-		i += n;
-	}
-	buf_addch(b, '"');
-}
-
-/* A literal block scalar; s has a newline and does not start with a
- * space, tab or newline. */
-static void
-yaml_put_literal(struct buf *b, const char *s, size_t len, int indent)
-{
-	size_t trail = 0;
-	while (trail < len && s[len - 1 - trail] == '\n') {
-		trail++;
-	}
-	buf_adds(b, trail == 0 ? "|-\n" : trail == 1 ? "|\n" : "|+\n");
-	size_t body = len - trail;
-	size_t start = 0;
-	while (start < body) {
-		const char *nl = memchr(s + start, '\n', body - start);
-		size_t end = nl ? (size_t)(nl - s) : body;
-		if (end > start) {
-			yaml_put_indent(b, indent);
-			buf_add(b, s + start, end - start);
-		}
-		buf_addch(b, '\n');
-		start = end + 1;
-	}
-	for (size_t i = 1; i < trail; i++) {
-		buf_addch(b, '\n');
-	}
-}
-
-/* A string as a key or a value; returns 1 for a block scalar, which ends
- * with its newline (the other styles do not). */
-static int
-yaml_put_string(struct buf *b, const char *s, int is_key, int indent)
-{
-	size_t len = strlen(s);
-	enum yaml_style style = yaml_style_of(s, len, is_key);
-	switch (style) {
-	case YAML_S_PLAIN:
-		buf_add(b, s, len);
-		break;
-	case YAML_S_SINGLE:
-		buf_addch(b, '\'');
-		for (size_t i = 0; i < len; i++) {
-			if (s[i] == '\'') {
-				buf_addch(b, '\'');
-			}
-			buf_addch(b, s[i]);
-		}
-		buf_addch(b, '\'');
-		break;
-	case YAML_S_DOUBLE:
-		yaml_put_double_quoted(b, s, len);
-		break;
-	case YAML_S_LITERAL:
-		yaml_put_literal(b, s, len, indent);
-		break;
-	}
-	return style == YAML_S_LITERAL;
-}
-
-/* Integral numbers as integers, others as the shortest %.17g that reads
- * back to the same double, with '.' whatever the locale. */
-static void
-yaml_put_number(struct buf *b, double d)
-{
-	char tmp[64];
-	if (isnan(d)) {
-		buf_adds(b, ".nan");
-		return;
-	}
-	if (isinf(d)) {
-		buf_adds(b, d > 0 ? ".inf" : "-.inf");
-		return;
-	}
-	if (d == 0) {
-		buf_addch(b, '0');
-		return;
-	}
-	if (d == trunc(d) && fabs(d) < 1e19) {
-		snprintf(tmp, sizeof(tmp), "%.0f", d);
-		buf_adds(b, tmp);
-		return;
-	}
-	const struct lconv *lc = localeconv();
-	const char *dp = lc && lc->decimal_point ? lc->decimal_point : ".";
-	for (int prec = 1; prec <= 17; prec++) {
-		char out[64];
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
-		/* normalise the locale's decimal point to '.' */
-		const char *p = strstr(tmp, dp);
-		if (p && strcmp(dp, ".") != 0) {
-			size_t pre = (size_t)(p - tmp);
-			snprintf(out, sizeof(out), "%.*s.%s", (int)pre, tmp,
-				 p + strlen(dp));
-		} else {
-			snprintf(out, sizeof(out), "%s", tmp);
-		}
-		if (prec == 17 || yaml_strtod(out) == d) {
-			buf_adds(b, out);
-			return;
-		}
-	}
-}
-
-/* A scalar (or empty collection) value followed by its newline; indent is
- * where a block scalar's lines go. */
-static void
-yaml_put_scalar(struct buf *b, const cJSON *v, int indent)
-{
-	if (cJSON_IsObject(v)) {
-		buf_adds(b, "{}\n");
-	} else if (cJSON_IsArray(v)) {
-		buf_adds(b, "[]\n");
-	} else if (cJSON_IsBool(v)) {
-		buf_adds(b, cJSON_IsTrue(v) ? "true\n" : "false\n");
-	} else if (cJSON_IsNumber(v)) {
-		yaml_put_number(b, v->valuedouble);
-		buf_addch(b, '\n');
-	} else if ((cJSON_IsString(v) || cJSON_IsRaw(v)) && v->valuestring) {
-		if (!yaml_put_string(b, v->valuestring, 0, indent)) {
-			buf_addch(b, '\n');
-		}
-	} else {
-		buf_adds(b, "null\n");
-	}
-}
-
-static void yaml_out_map(struct buf *b, const cJSON *obj, int indent,
-			 int inline_first);
-static void yaml_out_seq(struct buf *b, const cJSON *arr, int indent,
-			 int inline_first);
-
-static int
-yaml_is_block(const cJSON *v)
-{
-	return (cJSON_IsObject(v) || cJSON_IsArray(v)) && v->child;
-}
-
-static void
-yaml_out_map(struct buf *b, const cJSON *obj, int indent, int inline_first)
-{
-	for (const cJSON *kid = obj->child; kid; kid = kid->next) {
-		if (kid != obj->child || !inline_first) {
-			yaml_put_indent(b, indent);
-		}
-		yaml_put_string(b, kid->string ? kid->string : "", 1, 0);
-		buf_addch(b, ':');
-		if (cJSON_IsObject(kid) && kid->child) {
-			buf_addch(b, '\n');
-			yaml_out_map(b, kid, indent + 2, 0);
-		} else if (cJSON_IsArray(kid) && kid->child) {
-			/* go-yaml v2 does not indent a sequence in a map */
-			buf_addch(b, '\n');
-			yaml_out_seq(b, kid, indent, 0);
-		} else {
-			buf_addch(b, ' ');
-			yaml_put_scalar(b, kid, indent + 2);
-		}
-	}
-}
-
-static void
-yaml_out_seq(struct buf *b, const cJSON *arr, int indent, int inline_first)
-{
-	for (const cJSON *kid = arr->child; kid; kid = kid->next) {
-		if (kid != arr->child || !inline_first) {
-			yaml_put_indent(b, indent);
-		}
-		buf_adds(b, "- ");
-		if (yaml_is_block(kid) && cJSON_IsObject(kid)) {
-			yaml_out_map(b, kid, indent + 2, 1);
-		} else if (yaml_is_block(kid)) {
-			yaml_out_seq(b, kid, indent + 2, 1);
-		} else {
-			yaml_put_scalar(b, kid, indent + 2);
-		}
-	}
-}
-
 char *
 yaml_from_json(const cJSON *item)
 {
-	struct buf b = BUF_INIT;
-	if (item && cJSON_IsObject(item) && item->child) {
-		yaml_out_map(&b, item, 0, 0);
-	} else if (item && cJSON_IsArray(item) && item->child) {
-		yaml_out_seq(&b, item, 0, 0);
-	} else if (item) {
-		yaml_put_scalar(&b, item, 2);
-	} else {
-		buf_adds(&b, "null\n");
-	}
-	return buf_detach(&b, NULL);
+	return yaml_emit_block(item);
 }

@@ -20,14 +20,13 @@
 
 #include "atomicfile.h"
 #include "buf.h"
+#include "cliopt.h"
 #include "err.h"
 #include "msg.h"
 #include "template.h"
+#include "version.h"
 #include "xalloc.h"
 
-#ifndef PDKIT_VERSION
-#define PDKIT_VERSION "0.1.0"
-#endif
 
 static void
 gr_usage(FILE *fp)
@@ -76,11 +75,11 @@ static const struct option gr_longopts[] = {
 	{ "value", required_argument, NULL, 'v' },
 	{ "values", required_argument, NULL, OPT_VALUES },
 	{ "output", required_argument, NULL, 'o' },
-	{ "in-place", no_argument, NULL, 'i' },
-	{ "kyml", no_argument, NULL, OPT_KYML },
-	{ "check", no_argument, NULL, OPT_CHECK },
-	{ "allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY },
-	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "in-place", optional_argument, NULL, 'i' },
+	{ "kyml", optional_argument, NULL, OPT_KYML },
+	{ "check", optional_argument, NULL, OPT_CHECK },
+	{ "allow-empty", optional_argument, NULL, OPT_ALLOW_EMPTY },
+	{ "strict", optional_argument, NULL, OPT_STRICT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -207,7 +206,7 @@ gr_render(char **files, int nfiles, const struct tmpl_values *vals,
 			if (res != -PD_EINVALID || !errors) {
 				msg_error("%s", e.msg);
 			}
-			rc = pd_exit_code(res);
+			rc = err_exit_code(res);
 		}
 	}
 	if (rc == 0) {
@@ -218,7 +217,7 @@ gr_render(char **files, int nfiles, const struct tmpl_values *vals,
 			if (res != -PD_EINVALID || !errors) {
 				msg_error("%s", e.msg);
 			}
-			rc = pd_exit_code(res);
+			rc = err_exit_code(res);
 		}
 	}
 	if (rc == 0 && out.failed) {
@@ -250,8 +249,13 @@ main(int argc, char **argv)
 	struct pd_err e = { 0 };
 	int rc = 0;
 
-	while ((c = getopt_long(argc, argv, "e:v:o:ih", gr_longopts, NULL)) !=
-	       -1) {
+	struct cliopt co;
+	cliopt_init(&co, argc, argv, "e:v:o:ih", gr_longopts);
+	for (;;) {
+		c = cliopt_next(&co, &e);
+		if (c == -1) {
+			break;
+		}
 		switch (c) {
 		case 'e':
 			envs[nenvs++] = optarg;
@@ -266,19 +270,20 @@ main(int argc, char **argv)
 			output = optarg;
 			break;
 		case 'i':
-			in_place = 1;
+			in_place = co.on;
 			break;
 		case OPT_KYML:
-			flags |= TMPL_KYML;
+			flags = co.on ? flags | TMPL_KYML : flags & ~TMPL_KYML;
 			break;
 		case OPT_CHECK:
-			flags |= TMPL_CHECK;
+			flags = co.on ? flags | TMPL_CHECK : flags & ~TMPL_CHECK;
 			break;
 		case OPT_ALLOW_EMPTY:
-			flags |= TMPL_ALLOW_EMPTY;
+			flags = co.on ? flags | TMPL_ALLOW_EMPTY
+				      : flags & ~TMPL_ALLOW_EMPTY;
 			break;
 		case OPT_STRICT:
-			st.strict = 1;
+			st.strict = co.on;
 			break;
 		case 'h':
 			gr_usage(stdout);
@@ -289,7 +294,7 @@ main(int argc, char **argv)
 			rc = msg_finish(0);
 			goto out;
 		default:
-			gr_usage(stderr);
+			msg_error("%s (see 'gitops-render --help')", e.msg);
 			rc = PD_EXIT_USAGE;
 			goto out;
 		}
@@ -364,7 +369,7 @@ main(int argc, char **argv)
 		struct pd_err fe = { 0 };
 		if (atomicfile_open(&afs[i], target, -1, &fe) < 0) {
 			msg_error("%s", fe.msg);
-			rc = pd_exit_code(fe.code);
+			rc = err_exit_code(fe.code);
 			break;
 		}
 		if (afs[i].tmp) {
@@ -384,7 +389,7 @@ main(int argc, char **argv)
 			atomicfile_abort(&afs[i]);
 		} else if (atomicfile_commit(&afs[i], &fe) < 0) {
 			msg_error("%s", fe.msg);
-			rc = pd_exit_code(fe.code);
+			rc = err_exit_code(fe.code);
 		}
 	}
 	gr_ntemps = 0;

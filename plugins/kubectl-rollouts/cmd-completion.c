@@ -96,6 +96,7 @@ const struct cmd_entry cmd_completion_entry = {
 	.name = "completion",
 	.usage = "bash|zsh|fish",
 	.summary = "Generate completion script",
+	.choices = "bash zsh fish",
 	.min_args = 1,
 	.max_args = 1,
 	.exec = cmd_completion_exec,
@@ -104,7 +105,7 @@ const struct cmd_entry cmd_completion_entry = {
 /* ------------------------------------------------------------ __complete */
 
 static const struct cmd_opt *
-cmd_complete_opt(const char *word)
+cmd_completion_opt(const char *word)
 {
 	if (word[0] != '-' || word[1] == '\0') {
 		return NULL;
@@ -119,7 +120,7 @@ cmd_complete_opt(const char *word)
 }
 
 static void
-cmd_complete_names(struct cmd_ctx *ctx, const char *plural,
+cmd_completion_names(struct cmd_ctx *ctx, const char *plural,
 		   const char *prefix, char **given, int ngiven)
 {
 	struct kube_client *c = cmd_client(ctx);
@@ -148,7 +149,7 @@ cmd_complete_names(struct cmd_ctx *ctx, const char *plural,
 }
 
 static void
-cmd_complete_flags(const struct cmd_entry *e, const char *prefix)
+cmd_completion_flags(const struct cmd_entry *e, const char *prefix)
 {
 	const struct cmd_opt *sets[2] = { e ? e->opts : NULL, cmd_global_opts };
 	for (int s = 0; s < 2; s++) {
@@ -165,9 +166,38 @@ cmd_complete_flags(const struct cmd_entry *e, const char *prefix)
 	}
 }
 
+/* The words of a space-separated list that start with prefix. */
+static void
+cmd_completion_choices(const char *choices, const char *prefix)
+{
+	const char *p = choices;
+	while (*p) {
+		size_t n = strcspn(p, " ");
+		if (n >= strlen(prefix) && strncmp(p, prefix, strlen(prefix)) == 0) {
+			printf("%.*s\n", (int)n, p);
+		}
+		p += n + (p[n] == ' ');
+	}
+}
+
+/* Values a flag completes to, space-separated (NULL: none known). */
+static const char *
+cmd_completion_opt_choices(const char *name)
+{
+	static const char *const choices[][2] = {
+		{ "output", "json yaml" },
+	};
+	for (size_t i = 0; i < sizeof(choices) / sizeof(choices[0]); i++) {
+		if (strcmp(choices[i][0], name) == 0) {
+			return choices[i][1];
+		}
+	}
+	return NULL;
+}
+
 /* The one-line summary of a parent word, as the plugin's help has it. */
 static const char *
-cmd_complete_parent_summary(const char *parent)
+cmd_completion_parent_summary(const char *parent)
 {
 	static const char *const sums[][2] = {
 		{ "get", "Get details about rollouts and experiments" },
@@ -185,7 +215,7 @@ cmd_complete_parent_summary(const char *parent)
 }
 
 static int
-cmd_complete_exec(struct cmd_ctx *ctx)
+cmd_completion_candidates(struct cmd_ctx *ctx)
 {
 	int n = ctx->nargs;
 	char **w = ctx->args;
@@ -196,27 +226,31 @@ cmd_complete_exec(struct cmd_ctx *ctx)
 
 	/* find operands and the flags that matter for the connection */
 	for (int i = 0; i < n - 1; i++) {
-		const struct cmd_opt *o = cmd_complete_opt(w[i]);
+		const struct cmd_opt *o = cmd_completion_opt(w[i]);
 		if (!o) {
 			ops[nops++] = w[i];
 			continue;
 		}
 		if (o->kind == CMD_OPT_BOOL || strchr(w[i], '=')) {
 			const char *eq = strchr(w[i], '=');
-			if (eq && ctx->nvals < CMD_MAX_VALS) {
-				ctx->val_name[ctx->nvals] = o->name;
-				ctx->val[ctx->nvals++] = eq + 1;
+			if (eq) {
+				cmd_flag_add(ctx, o->name, eq + 1);
 			}
 			continue;
 		}
 		if (i + 1 < n - 1) {
-			if (ctx->nvals < CMD_MAX_VALS) {
-				ctx->val_name[ctx->nvals] = o->name;
-				ctx->val[ctx->nvals++] = w[i + 1];
-			}
+			cmd_flag_add(ctx, o->name, w[i + 1]);
 			i++;
 		} else {
 			want_value = o->name;
+		}
+	}
+	/* the word being completed may be --flag=VALUE itself */
+	if (!want_value && cur[0] == '-' && strchr(cur, '=')) {
+		const struct cmd_opt *o = cmd_completion_opt(cur);
+		if (o && o->kind != CMD_OPT_BOOL) {
+			want_value = o->name;
+			cur = strchr(cur, '=') + 1;
 		}
 	}
 	struct kube_flags *f = &ctx->kflags;
@@ -233,7 +267,10 @@ cmd_complete_exec(struct cmd_ctx *ctx)
 	const struct cmd_entry *e = cmd_find(ops, nops, &used, &parent);
 
 	if (want_value) {
-		if (strcmp(want_value, "namespace") == 0) {
+		if (cmd_completion_opt_choices(want_value)) {
+			cmd_completion_choices(cmd_completion_opt_choices(want_value),
+					     cur);
+		} else if (strcmp(want_value, "namespace") == 0) {
 			struct kube_client *c = cmd_client(ctx);
 			cJSON *list = NULL;
 			if (c && kube_request(c, "GET", "/api/v1/namespaces",
@@ -251,13 +288,24 @@ cmd_complete_exec(struct cmd_ctx *ctx)
 				}
 			}
 			cJSON_Delete(list);
+		} else if (strcmp(want_value, "context") == 0) {
+			char **names = NULL;
+			if (kubeconfig_context_names(&ctx->kflags, &names,
+						     NULL) == 0) {
+				for (char **p = names; *p; p++) {
+					if (strncmp(*p, cur, strlen(cur)) == 0) {
+						printf("%s\n", *p);
+					}
+				}
+			}
+			kubeconfig_strv_free(names);
 		} else if (strcmp(want_value, "kubeconfig") == 0 ||
 			   strstr(want_value, "certificate") ||
 			   strcmp(want_value, "client-key") == 0) {
 			directive = COMP_DEFAULT;
 		}
 	} else if (cur[0] == '-') {
-		cmd_complete_flags(e, cur);
+		cmd_completion_flags(e, cur);
 	} else if (!e && !parent && nops == 0) {
 		const char *seen[32];
 		int nseen = 0;
@@ -275,7 +323,7 @@ cmd_complete_exec(struct cmd_ctx *ctx)
 				seen[nseen++] = word;
 			}
 			printf("%s\t%s\n", word, c->parent ?
-			       cmd_complete_parent_summary(c->parent) :
+			       cmd_completion_parent_summary(c->parent) :
 			       c->summary);
 		}
 	} else if (!e && parent && nops == 1) {
@@ -286,11 +334,13 @@ cmd_complete_exec(struct cmd_ctx *ctx)
 				printf("%s\t%s\n", c->name, c->summary);
 			}
 		}
+	} else if (e && e->choices && nops - used == 0) {
+		cmd_completion_choices(e->choices, cur);
 	} else if (e && e->complete &&
 		   /* a name each for multi-target commands; otherwise only
 		    * the first operand is one (set image NAME C=IMAGE) */
 		   (e->max_args < 0 || nops - used == 0)) {
-		cmd_complete_names(ctx, e->complete, cur, ops + used,
+		cmd_completion_names(ctx, e->complete, cur, ops + used,
 				   nops - used);
 	}
 	printf(":%d\n", directive);
@@ -307,6 +357,6 @@ const struct cmd_entry cmd_complete_entry = {
 	.summary = "Print completion candidates (cobra protocol)",
 	.min_args = 0,
 	.max_args = -1,
-	.exec = cmd_complete_exec,
+	.exec = cmd_completion_candidates,
 	.hidden = true,
 };

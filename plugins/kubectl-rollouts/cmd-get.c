@@ -22,7 +22,7 @@
 static const struct cmd_opt cmd_get_rollout_opts[] = {
 	{ "watch", 'w', CMD_OPT_BOOL, NULL, "watch live updates to the rollout", NULL },
 	{ "timeout-seconds", 0, CMD_OPT_INT, "N", "stop watching after N seconds (0: never)", "0" },
-	{ "exit-on-complete", 0, CMD_OPT_BOOL, NULL, "with --watch, exit when the rollout is Healthy (0) or Degraded (7)", NULL },
+	{ "exit-on-complete", 0, CMD_OPT_BOOL, NULL, "with --watch, exit when the rollout is Healthy (0) or Degraded (7); 6 on timeout or interrupt", NULL },
 	{ "output", 'o', CMD_OPT_STR, "FORMAT", "json or yaml: the computed view", NULL },
 	{ "revisions", 0, CMD_OPT_INT, "N", "show only the newest N revisions (0: all)", "0" },
 	{ NULL, 0, 0, NULL, NULL, NULL },
@@ -64,10 +64,10 @@ cmd_get_render(struct cmd_ctx *ctx, const struct fetch_set *fs,
 	};
 	buf_reset(out);
 	if (fs->experiment) {
-		struct exp_info *ei = experiment_info_new(fs->experiment, &objs,
+		struct exp_info *ei = rollout_experiment_new(fs->experiment, &objs,
 							  ro.now);
 		render_experiment(out, ei, &ro);
-		experiment_info_free(ei);
+		rollout_experiment_free(ei);
 		return;
 	}
 	struct ro_info *ri = rollout_info_new(&objs, ro.now);
@@ -145,7 +145,8 @@ cmd_get_tick(void *arg, bool changed)
 	struct cmd_get_watch *w = arg;
 	long long now = cmd_mono_ms();
 	if (w->deadline_ms && now >= w->deadline_ms) {
-		w->result = 0;
+		/* only Healthy may give 0 when completion was asked for */
+		w->result = w->exit_on_complete ? -PD_ETIMEOUT : 0;
 		return 1;
 	}
 	struct fetch_set fs;
@@ -198,11 +199,17 @@ cmd_get_watch(struct cmd_ctx *ctx, struct kube_client *c, const char *ns,
 			 is_rollout ? first->rollout : NULL);
 
 	cmd_catch_signals();
-	int rc = kube_informers_run(w.fw.infs, w.fw.n, 1000, cmd_get_tick,
+	int rc = informer_run(w.fw.infs, w.fw.n, 1000, cmd_get_tick,
 				    &w, &cmd_interrupted, &ctx->err);
 	fetch_watch_release(&w.fw);
 	buf_release(&w.last);
 	buf_release(&w.cur);
+	if (rc > 0 && w.result == -PD_ETIMEOUT) {
+		err_set(&ctx->err, PD_ETIMEOUT, "%s '%s' did not complete "
+			"within %lds", is_rollout ? "rollout" : "experiment",
+			name, timeout);
+		return cmd_fail(ctx);
+	}
 	if (rc > 0) {
 		if (w.result < 0) {
 			return cmd_fail(ctx);
@@ -210,6 +217,12 @@ cmd_get_watch(struct cmd_ctx *ctx, struct kube_client *c, const char *ns,
 		return w.result;
 	}
 	if (rc == -PD_ETIMEOUT && cmd_interrupted) {
+		if (w.exit_on_complete) {
+			err_set(&ctx->err, PD_ETIMEOUT, "%s '%s' watch "
+				"interrupted before it completed",
+				is_rollout ? "rollout" : "experiment", name);
+			return cmd_fail(ctx);
+		}
 		return 0; /* Ctrl-C ends a watch normally, as the plugin does */
 	}
 	return rc < 0 ? cmd_fail(ctx) : 0;
@@ -232,8 +245,9 @@ cmd_get_exec_common(struct cmd_ctx *ctx, bool is_rollout)
 		return cmd_fail(ctx);
 	}
 	if (revisions < 0 || timeout < 0) {
-		err_set(&ctx->err, PD_EUSAGE, "--revisions and "
-			"--timeout-seconds must not be negative");
+		err_set(&ctx->err, PD_EUSAGE, "invalid argument '%ld' for %s: "
+			"must not be negative", revisions < 0 ? revisions : timeout,
+			revisions < 0 ? "--revisions" : "--timeout-seconds");
 		return cmd_fail(ctx);
 	}
 	struct kube_client *c = cmd_client(ctx);

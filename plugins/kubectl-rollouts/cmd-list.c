@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "informer.h"
 #include "json.h"
 #include "msg.h"
 #include "render.h"
@@ -87,7 +88,7 @@ cmd_list_rows(struct cmd_list_watch *w, const cJSON *items, bool print)
 
 struct cmd_list_tick_arg {
 	struct cmd_list_watch *w;
-	struct kube_informer *inf;
+	struct informer *inf;
 };
 
 static int
@@ -95,7 +96,7 @@ cmd_list_tick(void *arg, bool changed)
 {
 	struct cmd_list_tick_arg *a = arg;
 	if (changed) {
-		cmd_list_rows(a->w, kube_informer_items(a->inf), true);
+		cmd_list_rows(a->w, informer_items(a->inf), true);
 	}
 	return 0;
 }
@@ -111,11 +112,11 @@ cmd_list_watch_run(struct cmd_ctx *ctx, struct kube_client *c,
 	w.all = all;
 	w.ts = ts;
 	cmd_list_rows(&w, items, false);
-	struct cmd_list_tick_arg a = { &w, kube_informer_new(c, path, query) };
+	struct cmd_list_tick_arg a = { &w, informer_new(c, path, query) };
 	cmd_catch_signals();
-	int rc = kube_informers_run(&a.inf, 1, 1000, cmd_list_tick, &a,
+	int rc = informer_run(&a.inf, 1, 1000, cmd_list_tick, &a,
 				    &cmd_interrupted, &ctx->err);
-	kube_informer_free(a.inf);
+	informer_free(a.inf);
 	for (size_t i = 0; i < w.n; i++) {
 		free(w.keys[i]);
 		free(w.rows[i]);

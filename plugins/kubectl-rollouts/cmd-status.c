@@ -28,8 +28,8 @@ struct cmd_status_state {
 	struct fetch_watch fw;
 	long long deadline_ms;
 	struct buf last;
-	char status[32];
-	char message[1024];
+	struct buf status;       /* the status and message, whole */
+	struct buf message;
 	bool seen;
 	bool deleted;
 };
@@ -49,8 +49,10 @@ cmd_status_compute(struct cmd_status_state *st, const struct fetch_set *fs)
 	struct ro_info *ri = rollout_info_new(&objs, cmd_now(st->ctx));
 	const char *s = ri->status;
 	const char *m = ri->message;
-	snprintf(st->status, sizeof(st->status), "%s", s ? s : "");
-	snprintf(st->message, sizeof(st->message), "%s", m ? m : "");
+	buf_reset(&st->status);
+	buf_reset(&st->message);
+	buf_adds(&st->status, s ? s : "");
+	buf_adds(&st->message, m ? m : "");
 	rollout_info_free(ri);
 }
 
@@ -66,7 +68,7 @@ cmd_status_tick(void *arg, bool changed)
 	}
 	cmd_status_compute(st, &fs);
 	struct buf line = BUF_INIT;
-	render_status_line(&line, st->status, st->message);
+	render_status_line(&line, st->status.buf, st->message.buf);
 	if (!st->seen || strcmp(line.buf, st->last.buf) != 0) {
 		fputs(line.buf, stdout);
 		fflush(stdout);
@@ -75,8 +77,8 @@ cmd_status_tick(void *arg, bool changed)
 		st->seen = true;
 	}
 	buf_release(&line);
-	if (strcmp(st->status, "Healthy") == 0 ||
-	    strcmp(st->status, "Degraded") == 0) {
+	if (strcmp(st->status.buf, "Healthy") == 0 ||
+	    strcmp(st->status.buf, "Degraded") == 0) {
 		return 1;
 	}
 	if (st->deadline_ms && cmd_mono_ms() >= st->deadline_ms) {
@@ -90,6 +92,60 @@ cmd_status_degraded(struct cmd_ctx *ctx, const char *message)
 {
 	err_set(&ctx->err, PD_EDEGRADED,
 		"rollout '%s' is degraded: %s", ctx->args[0], message);
+	return cmd_fail(ctx);
+}
+
+/* The view once, or the watch: the exit code. fsp is released. */
+static int
+cmd_status_run(struct cmd_ctx *ctx, struct cmd_status_state *st,
+	       struct kube_client *c, const char *ns, struct fetch_set *fsp,
+	       long long timeout_ms)
+{
+	const char *name = ctx->args[0];
+	int rc;
+	cmd_status_compute(st, fsp);
+	if (!cmd_flag_bool(ctx, "watch", true)) {
+		fetch_release(fsp);
+		struct buf line = BUF_INIT;
+		render_status_line_once(&line, st->status.buf, st->message.buf);
+		fputs(line.buf, stdout);
+		buf_release(&line);
+		if (strcmp(st->status.buf, "Degraded") == 0) {
+			fflush(stdout);
+			return cmd_status_degraded(ctx, st->message.buf);
+		}
+		return 0;
+	}
+
+	/* watch: the same collections, kept up to date */
+	fetch_watch_init(&st->fw, c, ns, name, true, fsp->rollout);
+	fetch_release(fsp);
+	if (timeout_ms > 0) {
+		st->deadline_ms = cmd_mono_ms() + timeout_ms;
+	}
+	cmd_catch_signals();
+	rc = informer_run(st->fw.infs, st->fw.n, timeout_ms > 0 &&
+				timeout_ms < 1000 ? timeout_ms : 1000,
+				cmd_status_tick, st, &cmd_interrupted,
+				&ctx->err);
+	fetch_watch_release(&st->fw);
+	buf_release(&st->last);
+	if (rc < 0 && !(rc == -PD_ETIMEOUT && cmd_interrupted)) {
+		return cmd_fail(ctx);
+	}
+	if (st->deleted) {
+		err_set(&ctx->err, PD_ENOTFOUND, "rollout '%s' was deleted",
+			name);
+		return cmd_fail(ctx);
+	}
+	if (strcmp(st->status.buf, "Healthy") == 0 && rc == 1) {
+		return 0;
+	}
+	if (strcmp(st->status.buf, "Degraded") == 0 && rc == 1) {
+		return cmd_status_degraded(ctx, st->message.buf);
+	}
+	err_set(&ctx->err, PD_ETIMEOUT, "rollout '%s' status watch %s", name,
+		cmd_interrupted ? "interrupted" : "exceeded timeout");
 	return cmd_fail(ctx);
 }
 
@@ -121,50 +177,12 @@ cmd_status_exec(struct cmd_ctx *ctx)
 	struct cmd_status_state st;
 	memset(&st, 0, sizeof(st));
 	st.ctx = ctx;
-	cmd_status_compute(&st, &fs);
-	if (!cmd_flag_bool(ctx, "watch", true)) {
-		fetch_release(&fs);
-		struct buf line = BUF_INIT;
-		render_status_line_once(&line, st.status, st.message);
-		fputs(line.buf, stdout);
-		buf_release(&line);
-		if (strcmp(st.status, "Degraded") == 0) {
-			fflush(stdout);
-			return cmd_status_degraded(ctx, st.message);
-		}
-		return 0;
-	}
-
-	/* watch: the same collections, kept up to date */
-	fetch_watch_init(&st.fw, c, ns, name, true, fs.rollout);
-	fetch_release(&fs);
-	if (timeout_ms > 0) {
-		st.deadline_ms = cmd_mono_ms() + timeout_ms;
-	}
-	cmd_catch_signals();
-	rc = kube_informers_run(st.fw.infs, st.fw.n, timeout_ms > 0 &&
-				timeout_ms < 1000 ? timeout_ms : 1000,
-				cmd_status_tick, &st, &cmd_interrupted,
-				&ctx->err);
-	fetch_watch_release(&st.fw);
-	buf_release(&st.last);
-	if (rc < 0 && !(rc == -PD_ETIMEOUT && cmd_interrupted)) {
-		return cmd_fail(ctx);
-	}
-	if (st.deleted) {
-		err_set(&ctx->err, PD_ENOTFOUND, "rollout '%s' was deleted",
-			name);
-		return cmd_fail(ctx);
-	}
-	if (strcmp(st.status, "Healthy") == 0 && rc == 1) {
-		return 0;
-	}
-	if (strcmp(st.status, "Degraded") == 0 && rc == 1) {
-		return cmd_status_degraded(ctx, st.message);
-	}
-	err_set(&ctx->err, PD_ETIMEOUT, "rollout '%s' status watch %s", name,
-		cmd_interrupted ? "interrupted" : "exceeded timeout");
-	return cmd_fail(ctx);
+	buf_init(&st.status, 0);
+	buf_init(&st.message, 0);
+	rc = cmd_status_run(ctx, &st, c, ns, &fs, timeout_ms);
+	buf_release(&st.status);
+	buf_release(&st.message);
+	return rc;
 }
 
 const struct cmd_entry cmd_status_entry = {

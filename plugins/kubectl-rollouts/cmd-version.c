@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "version.h"
 
 static const struct cmd_opt cmd_version_opts[] = {
 	{ "short", 0, CMD_OPT_BOOL, NULL, "print only the version line", NULL },

@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "msg.h"
+#include "version.h"
 #include "xalloc.h"
 
 extern const struct cmd_entry cmd_get_rollout_entry;
@@ -186,6 +187,32 @@ cmd_catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+void
+cmd_flag_add(struct cmd_ctx *ctx, const char *name, const char *val)
+{
+	if (ctx->nvals == ctx->avals) {
+		ctx->avals = ctx->avals ? ctx->avals * 2 : 16;
+		ctx->val_name = xrealloc(ctx->val_name, (size_t)ctx->avals *
+							sizeof(*ctx->val_name));
+		ctx->val = xrealloc(ctx->val, (size_t)ctx->avals *
+					      sizeof(*ctx->val));
+	}
+	ctx->val_name[ctx->nvals] = name;
+	ctx->val[ctx->nvals++] = val;
+}
+
+void
+cmd_ctx_release(struct cmd_ctx *ctx)
+{
+	free(ctx->val_name);
+	free(ctx->val);
+	free(ctx->as_groups);
+	ctx->val_name = NULL;
+	ctx->val = NULL;
+	ctx->as_groups = NULL;
+	ctx->nvals = ctx->avals = 0;
+}
+
 const char *
 cmd_flag_str(const struct cmd_ctx *ctx, const char *name)
 {
@@ -235,7 +262,7 @@ cmd_flag_duration(struct cmd_ctx *ctx, const char *name, long long *ms)
 		return 0;
 	}
 	struct pd_err e = { 0 };
-	if (kube_parse_duration(v, ms, &e) < 0) {
+	if (kubeconfig_parse_duration(v, ms, &e) < 0) {
 		return err_set(&ctx->err, PD_EUSAGE,
 			       "invalid argument '%s' for --%s: %s", v, name,
 			       e.msg);
@@ -267,7 +294,7 @@ cmd_client(struct cmd_ctx *ctx)
 		return NULL;
 	}
 	ctx->client = kube_client_new(&ctx->cfg,
-		"kubectl-rollouts/" PDKIT_VERSION " (linux) pdkit", &ctx->err);
+		"kubectl-rollouts/v" PDKIT_VERSION " (" PDKIT_PLATFORM ") pdkit/" PDKIT_COMMIT_SHORT, &ctx->err);
 	return ctx->client;
 }
 
@@ -361,11 +388,40 @@ cmd_help(FILE *fp, const struct cmd_entry *e)
 		e->summary, e->parent ? e->parent : "", e->parent ? " " : "",
 		e->name, e->usage);
 	if (e->aliases) {
-		fprintf(fp, "\nAliases:\n  %s, %s\n", e->name, e->aliases);
+		/* the plugin's layout: "rollout, ro, rollouts" */
+		fprintf(fp, "\nAliases:\n  %s", e->name);
+		const char *a = e->aliases;
+		while (*a) {
+			size_t n = strcspn(a, ",");
+			fprintf(fp, ", %.*s", (int)n, a);
+			a += n + (a[n] == ',');
+		}
+		fputc('\n', fp);
 	}
 	if (e->opts && e->opts->name) {
 		fprintf(fp, "\nFlags:\n");
 		cmd_help_opts(fp, e->opts);
 	}
 	fprintf(fp, "\nGlobal flags: see 'kubectl rollouts --help'.\n");
+}
+
+const char *
+cmd_name_problem(const char *name)
+{
+	if (!*name) {
+		return "may not be empty";
+	}
+	if (strcmp(name, ".") == 0) {
+		return "may not be '.'";
+	}
+	if (strcmp(name, "..") == 0) {
+		return "may not be '..'";
+	}
+	if (strchr(name, '/')) {
+		return "may not contain '/'";
+	}
+	if (strchr(name, '%')) {
+		return "may not contain '%'";
+	}
+	return NULL;
 }

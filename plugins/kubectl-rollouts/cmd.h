@@ -54,22 +54,22 @@ struct cmd_entry {
 	const char *summary;   /* one line, for help and completion */
 	const char *complete;  /* what operands complete to: "rollouts",
 				  "experiments", "analysisruns", or NULL */
+	const char *choices;   /* or fixed words, space-separated */
 	int min_args, max_args; /* operands after the command words; -1 = any */
 	const struct cmd_opt *opts; /* NULL-terminated (name == NULL) */
 	int (*exec)(struct cmd_ctx *ctx);
 	bool hidden;
 };
 
-#define CMD_MAX_VALS 64
-
 struct cmd_ctx {
 	const struct cmd_entry *entry;
 	char **args;           /* operands after the command words */
 	int nargs;
 	/* parsed flags: name -> value ("true"/"false" for booleans) */
-	const char *val_name[CMD_MAX_VALS];
-	const char *val[CMD_MAX_VALS];
-	int nvals;
+	const char **val_name;  /* nvals of each (cmd_flag_add), freed by */
+	const char **val;       /* cmd_ctx_release */
+	int nvals, avals;
+	const char **as_groups; /* kflags.as_groups' array */
 	struct kube_flags kflags;
 	struct kube_config cfg;
 	bool cfg_loaded;
@@ -86,6 +86,9 @@ extern const struct cmd_opt cmd_global_opts[];
 /* An option by long name (lname, llen bytes) or short name (sname) among
  * the global options, e's (may be NULL) and, with any_cmd, every
  * command's (for telling a flag's arity before the command is known). */
+/* Why name cannot be a resource name in a URL path (client-go's
+ * IsValidPathSegmentName and "may not be empty"), or NULL when it can. */
+const char *cmd_name_problem(const char *name);
 const struct cmd_opt *cmd_find_opt(const struct cmd_entry *e, bool any_cmd,
 				   const char *lname, size_t llen, char sname);
 /* word is e's name or one of its aliases. */
@@ -95,6 +98,11 @@ bool cmd_alias_match(const char *word, const struct cmd_entry *e);
  * "get"). */
 const struct cmd_entry *cmd_find(char **ops, int nops, int *used,
 				 const char **parent_only);
+
+/* Record one parsed flag (name and value are borrowed). */
+void cmd_flag_add(struct cmd_ctx *ctx, const char *name, const char *val);
+/* Free what the context allocated for flags. */
+void cmd_ctx_release(struct cmd_ctx *ctx);
 
 /* Flag values. cmd_flag_str: the last value given, or NULL. */
 const char *cmd_flag_str(const struct cmd_ctx *ctx, const char *name);

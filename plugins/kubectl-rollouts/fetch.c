@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "fetch.h"
 #include "json.h"
+#include "selector.h"
 #include "xalloc.h"
 
 void
@@ -34,48 +35,14 @@ fetch_release(struct fetch_set *fs)
 	memset(fs, 0, sizeof(*fs));
 }
 
-/* "a=b,c=d" from a LabelSelector's matchLabels (and simple
- * matchExpressions), URL-encoded as a labelSelector query; NULL when the
- * selector cannot be expressed (then the caller lists everything). */
+/* A LabelSelector as a labelSelector query, in apimachinery's canonical
+ * form (selector_json_string), URL-encoded; NULL when it is empty or
+ * invalid (then the caller lists everything). */
 char *
 fetch_selector_query(const cJSON *sel)
 {
-	const cJSON *ml = cJSON_GetObjectItem(sel, "matchLabels");
-	const cJSON *me = cJSON_GetObjectItem(sel, "matchExpressions");
 	struct buf raw = BUF_INIT;
-	for (const cJSON *c = ml ? ml->child : NULL; c; c = c->next) {
-		if (!cJSON_IsString(c)) {
-			continue;
-		}
-		buf_addf(&raw, "%s%s=%s", raw.len ? "," : "", c->string,
-			 c->valuestring);
-	}
-	for (const cJSON *x = me ? me->child : NULL; x; x = x->next) {
-		const char *k = json_str(x, "key");
-		const char *op = json_str(x, "operator");
-		const cJSON *vals = cJSON_GetObjectItem(x, "values");
-		if (!k || !op) {
-			continue;
-		}
-		if (strcmp(op, "Exists") == 0) {
-			buf_addf(&raw, "%s%s", raw.len ? "," : "", k);
-		} else if (strcmp(op, "DoesNotExist") == 0) {
-			buf_addf(&raw, "%s!%s", raw.len ? "," : "", k);
-		} else if (strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0) {
-			buf_addf(&raw, "%s%s %s (", raw.len ? "," : "", k,
-				 strcmp(op, "In") == 0 ? "in" : "notin");
-			int i = 0;
-			for (const cJSON *v = vals ? vals->child : NULL; v;
-			     v = v->next) {
-				if (cJSON_IsString(v)) {
-					buf_addf(&raw, "%s%s", i++ ? "," : "",
-						 v->valuestring);
-				}
-			}
-			buf_addch(&raw, ')');
-		}
-	}
-	if (!raw.len) {
+	if (selector_json_string(sel, &raw, NULL) < 0 || !raw.len) {
 		buf_release(&raw);
 		return NULL;
 	}
@@ -399,14 +366,14 @@ fetch_watch_init(struct fetch_watch *fw, struct kube_client *c,
 	buf_add_urlenc(&q, name);
 	char *p = kube_path("argoproj.io", "v1alpha1", ns,
 			    is_rollout ? "rollouts" : "experiments", NULL);
-	fw->infs[fw->n++] = kube_informer_new(c, p, q.buf);
+	fw->infs[fw->n++] = informer_new(c, p, q.buf);
 	free(p);
 	buf_release(&q);
 	p = kube_path("argoproj.io", "v1alpha1", ns, "analysisruns", NULL);
-	fw->infs[fw->n++] = kube_informer_new(c, p, NULL);
+	fw->infs[fw->n++] = informer_new(c, p, NULL);
 	free(p);
 	p = kube_path("argoproj.io", "v1alpha1", ns, "experiments", NULL);
-	fw->infs[fw->n++] = kube_informer_new(c, p, NULL);
+	fw->infs[fw->n++] = informer_new(c, p, NULL);
 	free(p);
 	char *sel = NULL;
 	if (is_rollout) {
@@ -423,10 +390,10 @@ fetch_watch_init(struct fetch_watch *fw, struct kube_client *c,
 		}
 	}
 	p = kube_path("apps", "v1", ns, "replicasets", NULL);
-	fw->infs[fw->n++] = kube_informer_new(c, p, sel);
+	fw->infs[fw->n++] = informer_new(c, p, sel);
 	free(p);
 	p = kube_path("", "v1", ns, "pods", NULL);
-	fw->infs[fw->n++] = kube_informer_new(c, p, sel);
+	fw->infs[fw->n++] = informer_new(c, p, sel);
 	free(p);
 	free(sel);
 }
@@ -435,7 +402,7 @@ bool
 fetch_watch_view(const struct fetch_watch *fw, struct fetch_set *fs)
 {
 	memset(fs, 0, sizeof(*fs));
-	const cJSON *items = kube_informer_items(fw->infs[0]);
+	const cJSON *items = informer_items(fw->infs[0]);
 	cJSON *obj = NULL;
 	for (cJSON *it = items ? items->child : NULL; it; it = it->next) {
 		const char *n = json_str(it, "metadata.name");
@@ -448,10 +415,10 @@ fetch_watch_view(const struct fetch_watch *fw, struct fetch_set *fs)
 	} else {
 		fs->experiment = obj;
 	}
-	fs->analysisruns = (cJSON *)kube_informer_items(fw->infs[1]);
-	fs->experiments = (cJSON *)kube_informer_items(fw->infs[2]);
-	fs->replicasets = (cJSON *)kube_informer_items(fw->infs[3]);
-	fs->pods = (cJSON *)kube_informer_items(fw->infs[4]);
+	fs->analysisruns = (cJSON *)informer_items(fw->infs[1]);
+	fs->experiments = (cJSON *)informer_items(fw->infs[2]);
+	fs->replicasets = (cJSON *)informer_items(fw->infs[3]);
+	fs->pods = (cJSON *)informer_items(fw->infs[4]);
 	return obj != NULL;
 }
 
@@ -459,7 +426,7 @@ void
 fetch_watch_release(struct fetch_watch *fw)
 {
 	for (size_t i = 0; i < fw->n; i++) {
-		kube_informer_free(fw->infs[i]);
+		informer_free(fw->infs[i]);
 	}
 	memset(fw, 0, sizeof(*fw));
 }

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "err.h"
+#include "informer.h"
 #include "kube.h"
 
 enum { FETCH_RS, FETCH_PODS, FETCH_DEPLOY };
@@ -36,10 +37,10 @@ void fetch_release(struct fetch_set *fs);
  * namespace's when the view is an experiment's or the rollout runs
  * experiments, whose pods do not carry it). first is the rollout of the
  * first fetch (NULL for an experiment view). Run fw->infs with
- * kube_informers_run; fetch_watch_release() frees them.
+ * informer_run; fetch_watch_release() frees them.
  */
 struct fetch_watch {
-	struct kube_informer *infs[5];
+	struct informer *infs[5];
 	size_t n;
 	const char *name;    /* borrowed */
 	bool is_rollout;

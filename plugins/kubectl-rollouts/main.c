@@ -31,12 +31,7 @@ main_parent_usage(FILE *fp, const char *parent)
 static int
 main_set(struct cmd_ctx *ctx, const char *name, const char *val)
 {
-	if (ctx->nvals == CMD_MAX_VALS) {
-		msg_error("too many flags");
-		return -1;
-	}
-	ctx->val_name[ctx->nvals] = name;
-	ctx->val[ctx->nvals++] = val;
+	cmd_flag_add(ctx, name, val);
 	return 0;
 }
 
@@ -153,11 +148,15 @@ main_kflags(struct cmd_ctx *ctx)
 					       false);
 	const char *isv = cmd_flag_str(ctx, "insecure-skip-tls-verify");
 	f->insecure_skip_tls_verify = !isv ? -1 : strcmp(isv, "true") == 0;
-	for (int i = 0; i < ctx->nvals && f->n_as_groups < 16; i++) {
+	free(ctx->as_groups);
+	ctx->as_groups = xcalloc((size_t)ctx->nvals + 1,
+				 sizeof(*ctx->as_groups));
+	for (int i = 0; i < ctx->nvals; i++) {
 		if (strcmp(ctx->val_name[i], "as-group") == 0) {
-			f->as_groups[f->n_as_groups++] = ctx->val[i];
+			ctx->as_groups[f->n_as_groups++] = ctx->val[i];
 		}
 	}
+	f->as_groups = ctx->as_groups;
 }
 
 static int
@@ -267,6 +266,27 @@ main(int argc, char **argv)
 		rc = PD_EXIT_USAGE;
 		goto out;
 	}
+	/* names go into URL paths: refused as client-go refuses them */
+	for (int i = 0; e->complete && i < ctx.nargs &&
+	     (e->max_args < 0 || i < 1); i++) {
+		const char *why = cmd_name_problem(ctx.args[i]);
+		if (why && !*ctx.args[i]) {
+			msg_error("resource name %s", why);
+		} else if (why) {
+			msg_error("invalid resource name '%s': %s", ctx.args[i],
+				  why);
+		}
+		if (why) {
+			rc = PD_EXIT_USAGE;
+			goto out;
+		}
+	}
+	const char *ns = cmd_flag_str(&ctx, "namespace");
+	if (ns && *ns && cmd_name_problem(ns)) {
+		msg_error("invalid namespace '%s': %s", ns, cmd_name_problem(ns));
+		rc = PD_EXIT_USAGE;
+		goto out;
+	}
 	main_kflags(&ctx);
 	if (main_now(&ctx) < 0) {
 		rc = PD_EXIT_USAGE;
@@ -281,6 +301,7 @@ main(int argc, char **argv)
 out:
 	kube_client_free(ctx.client);
 	kubeconfig_release(&ctx.cfg);
+	cmd_ctx_release(&ctx);
 	free(ops);
 	return msg_finish(rc);
 }

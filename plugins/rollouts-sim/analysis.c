@@ -23,12 +23,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "analysis.h"
 #include "timeutil.h"
 #include "buf.h"
 #include "expr.h"
 #include "json.h"
+#include "sim.h"
 #include "xalloc.h"
 
 #define ANALYSIS_HISTORY_LIMIT 10          /* DefaultMeasurementHistoryLimit */
@@ -165,92 +167,26 @@ analysis_errf(char *err, size_t errlen, const char *fmt, ...)
 
 /* ------------------------------------------------------------ time */
 
-static long long
-analysis_days_from_civil(long long y, int m, int d)
-{
-	y -= m <= 2;
-	long long era = (y >= 0 ? y : y - 399) / 400;
-	long long yoe = y - era * 400;
-	long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* RFC 3339 at second precision, UTC, as metav1.Time marshals. */
+/* RFC 3339 at second precision, UTC, as metav1.Time marshals (clock.c's
+ * formatter); the caller frees it. */
 static char *
 analysis_time_format(long long ms)
 {
-	long long secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-	long long days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-	long long rem = secs - days * 86400;
-	long long z = days + 719468;
-	long long era = (z >= 0 ? z : z - 146096) / 146097;
-	long long doe = z - era * 146097;
-	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	long long y = yoe + era * 400;
-	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	long long mp = (5 * doy + 2) / 153;
-	long long d = doy - (153 * mp + 2) / 5 + 1;
-	long long m = mp < 10 ? mp + 3 : mp - 9;
-	y += m <= 2;
-	return xasprintf("%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", y, m, d,
-			 rem / 3600, rem / 60 % 60, rem % 60);
+	char out[32];
+	clock_rfc3339(ms, out);
+	return xstrdup(out);
 }
 
-static int
-analysis_digits(const char *s, int n, int *out)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9') {
-			return -1;
-		}
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* Milliseconds of an RFC 3339 time, or ANALYSIS_NO_TIME. */
+/* Milliseconds of an RFC 3339 time (whole seconds: metav1.Time has no
+ * more), or ANALYSIS_NO_TIME. */
 static long long
 analysis_time_parse(const char *s)
 {
-	int y, mo, d, h, mi, se, oh = 0, om = 0;
-	long long ms = 0;
-	if (!s || strlen(s) < 20 || analysis_digits(s, 4, &y) < 0 ||
-	    s[4] != '-' || analysis_digits(s + 5, 2, &mo) < 0 || s[7] != '-' ||
-	    analysis_digits(s + 8, 2, &d) < 0 ||
-	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    analysis_digits(s + 11, 2, &h) < 0 || s[13] != ':' ||
-	    analysis_digits(s + 14, 2, &mi) < 0 || s[16] != ':' ||
-	    analysis_digits(s + 17, 2, &se) < 0) {
+	time_t t;
+	if (!timeutil_parse(s, &t)) {
 		return ANALYSIS_NO_TIME;
 	}
-	const char *p = s + 19;
-	if (*p == '.') {
-		long long scale = 100;
-		p++;
-		while (*p >= '0' && *p <= '9') {
-			ms += (*p - '0') * scale;
-			scale /= 10;
-			p++;
-		}
-	}
-	if (*p == '+' || *p == '-') {
-		if (analysis_digits(p + 1, 2, &oh) < 0 || p[3] != ':' ||
-		    analysis_digits(p + 4, 2, &om) < 0 || p[6]) {
-			return ANALYSIS_NO_TIME;
-		}
-		if (*p == '-') {
-			oh = -oh;
-			om = -om;
-		}
-	} else if ((*p != 'Z' && *p != 'z') || p[1]) {
-		return ANALYSIS_NO_TIME;
-	}
-	long long secs = analysis_days_from_civil(y, mo, d) * 86400 +
-			 h * 3600LL + mi * 60LL + se - oh * 3600LL - om * 60LL;
-	return secs * 1000 + ms;
+	return (long long)t * 1000;
 }
 
 /*

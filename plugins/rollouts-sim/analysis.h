@@ -14,7 +14,9 @@
  *
  * Values come from a provider callback, so the engine knows nothing of
  * Prometheus or traffic. Times are milliseconds since the epoch; RFC 3339
- * strings in the object use the given time. The caller owns the run.
+ * strings in the object use the given time, written by clock_rfc3339()
+ * (sim.h) and read by timeutil_parse(), at second precision. The caller
+ * owns the run.
  */
 #ifndef SIM_ANALYSIS_H
 #define SIM_ANALYSIS_H

@@ -245,7 +245,7 @@ apierr_toomany(struct sim_reply *rep, int retry_after)
 void
 apierr_watch_expired(struct buf *out, uint64_t asked, uint64_t current)
 {
-	char msg[128];
+	char msg[128]; /* checksrc: bounded (two 20-digit numbers) */
 	snprintf(msg, sizeof(msg), "too old resource version: %llu (%llu)",
 		 (unsigned long long)asked, (unsigned long long)current);
 	cJSON *st = apierr_new(410, "Expired", msg);

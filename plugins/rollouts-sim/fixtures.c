@@ -20,7 +20,7 @@
 #include "yaml.h"
 
 void
-sim_uuid(char out[37])
+fixtures_uuid(char out[37])
 {
 	unsigned char b[16];
 	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
@@ -38,7 +38,7 @@ sim_uuid(char out[37])
 }
 
 void
-sim_now_rfc3339(char out[32])
+fixtures_now_rfc3339(char out[32])
 {
 	clock_rfc3339(clock_now_ms(), out);
 }
@@ -94,12 +94,12 @@ fixtures_fill_meta(cJSON *obj, const struct sim_resource *r, const char *ns)
 	}
 	if (!json_str(md, "uid")) {
 		char u[37];
-		sim_uuid(u);
+		fixtures_uuid(u);
 		json_set_str(md, "uid", u);
 	}
 	if (!json_str(md, "creationTimestamp")) {
 		char ts[32];
-		sim_now_rfc3339(ts);
+		fixtures_now_rfc3339(ts);
 		json_set_str(md, "creationTimestamp", ts);
 	}
 	if (!cJSON_IsNumber(cJSON_GetObjectItem(md, "generation"))) {
@@ -166,9 +166,10 @@ fixtures_load_file(const char *path, struct pd_err *e)
 {
 	struct buf b = BUF_INIT;
 	if (buf_read_file(&b, path) < 0) {
+		int en = errno;
 		buf_release(&b);
-		return err_set(e, PD_EINVALID, "cannot read '%s': %s", path,
-			       strerror(errno));
+		return err_set(e, en == ENOENT ? PD_ENOTFOUND : PD_ERUNTIME,
+			       "cannot read '%s': %s", path, strerror(en));
 	}
 	size_t n = strlen(path);
 	bool is_json = n > 5 && strcmp(path + n - 5, ".json") == 0;
@@ -234,15 +235,16 @@ fixtures_load(const char *path, struct pd_err *e)
 {
 	struct stat st;
 	if (stat(path, &st) < 0) {
-		return err_set(e, PD_EINVALID, "cannot read '%s': %s", path,
-			       strerror(errno));
+		int en = errno;
+		return err_set(e, en == ENOENT ? PD_ENOTFOUND : PD_ERUNTIME,
+			       "cannot read '%s': %s", path, strerror(en));
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		return fixtures_load_file(path, e);
 	}
 	DIR *d = opendir(path);
 	if (!d) {
-		return err_set(e, PD_EINVALID, "cannot read '%s': %s", path,
+		return err_set(e, PD_ERUNTIME, "cannot read '%s': %s", path,
 			       strerror(errno));
 	}
 	char **names = NULL;

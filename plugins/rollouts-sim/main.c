@@ -4,6 +4,7 @@
  * the test bed of pdkit and the engine of its no-cluster demo. main parses
  * the options, loads fixtures and hands over to server_run().
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +12,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cliopt.h"
 #include "kube.h"
 #include "kubeconfig.h"
 #include "msg.h"
+#include "reqlog.h"
 #include "sim.h"
+#include "version.h"
 
-#define SIM_VERSION "0.1.0"
 
 static void
 sim_usage(FILE *fp)
@@ -76,18 +79,18 @@ static const struct option sim_longopts[] = {
 	{ "port-file", required_argument, NULL, OPT_PORT_FILE },
 	{ "kubeconfig", required_argument, NULL, OPT_KUBECONFIG },
 	{ "request-log", required_argument, NULL, OPT_REQLOG },
-	{ "tls", no_argument, NULL, OPT_TLS },
+	{ "tls", optional_argument, NULL, OPT_TLS },
 	{ "token", required_argument, NULL, OPT_TOKEN },
 	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
-	{ "client-cert", no_argument, NULL, OPT_CLIENT_CERT },
-	{ "no-controller", no_argument, NULL, OPT_NO_CONTROLLER },
+	{ "client-cert", optional_argument, NULL, OPT_CLIENT_CERT },
+	{ "no-controller", optional_argument, NULL, OPT_NO_CONTROLLER },
 	{ "history", required_argument, NULL, OPT_HISTORY },
 	{ "fault-watch-drop", required_argument, NULL, OPT_F_DROP },
 	{ "fault-error-rate", required_argument, NULL, OPT_F_RATE },
 	{ "fault-error-code", required_argument, NULL, OPT_F_CODE },
 	{ "fault-retry-after", required_argument, NULL, OPT_F_RETRY },
 	{ "fault-latency", required_argument, NULL, OPT_F_LATENCY },
-	{ "fault-watch-expire", no_argument, NULL, OPT_F_EXPIRE },
+	{ "fault-watch-expire", optional_argument, NULL, OPT_F_EXPIRE },
 	{ "forbid", required_argument, NULL, OPT_FORBID },
 	{ "fault-crash-image", required_argument, NULL, OPT_F_CRASH },
 	{ "clock", required_argument, NULL, OPT_CLOCK },
@@ -192,7 +195,13 @@ main(int argc, char **argv)
 
 	registry_init();
 	faults_reset();
-	while ((c = getopt_long(argc, argv, "h", sim_longopts, NULL)) != -1) {
+	struct cliopt co;
+	cliopt_init(&co, argc, argv, "h", sim_longopts);
+	for (;;) {
+		c = cliopt_next(&co, &e);
+		if (c == -1) {
+			break;
+		}
 		switch (c) {
 		case OPT_FIXTURES: fixtures[nfix++] = optarg; break;
 		case OPT_LISTEN: o.listen = optarg; break;
@@ -204,15 +213,18 @@ main(int argc, char **argv)
 				return msg_err(&e);
 			}
 			break;
-		case OPT_TLS: o.tls = true; break;
+		case OPT_TLS: o.tls = co.on; break;
 		case OPT_TOKEN: o.token = optarg; break;
 		case OPT_TOKEN_FILE: {
 			struct buf tb = BUF_INIT;
 			if (buf_read_file(&tb, optarg) < 0) {
-				msg_error("cannot read token file '%s'", optarg);
+				int en = errno;
+				msg_error("cannot read token file '%s': %s",
+					  optarg, strerror(en));
 				buf_release(&tb);
 				free(fixtures);
-				return PD_EXIT_USAGE;
+				return en == ENOENT ? PD_EXIT_NOTFOUND
+						    : PD_EXIT_RUNTIME;
 			}
 			while (tb.len && (tb.buf[tb.len - 1] == '\n' ||
 					  tb.buf[tb.len - 1] == '\r' ||
@@ -230,8 +242,8 @@ main(int argc, char **argv)
 			o.token = token_storage;
 			break;
 		}
-		case OPT_CLIENT_CERT: o.client_cert = true; break;
-		case OPT_NO_CONTROLLER: o.controller = false; break;
+		case OPT_CLIENT_CERT: o.client_cert = co.on; break;
+		case OPT_NO_CONTROLLER: o.controller = !co.on; break;
 		case OPT_HISTORY:
 			if (sim_number("history", optarg, 1, 1e7, &history)) {
 				goto usage;
@@ -273,7 +285,7 @@ main(int argc, char **argv)
 			}
 			sim_faults.latency_ms = (long)d;
 			break;
-		case OPT_F_EXPIRE: sim_faults.watch_expire = true; break;
+		case OPT_F_EXPIRE: sim_faults.watch_expire = co.on; break;
 		case OPT_F_CRASH:
 			if (!*optarg || sim_faults.ncrash_images == 8) {
 				msg_error("invalid --fault-crash-image '%s'",
@@ -326,10 +338,11 @@ main(int argc, char **argv)
 			free(fixtures);
 			return msg_finish(0);
 		case OPT_VERSION:
-			printf("rollouts-sim %s\n", SIM_VERSION);
+			printf("rollouts-sim %s\n", PDKIT_VERSION);
 			free(fixtures);
 			return msg_finish(0);
 		default:
+			msg_error("%s (see 'rollouts-sim --help')", e.msg);
 			goto usage;
 		}
 	}
@@ -355,8 +368,7 @@ main(int argc, char **argv)
 		if (fixtures_load(fixtures[i], &e) < 0) {
 			pthread_mutex_unlock(&sim_lock);
 			free(fixtures);
-			msg_error("%s", e.msg);
-			return PD_EXIT_INVALID;
+			return msg_err(&e);
 		}
 	}
 	store_ensure_namespace("default");
@@ -377,6 +389,5 @@ main(int argc, char **argv)
 	return msg_finish(0);
 usage:
 	free(fixtures);
-	fprintf(stderr, "Try 'rollouts-sim --help' for more information.\n");
 	return PD_EXIT_USAGE;
 }

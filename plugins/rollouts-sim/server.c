@@ -1,88 +1,33 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * server: the HTTP layer of rollouts-sim over libmicrohttpd (a thread per
- * connection, keep-alive, chunked watch streams). It routes Kubernetes API
- * paths to the verbs (list, watch, get, create, update, patch, delete and
- * the status and scale subresources), serves discovery and /version, checks
- * credentials, applies fault injection and logs each request.
+ * server: the Kubernetes API of rollouts-sim, behind simhttp's daemon
+ * (httpd.h). It routes Kubernetes API paths to the verbs (list, watch, get,
+ * create, update, patch, delete and the status and scale subresources; the
+ * watch streams are watch.c's, the writes write.c's), serves discovery and
+ * /version and the /sim/v1 admin endpoints, checks credentials and applies
+ * fault injection.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "atomicfile.h"
 #include "base64.h"
-#include "certs.h"
+#include "httpd.h"
 #include "json.h"
-#include "patch.h"
+#include "server.h"
 #include "sim.h"
 #include "xalloc.h"
-#include "yaml.h"
 
 #define SERVER_MAX_BODY (3 * 1024 * 1024)
 #define SERVER_MAX_SEGS 10
 
 static const struct sim_options *server_opts;
-static struct sim_certs server_certs;
-
-/* Per-request state kept between libmicrohttpd callbacks. */
-struct server_req {
-	struct buf body;
-	bool too_big;
-};
-
-/* A parsed API path. */
-struct server_route {
-	const char *group;
-	const char *version;
-	struct sim_resource *res;
-	const char *ns;    /* NULL: all namespaces or cluster scope */
-	const char *name;  /* NULL: the collection */
-	const char *sub;   /* "status", "scale" or NULL */
-	char gv[160];      /* "argoproj.io/v1alpha1" or "v1" */
-};
+static struct httpd *server_httpd;
 
 /* ---------------------------------------------------------------- util */
 
-static const char *
-server_arg(struct MHD_Connection *c, const char *k)
-{
-	return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, k);
-}
-
-static const char *
-server_header(struct MHD_Connection *c, const char *k)
-{
-	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, k);
-}
-
-static enum MHD_Result
-server_query_cb(void *cls, enum MHD_ValueKind kind, const char *key,
-		const char *value)
-{
-	struct buf *b = cls;
-	if (b->len) {
-		buf_addch(b, '&');
-	}
-	buf_add_urlenc(b, key);
-	if (value) {
-		buf_addch(b, '=');
-		buf_add_urlenc(b, value);
-	}
-	return MHD_YES;
-}
-
-static bool
+bool
 server_truthy(const char *v)
 {
 	return v && strcmp(v, "0") != 0 && strcmp(v, "false") != 0 &&
@@ -113,7 +58,7 @@ server_emit_obj(struct buf *out, const struct sim_obj *o, const char *gv,
 	buf_adds(out, o->text);
 }
 
-static void
+void
 server_reply_obj(struct sim_reply *rep, int status, const struct sim_obj *o,
 		 const char *gv)
 {
@@ -124,7 +69,7 @@ server_reply_obj(struct sim_reply *rep, int status, const struct sim_obj *o,
 	buf_addch(&rep->body, '\n');
 }
 
-static void
+void
 server_reply_json(struct sim_reply *rep, int status, const cJSON *j)
 {
 	rep->status = status;
@@ -136,14 +81,7 @@ server_reply_json(struct sim_reply *rep, int status, const cJSON *j)
 
 /* ----------------------------------------------------------- selectors */
 
-struct server_fields {
-	char *name;
-	bool name_neg;
-	char *ns;
-	bool ns_neg;
-};
-
-static void
+void
 server_fields_release(struct server_fields *f)
 {
 	free(f->name);
@@ -151,7 +89,7 @@ server_fields_release(struct server_fields *f)
 }
 
 /* fieldSelector: metadata.name and metadata.namespace with =, == and !=. */
-static int
+int
 server_fields_parse(const char *s, struct server_fields *f,
 		    struct sim_reply *rep)
 {
@@ -212,7 +150,7 @@ server_fields_parse(const char *s, struct server_fields *f,
 	return rc;
 }
 
-static bool
+bool
 server_fields_match(const struct server_fields *f, const char *ns,
 		    const char *name)
 {
@@ -225,11 +163,11 @@ server_fields_match(const struct server_fields *f, const char *ns,
 	return true;
 }
 
-static struct selector *
+struct selector *
 server_label_selector(struct MHD_Connection *c, struct sim_reply *rep)
 {
 	struct pd_err e = { 0 };
-	const char *ls = server_arg(c, "labelSelector");
+	const char *ls = httpd_arg(c, "labelSelector");
 	struct selector *sel = selector_parse(ls ? ls : "", &e);
 	if (!sel) {
 		apierr_badrequest(rep, e.msg);
@@ -278,7 +216,7 @@ server_list(struct MHD_Connection *c, const struct server_route *rt,
 	    struct sim_reply *rep)
 {
 	struct server_fields f;
-	if (server_fields_parse(server_arg(c, "fieldSelector"), &f, rep) < 0) {
+	if (server_fields_parse(httpd_arg(c, "fieldSelector"), &f, rep) < 0) {
 		return;
 	}
 	struct selector *sel = server_label_selector(c, rep);
@@ -286,10 +224,10 @@ server_list(struct MHD_Connection *c, const struct server_route *rt,
 		server_fields_release(&f);
 		return;
 	}
-	const char *rvq = server_arg(c, "resourceVersion");
-	const char *rvm = server_arg(c, "resourceVersionMatch");
-	const char *lim = server_arg(c, "limit");
-	const char *cont = server_arg(c, "continue");
+	const char *rvq = httpd_arg(c, "resourceVersion");
+	const char *rvm = httpd_arg(c, "resourceVersionMatch");
+	const char *lim = httpd_arg(c, "limit");
+	const char *cont = httpd_arg(c, "continue");
 	long limit = lim ? strtol(lim, NULL, 10) : 0;
 	uint64_t list_rv = store_rv();
 	char *start = NULL;
@@ -386,7 +324,7 @@ server_list(struct MHD_Connection *c, const struct server_route *rt,
 	snprintf(rvs, sizeof(rvs), "%llu", (unsigned long long)list_rv);
 	struct buf *b = &rep->body;
 	buf_reset(b);
-	if (table_wanted(server_header(c, MHD_HTTP_HEADER_ACCEPT))) {
+	if (table_wanted(httpd_header(c, MHD_HTTP_HEADER_ACCEPT))) {
 		cJSON *t = table_new(rt->res, true, rvs,
 				     tok.len ? tok.buf : NULL);
 		for (size_t i = 0; i < count; i++) {
@@ -430,828 +368,6 @@ server_list(struct MHD_Connection *c, const struct server_route *rt,
 	rep->ctype = "application/json";
 out:
 	free(start);
-	selector_free(sel);
-	server_fields_release(&f);
-}
-
-/* --------------------------------------------------------------- watch */
-
-struct server_watch {
-	struct sim_resource *res;
-	char gv[160];
-	char *ns;
-	struct selector *sel;
-	struct server_fields fields;
-	size_t cursor;
-	struct buf pending;
-	time_t deadline;
-	time_t last_send;
-	bool bookmarks;
-	bool done;
-	bool drop;
-	bool table;        /* Table objects (kubectl get -w) */
-	bool table_defs;   /* column definitions already sent */
-	long sent;
-};
-
-static int server_watchers; /* open watch responses (sim_lock) */
-
-static void
-server_watch_destroy(struct server_watch *w)
-{
-	free(w->ns);
-	selector_free(w->sel);
-	server_fields_release(&w->fields);
-	buf_release(&w->pending);
-	free(w);
-}
-
-/* libmicrohttpd's free callback: the response is done. */
-static void
-server_watch_free(void *cls)
-{
-	pthread_mutex_lock(&sim_lock);
-	server_watchers--;
-	pthread_cond_broadcast(&sim_cond);
-	pthread_mutex_unlock(&sim_lock);
-	server_watch_destroy(cls);
-}
-
-static void
-server_watch_line(struct server_watch *w, const char *type, const char *text)
-{
-	buf_adds(&w->pending, "{\"type\":\"");
-	buf_adds(&w->pending, type);
-	buf_adds(&w->pending, "\",\"object\":");
-	if (w->table) {
-		cJSON *obj = cJSON_Parse(text);
-		cJSON *t = table_new(w->res, !w->table_defs,
-				     json_str(obj, "metadata.resourceVersion"),
-				     NULL);
-		w->table_defs = true;
-		table_add(t, w->res, obj);
-		json_write(&w->pending, t);
-		buf_adds(&w->pending, "}\n");
-		cJSON_Delete(t);
-		cJSON_Delete(obj);
-		return;
-	}
-	const char *av = "\"apiVersion\":\"";
-	const char *k = strstr(text, ",\"kind\":");
-	if (strncmp(text + 1, av, strlen(av)) == 0 && k &&
-	    !(strncmp(text + 1 + strlen(av), w->gv, strlen(w->gv)) == 0 &&
-	      text[1 + strlen(av) + strlen(w->gv)] == '"')) {
-		buf_adds(&w->pending, "{\"apiVersion\":\"");
-		buf_adds(&w->pending, w->gv);
-		buf_addch(&w->pending, '"');
-		buf_adds(&w->pending, k);
-	} else {
-		buf_adds(&w->pending, text);
-	}
-	buf_adds(&w->pending, "}\n");
-}
-
-static void
-server_watch_bookmark(struct server_watch *w, bool initial_end)
-{
-	buf_addf(&w->pending,
-		 "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\","
-		 "\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":"
-		 "\"%llu\",\"creationTimestamp\":null%s}}}\n",
-		 w->res->kind, w->gv, (unsigned long long)store_rv(),
-		 initial_end ? ",\"annotations\":{\"k8s.io/initial-events-end"
-			       "\":\"true\"}" : "");
-}
-
-/* Lock held: turn new events into lines. */
-static void
-server_watch_collect(struct server_watch *w)
-{
-	size_t end = store_seq_end();
-	if (w->cursor < store_seq_begin()) {
-		apierr_watch_expired(&w->pending, 0, store_rv());
-		w->done = true;
-		return;
-	}
-	for (; w->cursor < end; w->cursor++) {
-		const struct sim_event *ev = store_event_at(w->cursor);
-		if (!ev || ev->res != w->res) {
-			continue;
-		}
-		if (w->ns && w->res->namespaced && strcmp(ev->ns, w->ns) != 0) {
-			continue;
-		}
-		if (!server_fields_match(&w->fields, ev->ns, ev->name)) {
-			continue;
-		}
-		bool now = selector_match(w->sel, ev->labels);
-		const char *type = NULL;
-		if (ev->type == SIM_ADDED) {
-			type = now ? "ADDED" : NULL;
-		} else if (ev->type == SIM_DELETED) {
-			type = now ? "DELETED" : NULL;
-		} else {
-			bool before = selector_match(w->sel, ev->old_labels);
-			type = before && now ? "MODIFIED"
-			     : now	  ? "ADDED"
-			     : before     ? "DELETED"
-					  : NULL;
-		}
-		if (!type) {
-			continue;
-		}
-		server_watch_line(w, type, ev->text);
-		w->sent++;
-		if (sim_faults.watch_drop_after > 0 &&
-		    w->sent >= sim_faults.watch_drop_after) {
-			w->drop = true;
-			w->cursor++;
-			return;
-		}
-	}
-}
-
-static ssize_t
-server_watch_reader(void *cls, uint64_t pos, char *out, size_t max)
-{
-	struct server_watch *w = cls;
-	for (;;) {
-		if (w->pending.len) {
-			size_t n = w->pending.len < max ? w->pending.len : max;
-			memcpy(out, w->pending.buf, n);
-			buf_consume(&w->pending, n);
-			w->last_send = time(NULL);
-			return (ssize_t)n;
-		}
-		if (w->drop) {
-			return MHD_CONTENT_READER_END_WITH_ERROR;
-		}
-		if (w->done) {
-			return MHD_CONTENT_READER_END_OF_STREAM;
-		}
-		pthread_mutex_lock(&sim_lock);
-		while (!sim_stopping && w->cursor == store_seq_end() &&
-		       time(NULL) < w->deadline) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
-			pthread_cond_timedwait(&sim_cond, &sim_lock, &ts);
-			if (w->bookmarks && time(NULL) - w->last_send >= 60) {
-				break;
-			}
-		}
-		if (sim_stopping || time(NULL) >= w->deadline) {
-			if (w->bookmarks && !sim_stopping) {
-				server_watch_bookmark(w, false);
-			}
-			w->done = true;
-		} else if (w->cursor == store_seq_end()) {
-			server_watch_bookmark(w, false);
-		} else {
-			server_watch_collect(w);
-		}
-		pthread_mutex_unlock(&sim_lock);
-	}
-}
-
-/* Lock held. Returns the watch, or NULL with rep filled. */
-static struct server_watch *
-server_watch_start(struct MHD_Connection *c, const struct server_route *rt,
-		   struct sim_reply *rep)
-{
-	struct server_watch *w = xcalloc(1, sizeof(*w));
-	buf_init(&w->pending, 0);
-	w->res = rt->res;
-	snprintf(w->gv, sizeof(w->gv), "%s", rt->gv);
-	w->ns = rt->ns ? xstrdup(rt->ns) : NULL;
-	if (server_fields_parse(server_arg(c, "fieldSelector"), &w->fields,
-				rep) < 0) {
-		free(w->ns);
-		buf_release(&w->pending);
-		free(w);
-		return NULL;
-	}
-	w->sel = server_label_selector(c, rep);
-	if (!w->sel) {
-		server_watch_destroy(w);
-		return NULL;
-	}
-	w->bookmarks = server_truthy(server_arg(c, "allowWatchBookmarks"));
-	w->table = table_wanted(server_header(c, MHD_HTTP_HEADER_ACCEPT));
-	const char *ts = server_arg(c, "timeoutSeconds");
-	long secs = ts ? strtol(ts, NULL, 10) : 0;
-	if (secs <= 0) {
-		secs = 1800 + rand() % 1800;
-	}
-	w->deadline = time(NULL) + secs;
-	w->last_send = time(NULL);
-
-	const char *rvq = server_arg(c, "resourceVersion");
-	const char *sie = server_arg(c, "sendInitialEvents");
-	const char *rvm = server_arg(c, "resourceVersionMatch");
-	if (rvm && *rvm && !server_truthy(sie)) {
-		apierr_badrequest(rep, "resourceVersionMatch is forbidden for "
-				  "watch unless sendInitialEvents is "
-				  "provided");
-		server_watch_destroy(w);
-		return NULL;
-	}
-	bool initial = !rvq || !*rvq || strcmp(rvq, "0") == 0 ||
-		       server_truthy(sie);
-	if (rvq && *rvq && strcmp(rvq, "0") != 0) {
-		char *end;
-		unsigned long long want = strtoull(rvq, &end, 10);
-		if (*end) {
-			char *msg = xasprintf("invalid resource version: %s",
-					      rvq);
-			apierr_badrequest(rep, msg);
-			free(msg);
-			server_watch_destroy(w);
-			return NULL;
-		}
-		if (sim_faults.watch_expire || want < store_floor()) {
-			apierr_watch_expired(&w->pending, want, store_rv());
-			w->done = true;
-			return w;
-		}
-		if (!initial) {
-			store_events_since(want, &w->cursor);
-			return w;
-		}
-	}
-	size_t n;
-	struct sim_obj **objs = store_list(rt->res, rt->ns, &n);
-	for (size_t i = 0; i < n; i++) {
-		struct sim_obj *o = objs[i];
-		if (server_fields_match(&w->fields, o->ns, o->name) &&
-		    selector_match(w->sel, json_path(o->json,
-						     "metadata.labels"))) {
-			server_watch_line(w, "ADDED", o->text);
-		}
-	}
-	free(objs);
-	if (server_truthy(sie) && w->bookmarks) {
-		server_watch_bookmark(w, true);
-	}
-	w->cursor = store_seq_end();
-	return w;
-}
-
-/* ------------------------------------------------------------- writes */
-
-/* Everything but metadata (and status, when it is a subresource), for the
- * generation rule (apiextensions-apiserver PrepareForUpdate). */
-static bool
-server_spec_equal(const cJSON *a, const cJSON *b, bool has_status)
-{
-	cJSON *x = cJSON_Duplicate(a, 1), *y = cJSON_Duplicate(b, 1);
-	const char *drop[] = { "metadata", "status" };
-	for (int i = 0; i < (has_status ? 2 : 1); i++) {
-		cJSON_DeleteItemFromObjectCaseSensitive(x, drop[i]);
-		cJSON_DeleteItemFromObjectCaseSensitive(y, drop[i]);
-	}
-	bool eq = json_equal(x, y);
-	cJSON_Delete(x);
-	cJSON_Delete(y);
-	return eq;
-}
-
-static void
-server_copy_member(cJSON *dst, const cJSON *src, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(src, key);
-	cJSON_DeleteItemFromObjectCaseSensitive(dst, key);
-	if (v) {
-		cJSON_AddItemToObject(dst, key, cJSON_Duplicate(v, 1));
-	}
-}
-
-/*
- * Turn the client's version of an object (next, owned) into what is stored,
- * given the stored one (old): status subresource semantics, immutable
- * metadata, generation. Stores it unless nothing changed, and replies with
- * the result.
- */
-static void
-server_commit(const struct server_route *rt, struct sim_obj *old, cJSON *next,
-	      struct sim_reply *rep)
-{
-	cJSON *result;
-	if (rt->sub && strcmp(rt->sub, "status") == 0) {
-		result = cJSON_Duplicate(old->json, 1);
-		server_copy_member(result, next, "status");
-		cJSON_Delete(next);
-	} else {
-		result = next;
-		if (faults_has_status(rt->res)) {
-			server_copy_member(result, old->json, "status");
-		}
-	}
-	cJSON *md = json_obj_ensure(result, "metadata");
-	const cJSON *omd = cJSON_GetObjectItem(old->json, "metadata");
-	const char *keep[] = { "name", "namespace", "uid",
-			       "creationTimestamp", "generation",
-			       "resourceVersion" };
-	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
-		server_copy_member(md, omd, keep[i]);
-	}
-	json_set_str(result, "apiVersion", json_str(old->json, "apiVersion"));
-	json_set_str(result, "kind", old->res->kind);
-	if (json_equal(result, old->json)) {
-		cJSON_Delete(result);
-		server_reply_obj(rep, 200, old, rt->gv);
-		return;
-	}
-	if (!server_spec_equal(result, old->json, faults_has_status(rt->res))) {
-		double g = json_num(omd, "generation", 1);
-		json_set_num(md, "generation", g + 1);
-	}
-	struct sim_obj *o = store_put(rt->res, result, false, false);
-	server_reply_obj(rep, 200, o, rt->gv);
-}
-
-static cJSON *
-server_parse_body(const struct server_req *rq, struct sim_reply *rep,
-		  bool want_object)
-{
-	struct pd_err e = { 0 };
-	cJSON *j = json_parse(rq->body.buf, rq->body.len, &e);
-	if (!j) {
-		char *msg = xasprintf("error decoding body: %s", e.msg);
-		apierr_badrequest(rep, msg);
-		free(msg);
-		return NULL;
-	}
-	if (want_object && !cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		apierr_badrequest(rep, "the body of the request must be a JSON "
-				  "object");
-		return NULL;
-	}
-	return j;
-}
-
-static int
-server_check_gvk(const struct server_route *rt, const cJSON *obj,
-		 struct sim_reply *rep)
-{
-	const char *av = json_str(obj, "apiVersion");
-	const char *kind = json_str(obj, "kind");
-	if (av && *av && strcmp(av, rt->gv) != 0) {
-		char *msg = xasprintf("the API version in the data (%s) does "
-				      "not match the expected API version "
-				      "(%s)", av, rt->gv);
-		apierr_badrequest(rep, msg);
-		free(msg);
-		return -1;
-	}
-	if (kind && *kind && strcmp(kind, rt->res->kind) != 0) {
-		char *msg = xasprintf("the kind in the data (%s) does not "
-				      "match the expected kind (%s)", kind,
-				      rt->res->kind);
-		apierr_badrequest(rep, msg);
-		free(msg);
-		return -1;
-	}
-	return 0;
-}
-
-/* Create obj (owned) in the route's collection. */
-static void
-server_create_obj(const struct server_route *rt, cJSON *obj,
-		  struct sim_reply *rep)
-{
-	if (server_check_gvk(rt, obj, rep) < 0) {
-		cJSON_Delete(obj);
-		return;
-	}
-	cJSON *md = json_obj_ensure(obj, "metadata");
-	const char *bns = json_str(md, "namespace");
-	if (rt->res->namespaced && bns && *bns && strcmp(bns, rt->ns) != 0) {
-		apierr_badrequest(rep, "the namespace of the provided object "
-				  "does not match the namespace sent on the "
-				  "request");
-		cJSON_Delete(obj);
-		return;
-	}
-	const char *name = json_str(md, "name");
-	const char *gen = json_str(md, "generateName");
-	if ((!name || !*name) && gen && *gen) {
-		static const char alnum[] = "bcdfghjklmnpqrstvwxz2456789";
-		char sfx[6];
-		for (int i = 0; i < 5; i++) {
-			sfx[i] = alnum[rand() % (int)(sizeof(alnum) - 1)];
-		}
-		sfx[5] = '\0';
-		char *nm = xasprintf("%s%s", gen, sfx);
-		json_set_str(md, "name", nm);
-		free(nm);
-		name = json_str(md, "name");
-	}
-	if (!name || !*name) {
-		apierr_invalid(rep, rt->res, "", "metadata.name",
-			       "Required value: name or generateName is "
-			       "required");
-		cJSON_Delete(obj);
-		return;
-	}
-	if (rt->res->namespaced && !store_namespace_exists(rt->ns)) {
-		apierr_notfound(rep, registry_find("", "v1", "namespaces"),
-				rt->ns);
-		cJSON_Delete(obj);
-		return;
-	}
-	if (store_get(rt->res, rt->ns, name)) {
-		apierr_exists(rep, rt->res, name);
-		cJSON_Delete(obj);
-		return;
-	}
-	json_set_str(obj, "apiVersion", rt->gv);
-	json_set_str(obj, "kind", rt->res->kind);
-	const char *drop[] = { "uid", "creationTimestamp", "resourceVersion",
-			       "generation", "deletionTimestamp" };
-	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++) {
-		cJSON_DeleteItemFromObjectCaseSensitive(md, drop[i]);
-	}
-	if (faults_has_status(rt->res)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
-	}
-	if (strcmp(rt->res->plural, "namespaces") == 0) {
-		cJSON *labels = json_obj_ensure(md, "labels");
-		json_set_str(labels, "kubernetes.io/metadata.name", name);
-		json_set_str(json_obj_ensure(obj, "status"), "phase",
-			     "Active");
-	}
-	fixtures_fill_meta(obj, rt->res, rt->res->namespaced ? rt->ns : NULL);
-	struct sim_obj *o = store_put(rt->res, obj, false, false);
-	server_reply_obj(rep, 201, o, rt->gv);
-}
-
-static void
-server_create(const struct server_route *rt, const struct server_req *rq,
-	      struct sim_reply *rep)
-{
-	cJSON *obj = server_parse_body(rq, rep, true);
-	if (obj) {
-		server_create_obj(rt, obj, rep);
-	}
-}
-
-/* Server-side apply of an object that does not exist yet creates it. */
-static void
-server_apply_create(const struct server_route *rt,
-		    const struct server_req *rq, struct sim_reply *rep)
-{
-	struct pd_err e = { 0 };
-	cJSON *docs = yaml_to_json(rq->body.buf, rq->body.len, "body", &e);
-	if (!docs || !cJSON_IsObject(docs->child)) {
-		cJSON_Delete(docs);
-		apierr_badrequest(rep, e.msg[0] ? e.msg
-				  : "error decoding YAML: not an object");
-		return;
-	}
-	cJSON *obj = cJSON_DetachItemViaPointer(docs, docs->child);
-	cJSON_Delete(docs);
-	const char *name = json_str(obj, "metadata.name");
-	if (name && strcmp(name, rt->name) != 0) {
-		char *msg = xasprintf("the name of the object (%s) does not "
-				      "match the name on the URL (%s)", name,
-				      rt->name);
-		apierr_badrequest(rep, msg);
-		free(msg);
-		cJSON_Delete(obj);
-		return;
-	}
-	json_set_str(json_obj_ensure(obj, "metadata"), "name", rt->name);
-	server_create_obj(rt, obj, rep);
-}
-
-static const char *
-server_scale_selector(const struct sim_obj *o, struct buf *tmp)
-{
-	const char *s = json_str(o->json, "status.selector");
-	if (s) {
-		return s;
-	}
-	const cJSON *ml = json_path(o->json, "spec.selector.matchLabels");
-	for (const cJSON *c = ml ? ml->child : NULL; c; c = c->next) {
-		if (cJSON_IsString(c)) {
-			buf_addf(tmp, "%s%s=%s", tmp->len ? "," : "",
-				 c->string, c->valuestring);
-		}
-	}
-	return tmp->buf;
-}
-
-static cJSON *
-server_scale_of(const struct sim_obj *o)
-{
-	cJSON *s = cJSON_CreateObject();
-	cJSON_AddStringToObject(s, "kind", "Scale");
-	cJSON_AddStringToObject(s, "apiVersion", "autoscaling/v1");
-	cJSON *md = cJSON_AddObjectToObject(s, "metadata");
-	const char *keys[] = { "name", "namespace", "uid", "resourceVersion",
-			       "creationTimestamp" };
-	const cJSON *omd = cJSON_GetObjectItem(o->json, "metadata");
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		server_copy_member(md, omd, keys[i]);
-	}
-	cJSON_AddNumberToObject(cJSON_AddObjectToObject(s, "spec"), "replicas",
-				json_num(o->json, "spec.replicas", 1));
-	cJSON *st = cJSON_AddObjectToObject(s, "status");
-	bool ro = strcmp(o->res->plural, "rollouts") == 0;
-	cJSON_AddNumberToObject(st, "replicas",
-		json_num(o->json, ro ? "status.HPAReplicas" : "status.replicas",
-			 0));
-	struct buf tmp = BUF_INIT;
-	cJSON_AddStringToObject(st, "selector", server_scale_selector(o, &tmp));
-	buf_release(&tmp);
-	return s;
-}
-
-/* Apply a changed Scale back onto its object. */
-static void
-server_scale_commit(const struct server_route *rt, struct sim_obj *o,
-		    const cJSON *scale, struct sim_reply *rep)
-{
-	const cJSON *r = json_path(scale, "spec.replicas");
-	if (!cJSON_IsNumber(r) || r->valuedouble < 0) {
-		apierr_invalid(rep, rt->res, o->name, "spec.replicas",
-			       "Invalid value: must be a non-negative "
-			       "integer");
-		return;
-	}
-	const char *rv = json_str(scale, "metadata.resourceVersion");
-	if (rv && *rv && strcmp(rv, json_str(o->json,
-					     "metadata.resourceVersion")) != 0) {
-		apierr_conflict(rep, rt->res, o->name);
-		return;
-	}
-	cJSON *next = cJSON_Duplicate(o->json, 1);
-	json_set_num(json_obj_ensure(next, "spec"), "replicas",
-		     r->valuedouble);
-	struct server_route main_rt = *rt;
-	main_rt.sub = NULL;
-	struct sim_reply tmp = { .body = BUF_INIT };
-	server_commit(&main_rt, o, next, &tmp);
-	buf_release(&tmp.body);
-	struct sim_obj *now = store_get(rt->res, rt->ns, rt->name);
-	cJSON *s = server_scale_of(now);
-	server_reply_json(rep, 200, s);
-	cJSON_Delete(s);
-}
-
-static void
-server_update(const struct server_route *rt, struct sim_obj *o,
-	      const struct server_req *rq, struct sim_reply *rep)
-{
-	cJSON *obj = server_parse_body(rq, rep, true);
-	if (!obj) {
-		return;
-	}
-	if (rt->sub && strcmp(rt->sub, "scale") == 0) {
-		server_scale_commit(rt, o, obj, rep);
-		cJSON_Delete(obj);
-		return;
-	}
-	if (server_check_gvk(rt, obj, rep) < 0) {
-		cJSON_Delete(obj);
-		return;
-	}
-	const char *name = json_str(obj, "metadata.name");
-	if (name && strcmp(name, o->name) != 0) {
-		char *msg = xasprintf("the name of the object (%s) does not "
-				      "match the name on the URL (%s)", name,
-				      o->name);
-		apierr_badrequest(rep, msg);
-		free(msg);
-		cJSON_Delete(obj);
-		return;
-	}
-	if (faults_take_conflict()) {
-		apierr_conflict(rep, rt->res, o->name);
-		cJSON_Delete(obj);
-		return;
-	}
-	const char *rv = json_str(obj, "metadata.resourceVersion");
-	if (!rv || !*rv) {
-		if (!rt->res->allow_unconditional_update) {
-			apierr_invalid(rep, rt->res, o->name,
-				       "metadata.resourceVersion",
-				       "Invalid value: 0x0: must be specified "
-				       "for an update");
-			cJSON_Delete(obj);
-			return;
-		}
-	} else if (strcmp(rv, json_str(o->json,
-				       "metadata.resourceVersion")) != 0) {
-		apierr_conflict(rep, rt->res, o->name);
-		cJSON_Delete(obj);
-		return;
-	}
-	server_commit(rt, o, obj, rep);
-}
-
-static void
-server_patch(struct MHD_Connection *c, const struct server_route *rt,
-	     struct sim_obj *o, const struct server_req *rq,
-	     struct sim_reply *rep)
-{
-	const char *ct = server_header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
-	char type[96] = "";
-	if (ct) {
-		size_t n = strcspn(ct, "; ");
-		snprintf(type, sizeof(type), "%.*s", (int)n, ct);
-	}
-	bool merge = strcmp(type, "application/merge-patch+json") == 0;
-	bool jsonp = strcmp(type, "application/json-patch+json") == 0;
-	bool smp = strcmp(type, "application/strategic-merge-patch+json") == 0;
-	bool apply = strcmp(type, "application/apply-patch+yaml") == 0;
-	if (!(merge || jsonp || smp || apply) || (smp && !rt->res->builtin)) {
-		apierr_media(rep);
-		return;
-	}
-	cJSON *p;
-	if (apply) {
-		struct pd_err e = { 0 };
-		cJSON *docs = yaml_to_json(rq->body.buf, rq->body.len, "body",
-					   &e);
-		if (!docs || !cJSON_IsObject(docs->child)) {
-			cJSON_Delete(docs);
-			apierr_badrequest(rep, e.msg[0] ? e.msg
-					  : "error decoding YAML: not an "
-					    "object");
-			return;
-		}
-		p = cJSON_DetachItemViaPointer(docs, docs->child);
-		cJSON_Delete(docs);
-	} else {
-		struct pd_err e = { 0 };
-		p = json_parse(rq->body.buf, rq->body.len, &e);
-		if (!p) {
-			char *msg = xasprintf("error decoding patch: %s",
-					      e.msg);
-			apierr_badrequest(rep, msg);
-			free(msg);
-			return;
-		}
-	}
-	bool scale = rt->sub && strcmp(rt->sub, "scale") == 0;
-	cJSON *doc = scale ? server_scale_of(o) : cJSON_Duplicate(o->json, 1);
-	struct pd_err e = { 0 };
-	int r = jsonp  ? patch_json(&doc, p, &e)
-		: smp  ? patch_strategic(&doc, p, &e)
-		       : patch_merge(&doc, p, &e);
-	cJSON_Delete(p);
-	if (r < 0) {
-		if (-r == PD_ECONFLICT) {
-			apierr_status(rep, 422, "Invalid", e.msg, NULL, NULL);
-		} else {
-			apierr_badrequest(rep, e.msg);
-		}
-		cJSON_Delete(doc);
-		return;
-	}
-	if (!cJSON_IsObject(doc)) {
-		apierr_badrequest(rep, "the patch did not produce an object");
-		cJSON_Delete(doc);
-		return;
-	}
-	if (scale) {
-		server_scale_commit(rt, o, doc, rep);
-		cJSON_Delete(doc);
-		return;
-	}
-	const char *rv = json_str(doc, "metadata.resourceVersion");
-	if (rv && strcmp(rv, json_str(o->json, "metadata.resourceVersion"))) {
-		apierr_conflict(rep, rt->res, o->name);
-		cJSON_Delete(doc);
-		return;
-	}
-	server_commit(rt, o, doc, rep);
-}
-
-/* Delete o and, unless orphaning, the objects it owns (the garbage
- * collector's background cascade, done at once). */
-static void
-server_delete_cascade(struct sim_obj *o, bool orphan, int depth)
-{
-	char *uid = xstrdup(json_str(o->json, "metadata.uid") ?
-			    json_str(o->json, "metadata.uid") : "");
-	bool is_ns = strcmp(o->res->plural, "namespaces") == 0;
-	/* a Namespace's objects are its own; an owner's dependents share
-	 * its namespace (any namespace for a cluster-scoped owner) */
-	char *ns = is_ns ? xstrdup(o->name) : *o->ns ? xstrdup(o->ns) : NULL;
-	bool cascade = is_ns || (!orphan && *uid && depth <= 8);
-	store_delete(o);
-	for (int i = 0; cascade && i < registry_count(); i++) {
-		struct sim_resource *r = registry_at(i);
-		if (!r->namespaced) {
-			continue;
-		}
-		size_t n;
-		struct sim_obj **objs = store_list(r, ns, &n);
-		/* keys first: deleting frees store objects */
-		char **keys = xcalloc(n + 1, sizeof(*keys));
-		for (size_t k = 0; k < n; k++) {
-			if (is_ns || store_owned_by(objs[k]->json, uid)) {
-				keys[k] = xstrdup(objs[k]->key);
-			}
-		}
-		free(objs);
-		for (size_t k = 0; k < n; k++) {
-			if (!keys[k]) {
-				continue;
-			}
-			char *slash = strchr(keys[k], '/');
-			*slash = '\0';
-			struct sim_obj *d = store_get(r, keys[k], slash + 1);
-			if (d && is_ns) {
-				store_delete(d);
-			} else if (d) {
-				server_delete_cascade(d, false, depth + 1);
-			}
-			free(keys[k]);
-		}
-		free(keys);
-	}
-	free(uid);
-	free(ns);
-}
-
-static void
-server_delete(const struct server_route *rt, struct sim_obj *o,
-	      const struct server_req *rq, struct sim_reply *rep)
-{
-	bool orphan = false;
-	if (rq->body.len) {
-		cJSON *opts = json_parse(rq->body.buf, rq->body.len, NULL);
-		const char *pp = json_str(opts, "propagationPolicy");
-		orphan = (pp && strcmp(pp, "Orphan") == 0) ||
-			 json_bool(opts, "orphanDependents", false);
-		cJSON_Delete(opts);
-	}
-	cJSON *last = cJSON_Duplicate(o->json, 1);
-	char *uid = xstrdup(json_str(last, "metadata.uid") ?
-			    json_str(last, "metadata.uid") : "");
-	server_delete_cascade(o, orphan, 0);
-	if (rt->res->builtin) {
-		server_reply_json(rep, 200, last);
-	} else {
-		cJSON *st = cJSON_CreateObject();
-		cJSON_AddStringToObject(st, "kind", "Status");
-		cJSON_AddStringToObject(st, "apiVersion", "v1");
-		cJSON_AddObjectToObject(st, "metadata");
-		cJSON_AddStringToObject(st, "status", "Success");
-		cJSON *d = cJSON_AddObjectToObject(st, "details");
-		cJSON_AddStringToObject(d, "name", rt->name);
-		cJSON_AddStringToObject(d, "group", rt->res->group);
-		cJSON_AddStringToObject(d, "kind", rt->res->plural);
-		cJSON_AddStringToObject(d, "uid", uid);
-		server_reply_json(rep, 200, st);
-		cJSON_Delete(st);
-	}
-	free(uid);
-	cJSON_Delete(last);
-}
-
-static void
-server_delete_collection(struct MHD_Connection *c,
-			 const struct server_route *rt, struct sim_reply *rep)
-{
-	struct server_fields f;
-	if (server_fields_parse(server_arg(c, "fieldSelector"), &f, rep) < 0) {
-		return;
-	}
-	struct selector *sel = server_label_selector(c, rep);
-	if (!sel) {
-		server_fields_release(&f);
-		return;
-	}
-	size_t n;
-	struct sim_obj **objs = store_list(rt->res, rt->ns, &n);
-	cJSON *list = cJSON_CreateObject();
-	char *kind = xasprintf("%sList", rt->res->kind);
-	cJSON_AddStringToObject(list, "kind", kind);
-	free(kind);
-	cJSON_AddStringToObject(list, "apiVersion", rt->gv);
-	cJSON *items = cJSON_AddArrayToObject(list, "items");
-	for (size_t i = 0; i < n; i++) {
-		if (server_fields_match(&f, objs[i]->ns, objs[i]->name) &&
-		    selector_match(sel, json_path(objs[i]->json,
-						  "metadata.labels"))) {
-			cJSON_AddItemToArray(items,
-				cJSON_Duplicate(objs[i]->json, 1));
-			store_delete(objs[i]);
-		}
-	}
-	free(objs);
-	char rv[24];
-	snprintf(rv, sizeof(rv), "%llu", (unsigned long long)store_rv());
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(list, "metadata"),
-				"resourceVersion", rv);
-	server_reply_json(rep, 200, list);
-	cJSON_Delete(list);
 	selector_free(sel);
 	server_fields_release(&f);
 }
@@ -1448,7 +564,7 @@ server_verb(const char *method, const struct server_route *rt,
 		if (rt->name) {
 			return "get";
 		}
-		return server_truthy(server_arg(c, "watch")) ? "watch" : "list";
+		return server_truthy(httpd_arg(c, "watch")) ? "watch" : "list";
 	}
 	if (strcmp(method, "POST") == 0) {
 		return rt->name ? NULL : "create";
@@ -1466,9 +582,9 @@ server_verb(const char *method, const struct server_route *rt,
 }
 
 /* Lock held. May return a watch to stream instead of filling rep. */
-static struct server_watch *
+static struct watch *
 server_api(struct MHD_Connection *c, const char *method,
-	   const struct server_route *rt, const struct server_req *rq,
+	   const struct server_route *rt, const struct httpd_req *rq,
 	   const char *user, struct sim_reply *rep)
 {
 	const char *verb = server_verb(method, rt, c);
@@ -1490,23 +606,23 @@ server_api(struct MHD_Connection *c, const char *method,
 		return NULL;
 	}
 	if (strcmp(verb, "watch") == 0) {
-		return server_watch_start(c, rt, rep);
+		return watch_start(c, rt, rep);
 	}
 	if (strcmp(verb, "create") == 0) {
 		if (rt->sub) {
 			apierr_method(rep, method, rt->res);
 			return NULL;
 		}
-		server_create(rt, rq, rep);
+		write_create(rt, rq, rep);
 		return NULL;
 	}
 	if (strcmp(verb, "deletecollection") == 0) {
-		server_delete_collection(c, rt, rep);
+		write_delete_collection(c, rt, rep);
 		return NULL;
 	}
 	struct sim_obj *o = store_get(rt->res, rt->ns, rt->name);
 	if (!o) {
-		const char *ct = server_header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
+		const char *ct = httpd_header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
 		if (strcmp(verb, "patch") == 0 && !rt->sub && ct &&
 		    strncmp(ct, "application/apply-patch+yaml", 28) == 0) {
 			if (rt->res->namespaced &&
@@ -1514,7 +630,7 @@ server_api(struct MHD_Connection *c, const char *method,
 				apierr_notfound(rep, registry_find("", "v1",
 						"namespaces"), rt->ns);
 			} else {
-				server_apply_create(rt, rq, rep);
+				write_apply_create(rt, rq, rep);
 			}
 			return NULL;
 		}
@@ -1523,10 +639,10 @@ server_api(struct MHD_Connection *c, const char *method,
 	}
 	if (strcmp(verb, "get") == 0) {
 		if (rt->sub && strcmp(rt->sub, "scale") == 0) {
-			cJSON *s = server_scale_of(o);
+			cJSON *s = write_scale_of(o);
 			server_reply_json(rep, 200, s);
 			cJSON_Delete(s);
-		} else if (!rt->sub && table_wanted(server_header(c,
+		} else if (!rt->sub && table_wanted(httpd_header(c,
 					MHD_HTTP_HEADER_ACCEPT))) {
 			cJSON *t = table_new(rt->res, true,
 				json_str(o->json, "metadata.resourceVersion"),
@@ -1538,13 +654,13 @@ server_api(struct MHD_Connection *c, const char *method,
 			server_reply_obj(rep, 200, o, rt->gv);
 		}
 	} else if (strcmp(verb, "update") == 0) {
-		server_update(rt, o, rq, rep);
+		write_update(rt, o, rq, rep);
 	} else if (strcmp(verb, "patch") == 0) {
-		server_patch(c, rt, o, rq, rep);
+		write_patch(c, rt, o, rq, rep);
 	} else if (rt->sub) {
 		apierr_method(rep, method, rt->res);
 	} else {
-		server_delete(rt, o, rq, rep);
+		write_delete(rt, o, rq, rep);
 	}
 	return NULL;
 }
@@ -1558,7 +674,7 @@ server_admin_clock(struct MHD_Connection *c, const char *method,
 		   struct sim_reply *rep)
 {
 	if (strcmp(method, "GET") != 0) {
-		const char *adv = server_arg(c, "advance");
+		const char *adv = httpd_arg(c, "advance");
 		long long ms = adv ? clock_parse_duration(adv) : -1;
 		if (!clock_manual()) {
 			apierr_status(rep, 409, "Conflict", "the clock is not "
@@ -1589,7 +705,7 @@ server_admin_clock(struct MHD_Connection *c, const char *method,
  * query parameters) switches one rollout's simulated traffic. */
 static void
 server_admin_traffic(struct MHD_Connection *c, const char *method,
-		     const struct server_req *rq, struct sim_reply *rep)
+		     const struct httpd_req *rq, struct sim_reply *rep)
 {
 	if (strcmp(method, "GET") != 0) {
 		cJSON *j = rq->body.len ? json_parse(rq->body.buf, rq->body.len,
@@ -1597,9 +713,9 @@ server_admin_traffic(struct MHD_Connection *c, const char *method,
 		const char *ns = json_str(j, "namespace");
 		const char *ro = json_str(j, "rollout");
 		const char *mode = json_str(j, "mode");
-		ns = ns ? ns : server_arg(c, "namespace");
-		ro = ro ? ro : server_arg(c, "rollout");
-		mode = mode ? mode : server_arg(c, "mode");
+		ns = ns ? ns : httpd_arg(c, "namespace");
+		ro = ro ? ro : httpd_arg(c, "rollout");
+		mode = mode ? mode : httpd_arg(c, "mode");
 		if (!ns || !ro || !mode ||
 		    controller_set_traffic(ns, ro, mode) < 0) {
 			cJSON_Delete(j);
@@ -1616,7 +732,7 @@ server_admin_traffic(struct MHD_Connection *c, const char *method,
 
 static void
 server_admin(struct MHD_Connection *c, const char *method, char **segs,
-	     int n, const struct server_req *rq, struct sim_reply *rep)
+	     int n, const struct httpd_req *rq, struct sim_reply *rep)
 {
 	if (n != 3) {
 		apierr_nopath(rep);
@@ -1671,7 +787,7 @@ server_auth(struct MHD_Connection *c, char *user, size_t ulen,
 	if (!o->token && !o->client_cert) {
 		return 0;
 	}
-	const char *auth = server_header(c, MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *auth = httpd_header(c, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (auth && strncmp(auth, "Bearer ", 7) == 0) {
 		if (o->token && strcmp(auth + 7, o->token) == 0) {
 			snprintf(user, ulen, "rollouts-sim");
@@ -1681,11 +797,8 @@ server_auth(struct MHD_Connection *c, char *user, size_t ulen,
 		return -1;
 	}
 	if (o->client_cert) {
-		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
-			c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 		char cn[256];
-		if (ci && certs_verify_client(&server_certs, ci->tls_session,
-					      cn, sizeof(cn)) == 0) {
+		if (httpd_client_cn(server_httpd, c, cn, sizeof(cn)) == 0) {
 			snprintf(user, ulen, "%s", cn);
 			return 0;
 		}
@@ -1706,7 +819,7 @@ server_send(struct MHD_Connection *c, struct sim_reply *rep)
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 				"no-cache, private");
 	char aid[37];
-	sim_uuid(aid);
+	fixtures_uuid(aid);
 	MHD_add_response_header(r, "Audit-Id", aid);
 	if (rep->retry_after > 0) {
 		char ra[16];
@@ -1718,37 +831,11 @@ server_send(struct MHD_Connection *c, struct sim_reply *rep)
 	return ret;
 }
 
-static enum MHD_Result
-server_send_watch(struct MHD_Connection *c, struct server_watch *w)
-{
-	pthread_mutex_lock(&sim_lock);
-	server_watchers++;
-	pthread_mutex_unlock(&sim_lock);
-	struct MHD_Response *r = MHD_create_response_from_callback(
-		MHD_SIZE_UNKNOWN, 64 * 1024, server_watch_reader, w,
-		server_watch_free);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				"application/json");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
-				"no-cache, private");
-	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
 static void
 server_handle(struct MHD_Connection *c, const char *url, const char *method,
-	      struct server_req *rq, struct sim_reply *rep,
-	      struct server_watch **watch)
+	      struct httpd_req *rq, struct sim_reply *rep,
+	      struct watch **watch)
 {
-	struct buf query = BUF_INIT;
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, server_query_cb,
-				  &query);
-	reqlog_write(method, url, query.buf,
-		     server_header(c, MHD_HTTP_HEADER_CONTENT_TYPE),
-		     rq->body.buf, rq->body.len);
-	buf_release(&query);
-
 	if (rq->too_big) {
 		apierr_status(rep, 413, "RequestEntityTooLarge",
 			      "Request entity too large: limit is 3145728", NULL,
@@ -1762,7 +849,7 @@ server_handle(struct MHD_Connection *c, const char *url, const char *method,
 	char *path = xstrdup(url);
 	char *segs[SERVER_MAX_SEGS];
 	int n = server_split(path, segs);
-	const char *accept = server_header(c, MHD_HTTP_HEADER_ACCEPT);
+	const char *accept = httpd_header(c, MHD_HTTP_HEADER_ACCEPT);
 
 	if (n >= 2 && strcmp(segs[0], "sim") == 0 &&
 	    strcmp(segs[1], "v1") == 0) {
@@ -1848,277 +935,60 @@ out:
 	free(path);
 }
 
+/* httpd's handler: one complete request. */
 static enum MHD_Result
-server_access(void *cls, struct MHD_Connection *c, const char *url,
-	      const char *method, const char *version,
-	      const char *upload_data, size_t *upload_data_size,
-	      void **con_cls)
+server_request(void *cls, struct httpd_req *rq)
 {
-	struct server_req *rq = *con_cls;
-	if (!rq) {
-		rq = xcalloc(1, sizeof(*rq));
-		buf_init(&rq->body, SERVER_MAX_BODY);
-		*con_cls = rq;
-		return MHD_YES;
-	}
-	if (*upload_data_size) {
-		if (buf_add(&rq->body, upload_data, *upload_data_size) < 0) {
-			rq->too_big = true;
-		}
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
 	struct sim_reply rep = { .status = 500, .body = BUF_INIT };
-	struct server_watch *w = NULL;
-	server_handle(c, url, method, rq, &rep, &w);
+	struct watch *w = NULL;
+	(void)cls;
+	server_handle(rq->conn, rq->url, rq->method, rq, &rep, &w);
 	enum MHD_Result ret;
 	if (w) {
-		ret = server_send_watch(c, w);
+		ret = watch_send(rq->conn, w);
 	} else {
-		ret = server_send(c, &rep);
+		ret = server_send(rq->conn, &rep);
 	}
 	buf_release(&rep.body);
 	return ret;
 }
 
-static void
-server_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-		 enum MHD_RequestTerminationCode toe)
-{
-	struct server_req *rq = *con_cls;
-	if (rq) {
-		buf_release(&rq->body);
-		free(rq);
-		*con_cls = NULL;
-	}
-}
-
-static void
-server_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	(void)cls;
-	(void)fmt;
-	(void)ap;
-}
-
 /* ---------------------------------------------------------- start-up */
-
-static int
-server_listen(const char *spec, struct pd_err *e, int *port_out)
-{
-	char host[128] = "127.0.0.1";
-	long port = 0;
-	if (spec) {
-		const char *colon = strrchr(spec, ':');
-		if (!colon) {
-			return err_set(e, PD_EUSAGE, "invalid --listen '%s' "
-				       "(want ADDR:PORT)", spec);
-		}
-		size_t hl = (size_t)(colon - spec);
-		if (hl >= sizeof(host)) {
-			return err_set(e, PD_EUSAGE, "invalid --listen '%s'",
-				       spec);
-		}
-		if (hl) {
-			memcpy(host, spec, hl);
-			host[hl] = '\0';
-		}
-		char *end;
-		port = strtol(colon + 1, &end, 10);
-		if (*end || port < 0 || port > 65535) {
-			return err_set(e, PD_EUSAGE, "invalid port in --listen "
-				       "'%s'", spec);
-		}
-	}
-	struct sockaddr_in a4;
-	struct sockaddr_in6 a6;
-	struct sockaddr *sa;
-	socklen_t sl;
-	int fam;
-	char h6[128];
-	snprintf(h6, sizeof(h6), "%s", host);
-	if (h6[0] == '[') {
-		memmove(h6, h6 + 1, strlen(h6));
-		h6[strcspn(h6, "]")] = '\0';
-	}
-	memset(&a4, 0, sizeof(a4));
-	memset(&a6, 0, sizeof(a6));
-	if (inet_pton(AF_INET, host, &a4.sin_addr) == 1) {
-		a4.sin_family = AF_INET;
-		a4.sin_port = htons((uint16_t)port);
-		sa = (struct sockaddr *)&a4;
-		sl = sizeof(a4);
-		fam = AF_INET;
-	} else if (inet_pton(AF_INET6, h6, &a6.sin6_addr) == 1) {
-		a6.sin6_family = AF_INET6;
-		a6.sin6_port = htons((uint16_t)port);
-		sa = (struct sockaddr *)&a6;
-		sl = sizeof(a6);
-		fam = AF_INET6;
-	} else {
-		return err_set(e, PD_EUSAGE, "invalid address '%s' in --listen "
-			       "(want an IP address)", host);
-	}
-	int fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		return err_set(e, PD_ERUNTIME, "socket: %s", strerror(errno));
-	}
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, sa, sl) < 0 || listen(fd, 512) < 0) {
-		int err = errno;
-		close(fd);
-		return err_set(e, PD_ERUNTIME, "cannot listen on %s:%ld: %s",
-			       host, port, strerror(err));
-	}
-	struct sockaddr_storage got;
-	socklen_t gl = sizeof(got);
-	getsockname(fd, (struct sockaddr *)&got, &gl);
-	*port_out = fam == AF_INET
-		? ntohs(((struct sockaddr_in *)&got)->sin_port)
-		: ntohs(((struct sockaddr_in6 *)&got)->sin6_port);
-	return fd;
-}
-
-static void
-server_kube_b64(struct buf *out, const char *key, const char *pem)
-{
-	buf_addf(out, "    %s: ", key);
-	base64_encode(out, pem, strlen(pem));
-	buf_addch(out, '\n');
-}
-
-static int
-server_write_kubeconfig(const struct sim_options *o, const char *host,
-			int port, struct pd_err *e)
-{
-	struct buf b = BUF_INIT;
-	bool v6 = strchr(host, ':') != NULL;
-	buf_adds(&b, "apiVersion: v1\nkind: Config\npreferences: {}\n"
-		 "clusters:\n- name: rollouts-sim\n  cluster:\n");
-	buf_addf(&b, "    server: %s://%s%s%s:%d\n", o->tls ? "https" : "http",
-		 v6 ? "[" : "", host, v6 ? "]" : "", port);
-	if (o->tls) {
-		server_kube_b64(&b, "certificate-authority-data",
-				server_certs.ca_cert_pem);
-	}
-	buf_adds(&b, "contexts:\n- name: rollouts-sim\n  context:\n"
-		 "    cluster: rollouts-sim\n    user: rollouts-sim\n"
-		 "    namespace: default\n"
-		 "current-context: rollouts-sim\n"
-		 "users:\n- name: rollouts-sim\n  user:");
-	if (!o->token && !o->client_cert) {
-		buf_adds(&b, " {}\n");
-	} else {
-		buf_addch(&b, '\n');
-		if (o->token) {
-			buf_addf(&b, "    token: %s\n", o->token);
-		}
-		if (o->client_cert) {
-			server_kube_b64(&b, "client-certificate-data",
-					server_certs.client_cert_pem);
-			server_kube_b64(&b, "client-key-data",
-					server_certs.client_key_pem);
-		}
-	}
-	int rc = atomicfile_write(o->kubeconfig, b.buf, b.len, 0600, e);
-	buf_release(&b);
-	return rc;
-}
 
 int
 server_run(const struct sim_options *o, struct pd_err *e)
 {
 	server_opts = o;
-	signal(SIGPIPE, SIG_IGN);
-	/* block the stop signals in every thread; sigwait() takes them */
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	int port = 0;
-	int fd = server_listen(o->listen, e, &port);
-	if (fd < 0) {
-		return fd;
+	/* block the stop signals in every thread; httpd_wait_signal() takes
+	 * them */
+	httpd_block_signals();
+	struct httpd_options ho = {
+		.listen = o->listen,
+		.tls = o->tls,
+		.client_cert = o->client_cert,
+		.max_body = SERVER_MAX_BODY,
+		.handler = server_request,
+	};
+	int rc = httpd_new(&server_httpd, &ho, e);
+	if (rc < 0) {
+		return rc;
 	}
-	char host[128] = "127.0.0.1";
-	if (o->listen && o->listen[0] != ':') {
-		snprintf(host, sizeof(host), "%.*s",
-			 (int)(strrchr(o->listen, ':') - o->listen), o->listen);
-		if (host[0] == '[') {
-			memmove(host, host + 1, strlen(host));
-			host[strcspn(host, "]")] = '\0';
-		}
-	}
-	if (o->tls) {
-		int r = certs_generate(&server_certs, o->client_cert, NULL,
-				       NULL, e);
-		if (r < 0) {
-			close(fd);
-			return r;
-		}
-	}
-	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
-			 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC;
-	struct MHD_OptionItem opts[8];
-	int k = 0;
-	opts[k++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd,
-					     NULL };
-	opts[k++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
-					     600, NULL };
-	opts[k++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED,
-		(intptr_t)server_completed, NULL };
-	opts[k++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER,
-		(intptr_t)server_mhd_log, NULL };
-	if (o->tls) {
-		flags |= MHD_USE_TLS;
-		opts[k++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY,
-			0, server_certs.server_key_pem };
-		opts[k++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT,
-			0, server_certs.server_cert_pem };
-		if (o->client_cert) {
-			opts[k++] = (struct MHD_OptionItem){
-				MHD_OPTION_HTTPS_MEM_TRUST, 0,
-				server_certs.ca_cert_pem };
-		}
-	}
-	opts[k++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
-	struct MHD_Daemon *d = MHD_start_daemon(flags, 0, NULL, NULL,
-		server_access, NULL, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-	if (!d) {
-		close(fd);
-		certs_release(&server_certs);
-		return err_set(e, PD_ERUNTIME, "cannot start the HTTP server");
-	}
-	int rc = 0;
 	if (o->kubeconfig) {
-		rc = server_write_kubeconfig(o, host, port, e);
+		rc = httpd_write_kubeconfig(server_httpd, o->kubeconfig,
+					    "rollouts-sim", o->token,
+					    o->client_cert, e);
 	}
 	if (rc == 0 && o->port_file) {
-		char line[16];
-		int n = snprintf(line, sizeof(line), "%d\n", port);
-		rc = atomicfile_write(o->port_file, line, (size_t)n, 0644, e);
+		rc = httpd_write_port_file(server_httpd, o->port_file, e);
 	}
 	if (rc == 0) {
-		int sig;
-		sigwait(&stop, &sig);
+		httpd_wait_signal();
 	}
 	/* stop accepting, let open watches send their last chunk (bounded),
 	 * then stop */
-	MHD_quiesce_daemon(d);
-	pthread_mutex_lock(&sim_lock);
-	sim_stopping = 1;
-	pthread_cond_broadcast(&sim_cond);
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 3;
-	while (server_watchers > 0 &&
-	       pthread_cond_timedwait(&sim_cond, &sim_lock, &until) == 0) {
-	}
-	pthread_mutex_unlock(&sim_lock);
-	MHD_stop_daemon(d);
-	close(fd);
-	certs_release(&server_certs);
+	httpd_quiesce(server_httpd);
+	watch_drain();
+	httpd_free(server_httpd);
+	server_httpd = NULL;
 	return rc;
 }

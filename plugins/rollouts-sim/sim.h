@@ -4,8 +4,9 @@
  * registry.c knows the resource types (built-in and learnt from fixtures) and
  * renders discovery; store.c holds the objects, the global resourceVersion
  * counter and the event history that watches read; apierr.c builds Status
- * bodies; server.c is the HTTP layer; faults.c the fault injection; reqlog.c
- * the request log; fixtures.c the loader. One mutex (sim_lock) guards the
+ * bodies; server.c is the Kubernetes API over simhttp's daemon (watch.c the
+ * watch streams, write.c the writes); faults.c the fault injection;
+ * fixtures.c the loader. One mutex (sim_lock) guards the
  * registry, the store and the faults; the watch condition variable is
  * signalled on every new event. Pointers to registry entries live as long as
  * the process. Store objects are owned by the store: callers copy what they
@@ -209,13 +210,6 @@ bool faults_take_conflict(void);
 /* Lock held: whether pods of this image crash (CrashLoopBackOff). */
 bool faults_crashes(const char *image);
 
-/* ---- reqlog.c ---- */
-
-int reqlog_open(const char *path, struct pd_err *e);
-void reqlog_write(const char *method, const char *path, const char *query,
-		  const char *ctype, const char *body, size_t body_len);
-void reqlog_close(void);
-
 /* ---- fixtures.c ---- */
 
 /* Load a file or every .yaml/.yml/.json file of a directory (sorted). */
@@ -224,9 +218,9 @@ int fixtures_load(const char *path, struct pd_err *e);
 void fixtures_fill_meta(cJSON *obj, const struct sim_resource *r,
 			const char *ns);
 /* A new random UUID (v4) into out[37]. */
-void sim_uuid(char out[37]);
+void fixtures_uuid(char out[37]);
 /* The current time as RFC 3339 (UTC, seconds) into out[32]. */
-void sim_now_rfc3339(char out[32]);
+void fixtures_now_rfc3339(char out[32]);
 
 /* ---- table.c: meta.k8s.io/v1 Table responses ---- */
 
@@ -250,7 +244,8 @@ long long clock_parse_duration(const char *s);
 /* A duration as the controller waits it: divided by --time-scale. */
 long long clock_scaled(long long ms);
 
-/* ---- controller.c: the Argo Rollouts controller simulation ---- */
+/* ---- controller.c: the Argo Rollouts controller simulation (its parts:
+ * controller.h) ---- */
 
 struct ctl_options {
 	bool enabled;

@@ -47,7 +47,7 @@ one_line "bad JSON"
 expect_true "bad JSON: 'rollouts-sim: error: FILE:3:COL: ...': $ERR" \
 	matches "$ERR" "^rollouts-sim: error: $B/bad.json:3:[0-9]+: .+"
 
-sim_fails 8 --fixtures "$WORK/missing.yaml"
+sim_fails 3 --fixtures "$WORK/missing.yaml"
 one_line "a missing file"
 expect_eq "$ERR" "rollouts-sim: error: cannot read '$WORK/missing.yaml': No such file or directory" \
 	"a missing fixture file: exit 8 naming it"
@@ -58,7 +58,7 @@ sim_fails 8 --fixtures "$FIXTURES/main" --fixtures "$B/no-kind.yaml"
 # --------------------------------------------------------- usage errors
 sim_fails 2 --token secret
 expect_contains "$ERR" "--tls" "--token without --tls: the message names --tls"
-expect_contains "$ERR" "rollouts-sim --help" "--token without --tls: points to --help"
+one_line "--token without --tls"
 sim_fails 2 --client-cert
 sim_fails 2 --no-such-option
 expect_contains "$ERR" "no-such-option" "an unknown option is named"
@@ -183,6 +183,7 @@ expect_eq "$(curl "${CURL_SAFE[@]}" -sS --cacert "$SIM_DIR/ca.crt" -H 'Authoriza
 stop_sim
 : >"$WORK/empty"
 expect_exit 2 "$ROLLOUTS_SIM" --tls --token-file "$WORK/empty"
-expect_exit 2 "$ROLLOUTS_SIM" --tls --token-file "$WORK/missing"
+expect_exit 3 "$ROLLOUTS_SIM" --tls --token-file "$WORK/missing"
+expect_contains "$ERR" "No such file or directory" "a missing token file: not found (3), with the reason"
 
 finish

@@ -4,7 +4,9 @@
 # and keeps its mode; on any failure (a render error, --strict with a
 # warning, one of several --in-place files failing) the old file and its
 # mode are untouched and no temporary file is left. A symlink's target is
-# replaced, the link kept.
+# replaced, the link kept. A target that is not a regular file (a pipe, a
+# device, /dev/stdout, a link to /proc/self/fd/1) is written directly,
+# never renamed over.
 . "$(dirname "$0")/lib.sh"
 
 GR=${GITOPS_RENDER:?GITOPS_RENDER is not set}
@@ -16,9 +18,10 @@ mode() {
 	stat -c %a "$1"
 }
 
+# temporaries are hidden files beside the target (.NAME.XXXXXX)
 no_temps() {
 	local left
-	left=$(ls -A "$D" | grep -c 'gitops-render' || true)
+	left=$(find "$D" -name '.*' -type f | wc -l)
 	expect_eq "$left" 0 "$1: no temporary file left"
 }
 
@@ -89,4 +92,33 @@ expect_exit 2 "$GR" --in-place -
 expect_exit 1 "$GR" -v TAG=v -o "$D/no/such/dir/out.yaml" in.yaml
 expect_contains "$ERR" "cannot create a temporary file" "an unwritable place is a runtime failure"
 no_temps "unwritable"
+expect_exit 1 "$GR" -v TAG=v -o "$D" in.yaml
+expect_contains "$ERR" "cannot write '$D': Is a directory" "a directory as output is refused"
+
+# non-regular targets: written directly, never replaced by a plain file
+expect_exit 0 "$GR" -v TAG=dev -o /dev/stdout in.yaml
+expect_contains "$OUT" 'tag: "dev"' "-o /dev/stdout writes to stdout"
+expect_true "/dev/stdout is still a link" test -L /dev/stdout
+ln -sf /proc/self/fd/1 fd1
+expect_exit 0 "$GR" -v TAG=fd -o fd1 in.yaml
+expect_contains "$OUT" 'tag: "fd"' "-o onto a link to /proc/self/fd/1 writes to stdout"
+expect_true "the link to fd 1 is still a link" test -L fd1
+mkfifo pipe
+cat pipe >from-pipe &
+reader=$!
+expect_exit 0 "$GR" -v TAG=pipe -o pipe in.yaml
+wait "$reader"
+expect_contains "$(cat from-pipe)" 'tag: "pipe"' "-o onto a FIFO feeds its reader"
+expect_true "the FIFO is still a FIFO" test -p pipe
+got=$("$GR" -v TAG=sub -o >(cat) in.yaml; echo "rc=$?")
+expect_contains "$got" "rc=0" "-o >(cat) succeeds"
+expect_exit 0 "$GR" -v TAG=null -o /dev/null in.yaml
+expect_true "/dev/null is still a device" test -c /dev/null
+if [ -w /dev/full ]; then
+	expect_exit 1 "$GR" -v TAG=full -o /dev/full in.yaml
+	expect_contains "$ERR" "cannot write '/dev/full': No space left on device" \
+		"a full device is a runtime failure naming it"
+	expect_true "/dev/full is still a device" test -c /dev/full
+fi
+no_temps "non-regular targets"
 finish

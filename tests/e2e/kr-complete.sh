@@ -83,6 +83,40 @@ expect_exit 0 kr __complete "${K[@]}" status -n ""
 for ns in default quiet shop staging; do
 	expect_true "__complete status -n '': offers $ns" grep -qx -- "$ns" <<<"$(cands)"
 done
+expect_exit 0 kr __complete "${K[@]}" status --namespace=sta
+expect_eq "$(cands)" "staging" "__complete status --namespace=sta: the namespace value after ="
+expect_exit 0 kr __complete completion ""
+expect_eq "$(cands)" "bash
+zsh
+fish" "__complete completion '': the shells"
+expect_exit 0 kr __complete completion z
+expect_eq "$(cands)" "zsh" "__complete completion z: zsh"
+expect_exit 0 kr __complete get rollout -o ""
+expect_eq "$(cands)" "json
+yaml" "__complete get rollout -o '': the output formats"
+expect_exit 0 kr __complete get rollout --output=j
+expect_eq "$(cands)" "json" "__complete get rollout --output=j: json"
+# --context: the kubeconfig's contexts
+cat >"$WORK/kc-contexts" <<'KC'
+apiVersion: v1
+kind: Config
+contexts:
+- name: prod
+  context: {cluster: a, user: b}
+- name: staging
+  context: {cluster: a, user: b}
+- name: prod-eu
+  context: {cluster: a, user: b}
+KC
+expect_exit 0 kr __complete --kubeconfig "$WORK/kc-contexts" get rollout --context ""
+expect_eq "$(cands)" "prod
+staging
+prod-eu" "__complete --context '': every context of the kubeconfig"
+expect_exit 0 kr __complete --kubeconfig "$WORK/kc-contexts" status --context=pro
+expect_eq "$(cands)" "prod
+prod-eu" "__complete --context=pro: the contexts starting with pro"
+expect_exit 0 kr get rollout --help
+expect_contains "$OUT" $'Aliases:\n  rollout, ro, rollouts' "help lists aliases as the plugin does"
 # flags
 expect_exit 0 kr __complete get rollout --wat
 expect_eq "$(cands)" "--watch" "__complete get rollout --wat: --watch"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests for plugins/rollouts-sim/certs.c: the generated PEMs are
+ * Unit tests for plugins/simhttp/certs.c: the generated PEMs are
  * re-imported and inspected with GnuTLS, checked with the openssl tool when
  * it is installed, and used for a real mutual-TLS handshake over a
  * socketpair with certs_verify_client() on the server side.

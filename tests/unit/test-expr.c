@@ -12,7 +12,7 @@
 /* Evaluate cond with result parsed from JSON (NULL: no result). */
 static int
 eval(const char *cond, const char *result_json, bool *out, char *err,
-     size_t errlen)
+	size_t errlen)
 {
 	cJSON *r = result_json ? cJSON_Parse(result_json) : NULL;
 	int rc = expr_eval_bool(cond, r, out, err, errlen);

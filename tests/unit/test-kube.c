@@ -31,6 +31,7 @@
 #include "base64.h"
 #include "buf.h"
 #include "json.h"
+#include "informer.h"
 #include "kube.h"
 #include "kubeconfig.h"
 #include "xalloc.h"
@@ -139,8 +140,8 @@ test_lines(const char *path)
 	if (!f) {
 		return 0;
 	}
-	int n = 0, ch;
-	while ((ch = fgetc(f)) != EOF) {
+	int n = 0;
+	for (int ch = fgetc(f); ch != EOF; ch = fgetc(f)) {
 		if (ch == '\n') {
 			n++;
 		}
@@ -470,7 +471,7 @@ sim_load(const struct sim *s, struct kube_config *cfg)
 
 static int
 req(struct kube_client *c, const char *method, const char *path,
-    const char *body, cJSON **out, struct pd_err *e)
+	const char *body, cJSON **out, struct pd_err *e)
 {
 	memset(e, 0, sizeof(*e));
 	return kube_request(c, method, path,
@@ -690,7 +691,7 @@ test_live_retry(struct sim *s, struct kube_client *c)
 
 struct tickctx {
 	struct kube_client *c;
-	struct kube_informer *inf;
+	struct informer *inf;
 	int ticks;
 	int phase;
 	int maxticks;
@@ -699,10 +700,10 @@ struct tickctx {
 };
 
 static const cJSON *
-find_item(const struct kube_informer *inf, const char *name)
+find_item(const struct informer *inf, const char *name)
 {
 	const cJSON *it;
-	cJSON_ArrayForEach(it, kube_informer_items(inf)) {
+	cJSON_ArrayForEach(it, informer_items(inf)) {
 		const char *n = json_str(it, "metadata.name");
 		if (n && strcmp(n, name) == 0) {
 			return it;
@@ -719,7 +720,7 @@ tick_modified(void *arg, bool changed)
 	if (++t->ticks > t->maxticks) {
 		return 2;
 	}
-	if (!kube_informer_synced(t->inf)) {
+	if (!informer_synced(t->inf)) {
 		return 0;
 	}
 	if (t->phase == 0) {
@@ -743,7 +744,7 @@ tick_synced(void *arg, bool changed)
 	if (++t->ticks > t->maxticks) {
 		return 2;
 	}
-	return kube_informer_synced(t->inf) ? 1 : 0;
+	return informer_synced(t->inf) ? 1 : 0;
 }
 
 static int
@@ -753,7 +754,7 @@ tick_count(void *arg, bool changed)
 	if (++t->ticks > t->maxticks) {
 		return 2;
 	}
-	return cJSON_GetArraySize(kube_informer_items(t->inf)) >= t->phase
+	return cJSON_GetArraySize(informer_items(t->inf)) >= t->phase
 		       ? 1 : 0;
 }
 
@@ -785,7 +786,7 @@ tick_expire(void *arg, bool changed)
 	if (++t->ticks > t->maxticks) {
 		return 2;
 	}
-	if (!kube_informer_synced(t->inf)) {
+	if (!informer_synced(t->inf)) {
 		return 0;
 	}
 	if (t->phase == 0) {
@@ -804,7 +805,7 @@ tick_drop(void *arg, bool changed)
 	if (++t->ticks > t->maxticks) {
 		return 2;
 	}
-	if (!kube_informer_synced(t->inf)) {
+	if (!informer_synced(t->inf)) {
 		return 0;
 	}
 	if (t->phase > 0 && !find_item(t->inf, names[t->phase - 1])) {
@@ -831,13 +832,13 @@ test_live_informers(struct sim *s, struct kube_client *c)
 	memset(&t, 0, sizeof(t));
 	t.c = c;
 	t.maxticks = 400;
-	t.inf = kube_informer_new(c, RO_PATH, NULL);
+	t.inf = informer_new(c, RO_PATH, NULL);
 	memset(&e, 0, sizeof(e));
-	r = kube_informers_run(&t.inf, 1, 50, tick_modified, &t, NULL, &e);
+	r = informer_run(&t.inf, 1, 50, tick_modified, &t, NULL, &e);
 	is_int(r, 1, "informer sees the MODIFIED after a PATCH (%s)", e.msg);
 	is_int(t.nested_rc, 0, "a request from inside tick works");
 	ok(t.changed_seen, "the first synced tick says changed");
-	ok(kube_informer_synced(t.inf), "informer synced");
+	ok(informer_synced(t.inf), "informer synced");
 	is_int(sim_count(s, "GET", RO_PATH, NULL, "watch="), 1,
 	       "one LIST for the informer");
 	ok(sim_count(s, "GET", RO_PATH, "watch=true", NULL) >= 1,
@@ -846,18 +847,18 @@ test_live_informers(struct sim *s, struct kube_client *c)
 		   1 &&
 	   sim_count(s, "GET", RO_PATH, "timeoutSeconds=", NULL) >= 1,
 	   "the watch asks for bookmarks and a timeout");
-	kube_informer_free(t.inf);
+	informer_free(t.inf);
 
 	/* ordering across namespaces */
 	memset(&t, 0, sizeof(t));
 	t.maxticks = 400;
-	t.inf = kube_informer_new(c, "/api/v1/configmaps", NULL);
-	r = kube_informers_run(&t.inf, 1, 50, tick_synced, &t, NULL, &e);
+	t.inf = informer_new(c, "/api/v1/configmaps", NULL);
+	r = informer_run(&t.inf, 1, 50, tick_synced, &t, NULL, &e);
 	is_int(r, 1, "informer over all namespaces syncs");
 	const cJSON *prev = NULL, *it;
 	bool sorted = true;
 	int n = 0;
-	cJSON_ArrayForEach(it, kube_informer_items(t.inf)) {
+	cJSON_ArrayForEach(it, informer_items(t.inf)) {
 		if (prev) {
 			char a[300], b[300];
 			snprintf(a, sizeof(a), "%s/%s",
@@ -874,27 +875,27 @@ test_live_informers(struct sim *s, struct kube_client *c)
 		n++;
 	}
 	ok(n >= 1201 && sorted, "items ordered by namespace/name (%d)", n);
-	kube_informer_free(t.inf);
+	informer_free(t.inf);
 
 	/* 410 from history: sync, write three times, resume */
 	memset(&t, 0, sizeof(t));
 	t.maxticks = 400;
-	t.inf = kube_informer_new(c, CM_DEMO, "labelSelector=set%3Dh410");
-	r = kube_informers_run(&t.inf, 1, 50, tick_synced, &t, NULL, &e);
+	t.inf = informer_new(c, CM_DEMO, "labelSelector=set%3Dh410");
+	r = informer_run(&t.inf, 1, 50, tick_synced, &t, NULL, &e);
 	is_int(r, 1, "informer synced (empty)");
 	create_cm(c, "h410-c", "h410");
 	create_cm(c, "h410-a", "h410");
 	create_cm(c, "h410-b", "h410");
 	t.ticks = 0;
 	t.phase = 3;
-	r = kube_informers_run(&t.inf, 1, 50, tick_count, &t, NULL, &e);
+	r = informer_run(&t.inf, 1, 50, tick_count, &t, NULL, &e);
 	is_int(r, 1, "resumed informer sees the three objects");
 	ok(sim_count(s, "GET", CM_DEMO, "set%3Dh410", "watch=") >= 2 ||
 	   sim_count(s, "GET", CM_DEMO, "set=h410", "watch=") >= 2,
 	   "410 Expired (--history 1) made it re-list");
-	ok(items_names(kube_informer_items(t.inf), "h410-a,h410-b,h410-c"),
+	ok(items_names(informer_items(t.inf), "h410-a,h410-b,h410-c"),
 	   "re-listed items in order");
-	kube_informer_free(t.inf);
+	informer_free(t.inf);
 
 	/* every resumed watch expires: only re-lists bring news */
 	r = req(c, "PUT", "/sim/v1/faults", "{\"watchExpire\":true}", NULL,
@@ -902,13 +903,13 @@ test_live_informers(struct sim *s, struct kube_client *c)
 	memset(&t, 0, sizeof(t));
 	t.c = c;
 	t.maxticks = 400;
-	t.inf = kube_informer_new(c, CM_DEMO, "labelSelector=set%3Dwexp");
-	r = kube_informers_run(&t.inf, 1, 50, tick_expire, &t, NULL, &e);
+	t.inf = informer_new(c, CM_DEMO, "labelSelector=set%3Dwexp");
+	r = informer_run(&t.inf, 1, 50, tick_expire, &t, NULL, &e);
 	is_int(r, 1, "in-stream 410 re-lists (watchExpire)");
 	int lists = sim_count(s, "GET", CM_DEMO, "set%3Dwexp", "watch=") +
 		    sim_count(s, "GET", CM_DEMO, "set=wexp", "watch=");
 	ok(lists >= 2, "more than one LIST (%d)", lists);
-	kube_informer_free(t.inf);
+	informer_free(t.inf);
 	req(c, "DELETE", "/sim/v1/faults", NULL, NULL, &e);
 
 	/* streams cut after every event: re-watch from the last RV */
@@ -917,45 +918,45 @@ test_live_informers(struct sim *s, struct kube_client *c)
 	memset(&t, 0, sizeof(t));
 	t.c = c;
 	t.maxticks = 400;
-	t.inf = kube_informer_new(c, CM_DEMO, "labelSelector=set%3Ddrop");
-	r = kube_informers_run(&t.inf, 1, 50, tick_drop, &t, NULL, &e);
+	t.inf = informer_new(c, CM_DEMO, "labelSelector=set%3Ddrop");
+	r = informer_run(&t.inf, 1, 50, tick_drop, &t, NULL, &e);
 	is_int(r, 1, "informer survives cut streams");
-	ok(items_names(kube_informer_items(t.inf), "drop-a,drop-b,drop-c"),
+	ok(items_names(informer_items(t.inf), "drop-a,drop-b,drop-c"),
 	   "watched items inserted in order");
 	lists = sim_count(s, "GET", CM_DEMO, "set%3Ddrop", "watch=") +
 		sim_count(s, "GET", CM_DEMO, "set=drop", "watch=");
 	is_int(lists, 1, "no re-list after a cut stream");
-	kube_informer_free(t.inf);
+	informer_free(t.inf);
 	req(c, "DELETE", "/sim/v1/faults", NULL, NULL, &e);
 
 	/* 403 on a LIST stops the loop at once (DELETE cleared --forbid) */
 	r = req(c, "PUT", "/sim/v1/faults", "{\"forbid\":[\"list:pods\"]}",
 		NULL, &e);
 	is_int(r, 0, "forbid list:pods again");
-	struct kube_informer *infs[2];
+	struct informer *infs[2];
 	memset(&t, 0, sizeof(t));
 	t.maxticks = 400;
-	infs[0] = kube_informer_new(c, RO_PATH, NULL);
-	infs[1] = kube_informer_new(c, "/api/v1/namespaces/demo/pods", NULL);
+	infs[0] = informer_new(c, RO_PATH, NULL);
+	infs[1] = informer_new(c, "/api/v1/namespaces/demo/pods", NULL);
 	t.inf = infs[0];
 	memset(&e, 0, sizeof(e));
-	r = kube_informers_run(infs, 2, 60000, tick_count, &t, NULL, &e);
+	r = informer_run(infs, 2, 60000, tick_count, &t, NULL, &e);
 	is_int(r, -PD_EAUTH, "forbidden LIST fails the informers");
 	is_int(e.http_status, 403, "with http_status 403");
 	ok(strncmp(e.msg, "pods is forbidden", 17) == 0, "and the Status "
 	   "message: %s", e.msg);
 	is_int(t.ticks, 0, "at once");
-	kube_informer_free(infs[0]);
-	kube_informer_free(infs[1]);
+	informer_free(infs[0]);
+	informer_free(infs[1]);
 
 	/* stop flag */
 	volatile int stop = 1;
 	memset(&t, 0, sizeof(t));
 	t.maxticks = 400;
-	t.inf = kube_informer_new(c, RO_PATH, NULL);
-	r = kube_informers_run(&t.inf, 1, 50, tick_count, &t, &stop, &e);
+	t.inf = informer_new(c, RO_PATH, NULL);
+	r = informer_run(&t.inf, 1, 50, tick_count, &t, &stop, &e);
 	is_int(r, -PD_ETIMEOUT, "*stop ends the loop");
-	kube_informer_free(t.inf);
+	informer_free(t.inf);
 }
 
 /* ------------------------------------------------------------ live: TLS */
@@ -1193,6 +1194,22 @@ test_refused(void)
 	is_str(e.msg, "cannot connect to 127.0.0.1:1: Connection refused",
 	       "connection refused text");
 	is_int(e.http_status, 0, "no http_status");
+
+	/* a dead HTTP_PROXY does not apply to loopback; a proxy-url does,
+	 * and the error names it without its credentials */
+	setenv("HTTP_PROXY", "http://127.0.0.1:2", 1);
+	setenv("http_proxy", "http://127.0.0.1:2", 1);
+	r = one_get(&cfg, &e);
+	is_str(e.msg, "cannot connect to 127.0.0.1:1: Connection refused",
+	       "HTTP_PROXY is not used for 127.0.0.1");
+	cfg.proxy_url = xstrdup("http://user:pr0xy-pw@127.0.0.1:2");
+	r = one_get(&cfg, &e);
+	is_int(r, -PD_ERUNTIME, "dead proxy-url fails");
+	is_str(e.msg, "cannot reach proxy 'http://127.0.0.1:2' for "
+	       "http://127.0.0.1:1: Connection refused", "it names the proxy");
+	ok(!strstr(e.msg, "pr0xy-pw"), "no proxy password in the message");
+	unsetenv("HTTP_PROXY");
+	unsetenv("http_proxy");
 	kubeconfig_release(&cfg);
 }
 

@@ -418,7 +418,8 @@ test_tls(void)
 	kubeconfig_release(&cfg);
 
 	f.as = "carol";
-	f.as_groups[0] = "g1";
+	const char *g1[] = { "g1" };
+	f.as_groups = g1;
 	f.n_as_groups = 1;
 	r = load(&cfg, &f, &e);
 	is_int(r, 0, "--as/--as-group");
@@ -426,6 +427,31 @@ test_tls(void)
 	ok(cfg.as_groups && strcmp(cfg.as_groups[0], "g1") == 0 &&
 	   !cfg.as_groups[1], "--as-group replaces the groups");
 	kubeconfig_release(&cfg);
+
+	/* no fixed limit: 20 --as-group, all kept in order */
+	const char *g20[20];
+	char names[20][8];
+	for (int i = 0; i < 20; i++) {
+		snprintf(names[i], sizeof(names[i]), "g%d", i + 1);
+		g20[i] = names[i];
+	}
+	f.as_groups = g20;
+	f.n_as_groups = 20;
+	r = load(&cfg, &f, &e);
+	is_int(r, 0, "20 --as-group");
+	int ng = 0;
+	bool in_order = true;
+	while (cfg.as_groups && cfg.as_groups[ng]) {
+		if (ng < 20 && strcmp(cfg.as_groups[ng], names[ng]) != 0) {
+			in_order = false;
+		}
+		ng++;
+	}
+	is_int(ng, 20, "all 20 groups kept (the 17th too)");
+	ok(in_order, "in order, g1 to g20");
+	kubeconfig_release(&cfg);
+	f.as_groups = g1;
+	f.n_as_groups = 1;
 
 	f = flags0();
 	f.kubeconfig = test_path("tls.yaml");
@@ -592,7 +618,7 @@ test_durations(void)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		long long ms = -1;
 		struct pd_err e;
-		int r = kube_parse_duration(good[i].s, &ms, &e);
+		int r = kubeconfig_parse_duration(good[i].s, &ms, &e);
 		ok(r == 0 && ms == good[i].ms,
 		   "duration %s = %lld ms (got %lld)", good[i].s, good[i].ms,
 		   ms);
@@ -602,16 +628,16 @@ test_durations(void)
 		long long ms = 0;
 		struct pd_err e;
 		memset(&e, 0, sizeof(e));
-		int r = kube_parse_duration(bad[i], &ms, &e);
+		int r = kubeconfig_parse_duration(bad[i], &ms, &e);
 		ok(r == -PD_EUSAGE && e.msg[0], "duration '%s' refused: %s",
 		   bad[i], e.msg);
 	}
 	struct pd_err e;
 	long long ms;
-	kube_parse_duration("5x", &ms, &e);
+	kubeconfig_parse_duration("5x", &ms, &e);
 	is_str(e.msg, "time: unknown unit \"x\" in duration \"5x\"",
 	       "unknown unit text");
-	kube_parse_duration("60", &ms, &e);
+	kubeconfig_parse_duration("60", &ms, &e);
 	is_str(e.msg, "time: missing unit in duration \"60\"",
 	       "missing unit text");
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for src/patch.c. */
+/* Unit tests for plugins/rollouts-sim/patch.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +18,7 @@ static int last_rc;
 /* Apply patch to doc; the printed result (the document as left on error). */
 static char *
 run(int (*fn)(cJSON **, const cJSON *, struct pd_err *), const char *doc,
-    const char *patch)
+	const char *patch)
 {
 	cJSON *d = doc ? cJSON_Parse(doc) : NULL;
 	cJSON *p = cJSON_Parse(patch);
@@ -33,7 +33,7 @@ run(int (*fn)(cJSON **, const cJSON *, struct pd_err *), const char *doc,
 /* Succeeds with a result equal to want (object member order ignored). */
 static void
 check(int (*fn)(cJSON **, const cJSON *, struct pd_err *), const char *doc,
-      const char *patch, const char *want, const char *name)
+	const char *patch, const char *want, const char *name)
 {
 	char *got = run(fn, doc, patch);
 	cJSON *g = cJSON_Parse(got), *w = cJSON_Parse(want);

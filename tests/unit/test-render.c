@@ -676,9 +676,9 @@ render_case(struct buf *out, struct objset *s, const char *kind,
 		if (!exp) {
 			return false;
 		}
-		ei = experiment_info_new(exp, &o, ro->now);
+		ei = rollout_experiment_new(exp, &o, ro->now);
 		render_experiment(out, ei, ro);
-		experiment_info_free(ei);
+		rollout_experiment_free(ei);
 		return true;
 	}
 	return false;

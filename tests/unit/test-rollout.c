@@ -246,7 +246,7 @@ test_step_weights(void)
 /* A ReplicaSet document owned by uid. */
 static char *
 rs_doc(const char *name, const char *uid, const char *owner, int rev,
-       const char *hash, int replicas, int available, const char *image)
+	const char *hash, int replicas, int available, const char *image)
 {
 	return xasprintf("{'metadata':{'name':'%s','uid':'%s','generation':1,"
 			 "'creationTimestamp':'2026-01-01T00:00:00Z',"
@@ -435,18 +435,18 @@ test_joins(void)
 	is_str(ri->images[1].tags[0], "canary", "experiment RS without template adds no tag");
 	rollout_info_free(ri);
 
-	/* the same experiment through experiment_info_new() */
+	/* the same experiment through rollout_experiment_new() */
 	{
-		struct exp_info *ei = experiment_info_new(cJSON_GetArrayItem(a_exps, 0), &o, NOW);
+		struct exp_info *ei = rollout_experiment_new(cJSON_GetArrayItem(a_exps, 0), &o, NOW);
 		is_str(ei->exp.name, "exp-1", "experiment model: name");
 		is_str(ei->exp.icon, "◌", "experiment model: Running icon");
 		is_int(ei->exp.n_replicasets, 1, "experiment model: ReplicaSets");
 		is_int(ei->n_images, 1, "experiment model: images");
-		experiment_info_free(ei);
+		rollout_experiment_free(ei);
 	}
 	ok(rollout_info_new(&(struct ro_objects){0}, NOW) == NULL,
 	   "no rollout: NULL model");
-	ok(experiment_info_new(NULL, &o, NOW) == NULL, "no experiment: NULL model");
+	ok(rollout_experiment_new(NULL, &o, NOW) == NULL, "no experiment: NULL model");
 
 	cJSON_Delete(ro);
 	cJSON_Delete(a_rs);
@@ -560,7 +560,7 @@ test_rs_status(void)
 /* kubectl STATUS of one pod document (owned by RS "R"). */
 static void
 pod_is(const char *doc, const char *want, int ready, int restarts,
-       const char *name)
+	const char *name)
 {
 	const char *rss[] = {"{'metadata':{'uid':'R','ownerReferences':[{'uid':'RO'}]}}"};
 	const char *pods[] = {doc};

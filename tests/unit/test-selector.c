@@ -100,6 +100,77 @@ check_json(const char *json, const char *want)
 	free(got);
 }
 
+/* selector_json_string over a JSON text; "ERR" when refused. */
+static char *
+json_string(const char *json)
+{
+	cJSON *j = json ? cJSON_Parse(json) : NULL;
+	struct buf b = BUF_INIT;
+	struct pd_err e = { 0 };
+	int r = selector_json_string(j, &b, &e);
+	cJSON_Delete(j);
+	if (r < 0) {
+		buf_release(&b);
+		return strdup("ERR");
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* metav1.LabelSelectorAsSelector(ls).String() */
+static void
+test_json_string(void)
+{
+	static const char *const cases[][2] = {
+		{ NULL, "" },
+		{ "null", "" },
+		{ "{}", "" },
+		{ "{\"matchLabels\":{}}", "" },
+		{ "{\"matchLabels\":{\"app\":\"web\"}}", "app=web" },
+		{ "{\"matchLabels\":{\"tier\":\"fe\",\"app\":\"web\"}}",
+		  "app=web,tier=fe" },
+		{ "{\"matchLabels\":{\"app\":\"\"}}", "app=" },
+		{ "{\"matchExpressions\":[{\"key\":\"env\",\"operator\":"
+		  "\"In\",\"values\":[\"prod\",\"dev\",\"qa\"]}]}",
+		  "env in (dev,prod,qa)" },
+		{ "{\"matchExpressions\":[{\"key\":\"env\",\"operator\":"
+		  "\"NotIn\",\"values\":[\"x\"]}]}", "env notin (x)" },
+		{ "{\"matchExpressions\":[{\"key\":\"gpu\",\"operator\":"
+		  "\"Exists\"}]}", "gpu" },
+		{ "{\"matchExpressions\":[{\"key\":\"gpu\",\"operator\":"
+		  "\"DoesNotExist\"}]}", "!gpu" },
+		{ "{\"matchLabels\":{\"z\":\"1\",\"b\":\"2\"},"
+		  "\"matchExpressions\":[{\"key\":\"m\",\"operator\":"
+		  "\"Exists\"},{\"key\":\"a\",\"operator\":\"DoesNotExist"
+		  "\"},{\"key\":\"c\",\"operator\":\"In\",\"values\":"
+		  "[\"y\",\"x\"]}]}", "!a,b=2,c in (x,y),m,z=1" },
+		{ "{\"matchLabels\":{\"app.kubernetes.io/name\":\"web\"}}",
+		  "app.kubernetes.io/name=web" },
+		/* LabelSelectorAsSelector refuses these */
+		{ "{\"matchExpressions\":[{\"key\":\"a\",\"operator\":"
+		  "\"Equals\",\"values\":[\"x\"]}]}", "ERR" },
+		{ "{\"matchExpressions\":[{\"key\":\"a\",\"operator\":"
+		  "\"In\",\"values\":[]}]}", "ERR" },
+		{ "{\"matchExpressions\":[{\"key\":\"a\",\"operator\":"
+		  "\"Exists\",\"values\":[\"x\"]}]}", "ERR" },
+		{ "{\"matchLabels\":{\"bad key\":\"x\"}}", "ERR" },
+		{ "{\"matchLabels\":{\"app\":\"a b\"}}", "ERR" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = json_string(cases[i][0]);
+		is_str(got, cases[i][1], "LabelSelector %s -> '%s'",
+		       cases[i][0] ? cases[i][0] : "NULL", cases[i][1]);
+		free(got);
+	}
+	/* appends to what is there */
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "labelSelector=");
+	cJSON *j = cJSON_Parse("{\"matchLabels\":{\"app\":\"web\"}}");
+	is_int(selector_json_string(j, &b, NULL), 0, "appends, e may be NULL");
+	is_str(b.buf, "labelSelector=app=web", "appended");
+	cJSON_Delete(j);
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -282,5 +353,6 @@ main(void)
 	selector_free(s);
 	cJSON_Delete(j);
 
+	test_json_string();
 	return done_testing();
 }

@@ -9,6 +9,7 @@
 #include "../tap.h"
 #include "buf.h"
 #include "template.h"
+#include "yaml-emit.h"
 
 /* Diagnostics of one render: "E|W|F place: msg" lines. */
 static struct buf diags = BUF_INIT;
@@ -409,23 +410,29 @@ test_kyml(void)
 static void
 test_helpers(void)
 {
-	char f[64];
-	ok(tmpl_plain_is_string("ef19bd2", 7), "ef19bd2 is a string");
-	ok(!tmpl_plain_is_string("1234567", 7), "1234567 is not");
-	ok(!tmpl_plain_is_string("1234e56", 7), "1234e56 is a float");
-	ok(tmpl_plain_is_string("12e4567", 7), "12e4567 overflows: a string");
-	ok(!tmpl_plain_is_string("n", 1), "n is a boolean (YAML 1.1)");
-	ok(!tmpl_plain_is_string("2001-12-14", 10), "a date is a timestamp");
-	ok(tmpl_plain_is_string("2001-13-14", 10), "month 13 is a string");
-	ok(!tmpl_plain_is_string("1:20", 4), "base 60");
-	ok(!tmpl_plain_is_string("<<", 2), "merge key");
-	ok(!tmpl_plain_is_string(".inf", 4), ".inf");
-	tmpl_format_float(f, sizeof(f), 1234567.5);
-	is_str(f, "1.2345675e+06", "FormatFloat g, large");
-	tmpl_format_float(f, sizeof(f), 0.0001);
-	is_str(f, "0.0001", "FormatFloat g, small");
-	tmpl_format_float(f, sizeof(f), 100000.5);
-	is_str(f, "100000.5", "FormatFloat g, below 1e6");
+	struct buf f = BUF_INIT;
+	ok(yaml_emit_plain_is_string("ef19bd2", 7), "ef19bd2 is a string");
+	ok(!yaml_emit_plain_is_string("1234567", 7), "1234567 is not");
+	ok(!yaml_emit_plain_is_string("1234e56", 7), "1234e56 is a float");
+	ok(yaml_emit_plain_is_string("12e4567", 7),
+	   "12e4567 overflows: a string");
+	ok(!yaml_emit_plain_is_string("n", 1), "n is a boolean (YAML 1.1)");
+	ok(!yaml_emit_plain_is_string("2001-12-14", 10),
+	   "a date is a timestamp");
+	ok(yaml_emit_plain_is_string("2001-13-14", 10),
+	   "month 13 is a string");
+	ok(!yaml_emit_plain_is_string("1:20", 4), "base 60");
+	ok(!yaml_emit_plain_is_string("<<", 2), "merge key");
+	ok(!yaml_emit_plain_is_string(".inf", 4), ".inf");
+	yaml_emit_number(&f, 1234567.5, YAML_EMIT_NUM_GO);
+	is_str(f.buf, "1.2345675e+06", "FormatFloat g, large");
+	buf_reset(&f);
+	yaml_emit_number(&f, 0.0001, YAML_EMIT_NUM_GO);
+	is_str(f.buf, "0.0001", "FormatFloat g, small");
+	buf_reset(&f);
+	yaml_emit_number(&f, 100000.5, YAML_EMIT_NUM_GO);
+	is_str(f.buf, "100000.5", "FormatFloat g, below 1e6");
+	buf_release(&f);
 }
 
 static void

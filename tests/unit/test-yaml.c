@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for src/yaml.c. */
+/* Unit tests for src/yaml.c and src/yaml-emit.c. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../tap.h"
 #include "buf.h"
 #include "json.h"
+#include "utf8.h"
+#include "yaml-emit.h"
 #include "yaml.h"
 
 /* Compact JSON of a plain scalar's resolution. */
@@ -641,6 +644,126 @@ test_round_trip(void)
 	cJSON_Delete(j);
 }
 
+/* yaml_emit_number in one style. */
+static char *
+num(double d, enum yaml_emit_numbers style)
+{
+	struct buf b = BUF_INIT;
+	yaml_emit_number(&b, d, style);
+	return buf_detach(&b, NULL);
+}
+
+#define is_num(d, go, c)                                                    \
+	do {                                                                \
+		char *go_ = num(d, YAML_EMIT_NUM_GO);                       \
+		char *cs_ = num(d, YAML_EMIT_NUM_C);                        \
+		is_str(go_, go, "number %s, go style", #d);                 \
+		is_str(cs_, c, "number %s, C style", #d);                   \
+		free(go_);                                                  \
+		free(cs_);                                                  \
+	} while (0)
+
+/* yaml_emit_dq of s with flags. */
+static char *
+dq(const char *s, unsigned flags)
+{
+	struct buf b = BUF_INIT;
+	yaml_emit_dq(&b, s, strlen(s), flags);
+	return buf_detach(&b, NULL);
+}
+
+static void
+test_emit_options(void)
+{
+	/* numbers: the two styles differ in the integer limit, the
+	 * exponent threshold and the spelling of NaN and infinities */
+	is_num(3.0, "3", "3");
+	is_num(-0.0, "0", "0");
+	is_num(0.0001, "0.0001", "0.0001");
+	is_num(0.00001, "1e-05", "1e-05");
+	is_num(123456.7, "123456.7", "123456.7");
+	is_num(1234567.5, "1.2345675e+06", "1234567.5");
+	is_num(-1000000.5, "-1.0000005e+06", "-1000000.5");
+	is_num(9.3e18, "9.3e+18", "9300000000000000000");
+	is_num(1e19, "1e+19", "1e+19");
+	is_num(1.5e300, "1.5e+300", "1.5e+300");
+	is_num(0.1, "0.1", "0.1");
+	is_num(NAN, "NaN", ".nan");
+	is_num(INFINITY, "+Inf", ".inf");
+	is_num(-INFINITY, "-Inf", "-.inf");
+
+	/* double-quoted escapes: named (a whole scalar) or minimal (text
+	 * put into an existing scalar) */
+	const char *in = "t\tb\x07\x1b\xef\xbb\xbf\x01 \xe2\x80\xa8\"\\\n\xff";
+	char *n = dq(in, YAML_EMIT_DQ_NAMED);
+	char *m = dq(in, 0);
+	is_str(n, "t\\tb\\a\\e\\uFEFF\\x01 \\L\\\"\\\\\\n\\xFF",
+	       "dq named: short escapes, tab escaped, bad byte as \\xFF");
+	is_str(m, "t\tb\\x07\\x1B\\uFEFF\\x01 \\L\\\"\\\\\\n\xff",
+	       "dq minimal: tab kept, hex escapes, bad byte copied");
+	free(n);
+	free(m);
+	n = dq("\xc3\xa9\xf0\x9f\x98\x80\xc2\x85\x7f", YAML_EMIT_DQ_NAMED);
+	is_str(n, "\xc3\xa9\xf0\x9f\x98\x80\\N\\x7F",
+	       "dq: printable characters kept, NEL and DEL escaped");
+	free(n);
+
+	struct buf q = BUF_INIT;
+	yaml_emit_sq(&q, "it's 'x'\t", 10);
+	is_str(q.buf, "it''s ''x''\t", "single quotes doubled, nothing else");
+	buf_release(&q);
+
+	ok(yaml_emit_printable('\t') && yaml_emit_printable(0x85) &&
+	       yaml_emit_printable(0xFEFF) && yaml_emit_printable(0x1F600),
+	   "printable: tab, NEL, BOM, beyond U+FFFF");
+	ok(!yaml_emit_printable(0x7F) && !yaml_emit_printable(0xFFFE) &&
+	       !yaml_emit_printable(0xD800) && !yaml_emit_printable(0x1B),
+	   "not printable: DEL, U+FFFE, surrogates, ESC");
+
+	/* the two writers: go-yaml's sorted, exact timestamps and "<<"
+	 * double-quoted; -o yaml's tree order, any YYYY-D... quoted, "<<"
+	 * single-quoted; go-yaml folds long lines */
+	cJSON *j = cJSON_Parse("{\"z\":\"2024-13-01\",\"b\":\"<<\","
+			       "\"a\":\"2024-01-02\",\"x\":1234567.5}");
+	struct buf g = BUF_INIT;
+	ok(yaml_emit_go_document(&g, j) == 0, "go document");
+	is_str(g.buf,
+	       "---\na: \"2024-01-02\"\nb: \"<<\"\nx: 1.2345675e+06\n"
+	       "z: 2024-13-01\n",
+	       "go document: sorted keys, go-yaml's quoting and numbers");
+	char *bl = yaml_emit_block(j);
+	is_str(bl,
+	       "z: \"2024-13-01\"\nb: '<<'\na: \"2024-01-02\"\n"
+	       "x: 1234567.5\n",
+	       "block: tree order, -o yaml's quoting and numbers");
+	free(bl);
+	cJSON_Delete(j);
+	buf_reset(&g);
+	j = cJSON_Parse("{\"k\":\"aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa "
+			"aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa\"}");
+	yaml_emit_go_document(&g, j);
+	is_str(g.buf,
+	       "---\nk: aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa "
+	       "aaaa aaaa aaaa aaaa aaaa aaaa\n  aaaa\n",
+	       "go document: folded at 80 columns");
+	bl = yaml_emit_block(j);
+	is_str(bl,
+	       "k: aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa "
+	       "aaaa aaaa aaaa aaaa aaaa aaaa\n",
+	       "block: never folded");
+	free(bl);
+	cJSON_Delete(j);
+	buf_release(&g);
+
+	char u[4];
+	ok(utf8_encode('A', u) == 1 && u[0] == 'A', "utf8_encode ASCII");
+	ok(utf8_encode(0xE9, u) == 2 && memcmp(u, "\xc3\xa9", 2) == 0,
+	   "utf8_encode two bytes");
+	ok(utf8_encode(0x1F600, u) == 4 &&
+	       memcmp(u, "\xf0\x9f\x98\x80", 4) == 0,
+	   "utf8_encode four bytes");
+}
+
 int
 main(void)
 {
@@ -652,5 +775,6 @@ main(void)
 	test_alias_bomb();
 	test_emit();
 	test_round_trip();
+	test_emit_options();
 	return done_testing();
 }

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * informer: keep local copies of collections up to date, as client-go's
+ * reflector does: LIST, then WATCH from the list's resourceVersion with
+ * allowWatchBookmarks and timeoutSeconds; on a clean end re-watch from the
+ * last resourceVersion; on 410 Expired re-list; on network errors back off
+ * 0.8 s doubling to 30 s, resetting after a healthy minute
+ * (PDKIT_RETRY_SCALE scales the back-off, see kube.h). Several informers
+ * run in one loop over their client's one curl multi handle. Items are kept
+ * ordered by namespace, then name.
+ *
+ * Ownership: informer_new() returns an informer freed by informer_free()
+ * (NULL is fine); it borrows the client, which must outlive it. The array
+ * informer_items() returns is borrowed. The library never prints.
+ */
+#ifndef PD_INFORMER_H
+#define PD_INFORMER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "err.h"
+#include "kube.h"
+
+struct informer;
+
+/* path: collection path; query: selectors, URL-encoded (may be NULL). */
+struct informer *informer_new(struct kube_client *c, const char *path,
+			      const char *query);
+void informer_free(struct informer *inf);
+/* Current objects (a borrowed cJSON array, valid until the next run). */
+const cJSON *informer_items(const struct informer *inf);
+/* True once the first LIST has completed. */
+bool informer_synced(const struct informer *inf);
+
+/*
+ * Run the informers (all of one client) until tick() returns non-zero.
+ * tick is called after every batch of changes (changed = true) and at
+ * least every tick_ms milliseconds (changed = false), and once all
+ * informers have synced; the informers hold still while it runs. A LIST
+ * that fails with 401/403/404 stops the loop at once and returns that
+ * error (never a silent retry loop). Returns tick's non-zero value, or a
+ * negative PD_E*. *stop (may be NULL) is polled to end the loop (signal
+ * handlers set it): then -PD_ETIMEOUT is returned.
+ */
+int informer_run(struct informer **infs, size_t n, long tick_ms,
+		 int (*tick)(void *arg, bool changed), void *arg,
+		 volatile int *stop, struct pd_err *e);
+
+#endif
