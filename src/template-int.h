@@ -44,6 +44,30 @@ struct tmpl_values_item *tmpl_values_find(const struct tmpl_values *v,
 					  const char *key, size_t len);
 size_t tmpl_values_hash(const char *s, size_t len);
 
+/* A set of strings: a mapping's keys (with the line of each), or a
+ * document's anchors (val: an anchored scalar's text, NULL for an anchored
+ * collection; null: that scalar is YAML's null). Keys and vals are owned;
+ * a zeroed set is empty. */
+struct tmpl_values_slot {
+	char *key;
+	long line;
+	char *val;
+	int null;
+};
+
+struct tmpl_values_strset {
+	struct tmpl_values_slot *slots;
+	size_t cap, n;
+};
+
+/* The slot of key, or NULL (borrowed: valid until the next put). */
+struct tmpl_values_slot *
+tmpl_values_strset_find(const struct tmpl_values_strset *set, const char *key);
+/* The slot of key, added (zeroed, key copied) when absent. */
+struct tmpl_values_slot *tmpl_values_strset_put(struct tmpl_values_strset *set,
+					       const char *key);
+void tmpl_values_strset_release(struct tmpl_values_strset *set);
+
 /* ---- tmpl-expand.c ---- */
 
 enum tmpl_expand_kind {
@@ -209,6 +233,7 @@ struct tmpl_render_frame {
 	long col;  /* a block collection's column (-1 until known) */
 	long bcol; /* the nearest block collection's column, -1 at the root */
 	int bmap;  /* that collection is a map */
+	struct tmpl_values_strset keys; /* a map's keys so far (duplicates) */
 };
 
 struct tmpl_render_edit {
@@ -250,8 +275,9 @@ struct tmpl_render_in {
 	struct tmpl_render_doc *kdoc;
 	struct tmpl_render_doc **kdocs; /* this input's documents (kyml) */
 	size_t nkdocs, capkdocs;
-	struct tmpl_render_frame *stack;
+	struct tmpl_render_frame *stack; /* at most YAML_MAX_DEPTH deep */
 	size_t depth, capstack;
+	struct tmpl_values_strset anchors; /* this document's */
 	struct tmpl_check_builder tb;
 	yaml_parser_t p;
 };
