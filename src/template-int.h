@@ -45,27 +45,39 @@ struct tmpl_values_item *tmpl_values_find(const struct tmpl_values *v,
 size_t tmpl_values_hash(const char *s, size_t len);
 
 /* A set of strings: a mapping's keys (with the line of each), or a
- * document's anchors (val: an anchored scalar's text, NULL for an anchored
- * collection; null: that scalar is YAML's null). Keys and vals are owned;
- * a zeroed set is empty. */
+ * document's anchors (val: an anchored scalar's text, none for an anchored
+ * collection; null: that scalar is YAML's null). Keys and values are
+ * copied into the set's own text; a zeroed set is empty. */
 struct tmpl_values_slot {
-	char *key;
+	size_t hash;
+	size_t key; /* offset + 1 of the key in text; 0: an empty slot */
+	size_t val; /* offset + 1 of the value; 0: none */
 	long line;
-	char *val;
 	int null;
 };
 
 struct tmpl_values_strset {
 	struct tmpl_values_slot *slots;
 	size_t cap, n;
+	char *text;
+	size_t tlen, tcap;
 };
 
-/* The slot of key, or NULL (borrowed: valid until the next put). */
+/* The slot of key, or NULL (valid until the next put). */
 struct tmpl_values_slot *
 tmpl_values_strset_find(const struct tmpl_values_strset *set, const char *key);
-/* The slot of key, added (zeroed, key copied) when absent. */
+/* The slot of key, added when absent (*added set, when non-NULL). */
 struct tmpl_values_slot *tmpl_values_strset_put(struct tmpl_values_strset *set,
-					       const char *key);
+					       const char *key, int *added);
+/* A slot's value (borrowed, valid until the next put or setval), or NULL. */
+const char *tmpl_values_strset_val(const struct tmpl_values_strset *set,
+				   const struct tmpl_values_slot *sl);
+/* Set a slot's value to a copy of val[0..len) (NULL: none). */
+void tmpl_values_strset_setval(struct tmpl_values_strset *set,
+			       struct tmpl_values_slot *sl, const char *val,
+			       size_t len);
+/* Empty the set, keeping a small table for the next use. */
+void tmpl_values_strset_clear(struct tmpl_values_strset *set);
 void tmpl_values_strset_release(struct tmpl_values_strset *set);
 
 /* ---- tmpl-expand.c ---- */

@@ -329,9 +329,9 @@ static void
 tmpl_render_clear_doc(struct tmpl_render_in *in)
 {
 	while (in->depth) {
-		tmpl_values_strset_release(&in->stack[--in->depth].keys);
+		tmpl_values_strset_clear(&in->stack[--in->depth].keys);
 	}
-	tmpl_values_strset_release(&in->anchors);
+	tmpl_values_strset_clear(&in->anchors);
 }
 
 static struct tmpl_render_frame *
@@ -347,14 +347,15 @@ tmpl_render_key(struct tmpl_render_in *in, struct tmpl_render_frame *top,
 		const char *text, const yaml_mark_t *m)
 {
 	long line = (long)m->line + 1, col = (long)m->column + 1;
-	const struct tmpl_values_slot *dup =
-	    tmpl_values_strset_find(&top->keys, text);
-	if (dup) {
+	int added = 0;
+	struct tmpl_values_slot *sl =
+	    tmpl_values_strset_put(&top->keys, text, &added);
+	if (!added) {
 		tmpl_render_say(in, TMPL_ERROR, 0, line, col, YAML_MSG_DUP_KEY,
-				text, dup->line);
+				text, sl->line);
 		return;
 	}
-	tmpl_values_strset_put(&top->keys, text)->line = line;
+	sl->line = line;
 }
 
 /* An anchor of this document: an anchored scalar's text (NULL for a
@@ -364,9 +365,8 @@ tmpl_render_anchor(struct tmpl_render_in *in, const yaml_char_t *name,
 		   const char *text, size_t len)
 {
 	struct tmpl_values_slot *sl =
-	    tmpl_values_strset_put(&in->anchors, (const char *)name);
-	free(sl->val);
-	sl->val = text ? xstrndup(text, len) : NULL;
+	    tmpl_values_strset_put(&in->anchors, (const char *)name, NULL);
+	tmpl_values_strset_setval(&in->anchors, sl, text, len);
 }
 
 static void
@@ -529,11 +529,13 @@ tmpl_render_on_start(struct tmpl_render_in *in, const yaml_event_t *ev, int map)
 		in->capstack = in->capstack ? in->capstack * 2 : 32;
 		in->stack =
 		    xrealloc(in->stack, in->capstack * sizeof(*in->stack));
+		/* frames past the depth keep their (empty) key sets */
+		memset(in->stack + in->depth, 0,
+		       (in->capstack - in->depth) * sizeof(*in->stack));
 		/* the stack moved: top pointed into the old one */
 		top = tmpl_render_top(in);
 	}
 	struct tmpl_render_frame *f = &in->stack[in->depth++];
-	memset(&f->keys, 0, sizeof(f->keys));
 	f->map = map;
 	f->flow = flow;
 	f->want_key = 1;
@@ -550,7 +552,7 @@ static void
 tmpl_render_on_end(struct tmpl_render_in *in)
 {
 	if (in->depth) {
-		tmpl_values_strset_release(&in->stack[--in->depth].keys);
+		tmpl_values_strset_clear(&in->stack[--in->depth].keys);
 	}
 	if (in->r->o.flags & TMPL_CHECK) {
 		tmpl_check_on_end(&in->tb);
@@ -575,15 +577,13 @@ tmpl_render_on_scalar(struct tmpl_render_in *in, const yaml_event_t *ev)
 	if (ev->data.scalar.anchor) {
 		tmpl_render_anchor(in, ev->data.scalar.anchor, V, vlen);
 	}
-	if (is_key) {
-		char *text = xstrndup(V, vlen);
-		if (!yaml_is_merge_key(
-			(const char *)ev->data.scalar.tag,
-			ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE,
-			text)) {
-			tmpl_render_key(in, top, text, &ev->start_mark);
-		}
-		free(text);
+	if (is_key &&
+	    !yaml_is_merge_key((const char *)ev->data.scalar.tag,
+			       ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE,
+			       V)) {
+		/* libyaml's value is NUL-terminated: a C string up to its
+		 * first NUL, as yaml_to_json() compares keys */
+		tmpl_render_key(in, top, V, &ev->start_mark);
 	}
 	if (vlen >= 2 && tmpl_expand_find_open(V, vlen)) {
 		if (is_key) {
@@ -637,8 +637,9 @@ tmpl_render_on_alias(struct tmpl_render_in *in, const yaml_event_t *ev)
 	}
 	const struct tmpl_values_slot *a = tmpl_values_strset_find(
 	    &in->anchors, (const char *)ev->data.alias.anchor);
-	if (a && a->val) {
-		tmpl_render_key(in, top, a->val, &ev->start_mark);
+	const char *text = a ? tmpl_values_strset_val(&in->anchors, a) : NULL;
+	if (text) {
+		tmpl_render_key(in, top, text, &ev->start_mark);
 	}
 }
 
@@ -1241,7 +1242,10 @@ tmpl_render_in_release(struct tmpl_render_in *in)
 		tmpl_render_doc_free(in->kdocs[i]);
 	}
 	free(in->kdocs);
-	tmpl_render_clear_doc(in);
+	for (size_t i = 0; i < in->capstack; i++) {
+		tmpl_values_strset_release(&in->stack[i].keys);
+	}
+	tmpl_values_strset_release(&in->anchors);
 	free(in->stack);
 	tmpl_check_builder_release(&in->tb);
 	if (in->owned) {

@@ -71,33 +71,56 @@ tmpl_values_rehash(struct tmpl_values *v)
 
 /* ---- string sets ---- */
 
-struct tmpl_values_slot *
-tmpl_values_strset_find(const struct tmpl_values_strset *set, const char *key)
+/* Copy s[0..len) and a NUL into the set's text; its offset + 1. */
+static size_t
+tmpl_values_strset_text(struct tmpl_values_strset *set, const char *s,
+			size_t len)
 {
-	if (!set->cap) {
-		return NULL;
-	}
-	size_t mask = set->cap - 1;
-	for (size_t i = tmpl_values_hash(key, strlen(key)) & mask;;
-	     i = (i + 1) & mask) {
-		struct tmpl_values_slot *sl = &set->slots[i];
-		if (!sl->key) {
-			return NULL;
+	if (set->tcap - set->tlen < len + 1) {
+		size_t nc = set->tcap ? set->tcap * 2 : 256;
+		while (nc - set->tlen < len + 1) {
+			nc *= 2;
 		}
-		if (strcmp(sl->key, key) == 0) {
+		set->text = xrealloc(set->text, nc);
+		set->tcap = nc;
+	}
+	size_t off = set->tlen;
+	memcpy(set->text + off, s, len);
+	set->text[off + len] = '\0';
+	set->tlen += len + 1;
+	return off + 1;
+}
+
+static struct tmpl_values_slot *
+tmpl_values_strset_probe(const struct tmpl_values_strset *set, const char *key,
+			 size_t h)
+{
+	size_t mask = set->cap - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		struct tmpl_values_slot *sl = &set->slots[i];
+		if (!sl->key || (sl->hash == h &&
+				 strcmp(set->text + sl->key - 1, key) == 0)) {
 			return sl;
 		}
 	}
 }
 
-/* The slot of key, added (zeroed, key copied) when absent. */
 struct tmpl_values_slot *
-tmpl_values_strset_put(struct tmpl_values_strset *set, const char *key)
+tmpl_values_strset_find(const struct tmpl_values_strset *set, const char *key)
 {
-	struct tmpl_values_slot *sl = tmpl_values_strset_find(set, key);
-	if (sl) {
-		return sl;
+	if (!set->n) {
+		return NULL;
 	}
+	struct tmpl_values_slot *sl = tmpl_values_strset_probe(
+	    set, key, tmpl_values_hash(key, strlen(key)));
+	return sl->key ? sl : NULL;
+}
+
+struct tmpl_values_slot *
+tmpl_values_strset_put(struct tmpl_values_strset *set, const char *key,
+		       int *added)
+{
+	size_t len = strlen(key), h = tmpl_values_hash(key, len);
 	if ((set->n + 1) * 2 > set->cap) {
 		size_t nc = set->cap ? set->cap * 2 : 8;
 		struct tmpl_values_slot *ns = xcalloc(nc, sizeof(*ns));
@@ -105,40 +128,65 @@ tmpl_values_strset_put(struct tmpl_values_strset *set, const char *key)
 			if (!set->slots[i].key) {
 				continue;
 			}
-			size_t h = tmpl_values_hash(set->slots[i].key,
-						    strlen(set->slots[i].key)) &
-				   (nc - 1);
-			while (ns[h].key) {
-				h = (h + 1) & (nc - 1);
+			size_t k = set->slots[i].hash & (nc - 1);
+			while (ns[k].key) {
+				k = (k + 1) & (nc - 1);
 			}
-			ns[h] = set->slots[i];
+			ns[k] = set->slots[i];
 		}
 		free(set->slots);
 		set->slots = ns;
 		set->cap = nc;
 	}
-	size_t mask = set->cap - 1;
-	size_t i = tmpl_values_hash(key, strlen(key)) & mask;
-	while (set->slots[i].key) {
-		i = (i + 1) & mask;
+	struct tmpl_values_slot *sl = tmpl_values_strset_probe(set, key, h);
+	if (added) {
+		*added = !sl->key;
 	}
-	sl = &set->slots[i];
-	sl->key = xstrdup(key);
-	sl->line = 0;
-	sl->val = NULL;
-	sl->null = 0;
-	set->n++;
+	if (!sl->key) {
+		sl->hash = h;
+		sl->key = tmpl_values_strset_text(set, key, len);
+		sl->val = 0;
+		sl->line = 0;
+		sl->null = 0;
+		set->n++;
+	}
 	return sl;
+}
+
+const char *
+tmpl_values_strset_val(const struct tmpl_values_strset *set,
+		       const struct tmpl_values_slot *sl)
+{
+	return sl->val ? set->text + sl->val - 1 : NULL;
+}
+
+void
+tmpl_values_strset_setval(struct tmpl_values_strset *set,
+			  struct tmpl_values_slot *sl, const char *val,
+			  size_t len)
+{
+	sl->val = val ? tmpl_values_strset_text(set, val, len) : 0;
+}
+
+void
+tmpl_values_strset_clear(struct tmpl_values_strset *set)
+{
+	if (set->cap > 64 || set->tcap > 4096) {
+		tmpl_values_strset_release(set);
+		return;
+	}
+	if (set->n) {
+		memset(set->slots, 0, set->cap * sizeof(*set->slots));
+	}
+	set->n = 0;
+	set->tlen = 0;
 }
 
 void
 tmpl_values_strset_release(struct tmpl_values_strset *set)
 {
-	for (size_t i = 0; i < set->cap; i++) {
-		free(set->slots[i].key);
-		free(set->slots[i].val);
-	}
 	free(set->slots);
+	free(set->text);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -357,16 +405,17 @@ tmpl_values_load_scalar(struct tmpl_values *v, struct tmpl_values_strset *keys,
 {
 	if (!*key) {
 		char *k = xstrndup(s, n);
-		const struct tmpl_values_slot *dup =
-		    tmpl_values_strset_find(keys, k);
-		if (dup) {
+		int added = 0;
+		struct tmpl_values_slot *sl =
+		    tmpl_values_strset_put(keys, k, &added);
+		if (!added) {
 			int rc = err_set(e, PD_EINVALID,
 					 "%s:%lu:%lu: " YAML_MSG_DUP_KEY, fname,
-					 line, col, k, dup->line);
+					 line, col, k, sl->line);
 			free(k);
 			return rc;
 		}
-		tmpl_values_strset_put(keys, k)->line = (long)line;
+		sl->line = (long)line;
 		*key = k;
 		return 0;
 	}
@@ -425,7 +474,8 @@ tmpl_values_load(struct tmpl_values *v, const char *data, size_t len,
 					ev.data.mapping_start.anchor;
 				if (an) {
 					/* an alias to it is not a scalar */
-					tmpl_values_strset_put(&anchors, an);
+					tmpl_values_strset_put(&anchors, an,
+							       NULL);
 				}
 				break;
 			}
@@ -445,12 +495,14 @@ tmpl_values_load(struct tmpl_values *v, const char *data, size_t len,
 					break;
 				}
 			}
-			if (alias && alias->val) {
+			const char *at =
+			    alias ? tmpl_values_strset_val(&anchors, alias)
+				  : NULL;
+			if (at) {
 				/* an alias to a scalar: that scalar */
 				rc = tmpl_values_load_scalar(
-				    v, &keys, &key, alias->val,
-				    strlen(alias->val), alias->null, line, col,
-				    fname, e);
+				    v, &keys, &key, at, strlen(at),
+				    alias->null, line, col, fname, e);
 			} else if (depth == 0) {
 				rc = err_set(e, PD_EINVALID,
 					     "%s:%lu:%lu: a values file is a "
@@ -474,9 +526,9 @@ tmpl_values_load(struct tmpl_values *v, const char *data, size_t len,
 				struct tmpl_values_slot *a =
 				    tmpl_values_strset_put(
 					&anchors,
-					(const char *)ev.data.scalar.anchor);
-				free(a->val);
-				a->val = xstrndup(s, n);
+					(const char *)ev.data.scalar.anchor,
+					NULL);
+				tmpl_values_strset_setval(&anchors, a, s, n);
 				a->null = null;
 			}
 			if (depth == 0) {
