@@ -2,7 +2,7 @@
 /*
  * template-int: what the files of the gitops-render engine share, private
  * to src/ (the binaries and tests use template.h). tmpl-values.c holds the
- * values, tmpl-expand.c the template actions (Go text/template's subset),
+ * values and a string set (keys and anchors), tmpl-expand.c the template actions (Go text/template's subset),
  * tmpl-check.c the --check lints and their light YAML tree, tmpl-render.c
  * the streaming render (reading, the event pass, kyml's documents, the
  * API) and tmpl-scalar.c the templating of one scalar in its source text;

@@ -2,7 +2,7 @@
 /*
  * gitops-render: kyml-compatible placeholder rendering that cannot silently
  * produce a broken manifest. main parses the options, gathers the values
- * (--values < -v < -e), runs the engine (src/template.c) over the inputs,
+ * (--values < -v < -e), runs the engine (src/template.h) over the inputs,
  * prints its diagnostics and writes the output: to stdout, or atomically to
  * -o OUT or to each input (--in-place) through a temporary file that is
  * renamed over the target only when everything succeeded.
