@@ -421,6 +421,25 @@ test_errors(void)
 	ok(!j && strstr(e.msg, "deep.yaml:1:1001: document nested too deeply"),
 	   "deep nesting is refused");
 	buf_release(&b);
+
+	/* the limit and the rule gitops-render's streaming pass shares */
+	buf_reset(&b);
+	for (int i = 0; i < YAML_MAX_DEPTH; i++) {
+		buf_addch(&b, '[');
+	}
+	for (int i = 0; i < YAML_MAX_DEPTH; i++) {
+		buf_addch(&b, ']');
+	}
+	j = yaml_to_json(b.buf, b.len, "deep.yaml", &e);
+	ok(j != NULL, "YAML_MAX_DEPTH open collections are read");
+	cJSON_Delete(j);
+	buf_release(&b);
+	ok(yaml_is_merge_key(NULL, 1, "<<"), "plain << is the merge key");
+	ok(!yaml_is_merge_key(NULL, 0, "<<"), "quoted << is a key");
+	ok(yaml_is_merge_key("tag:yaml.org,2002:merge", 0, "x"),
+	   "!!merge is the merge key");
+	ok(!yaml_is_merge_key("tag:yaml.org,2002:str", 1, "<<"),
+	   "!!str << is a key");
 }
 
 static void
