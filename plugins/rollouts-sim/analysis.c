@@ -955,12 +955,11 @@ analysis_evaluate(const struct analysis_metric *m, const cJSON *value,
 	bool empty = !value || cJSON_IsNull(value) ||
 		     (cJSON_IsArray(value) && cJSON_GetArraySize(value) == 0);
 	for (int k = 0; k < 2; k++) {
-		char err[256];
+		struct buf err = BUF_INIT;
 		if (!conds[k]) {
 			continue;
 		}
-		if (expr_eval_bool(conds[k], value, &res[k], err,
-				   sizeof(err)) < 0) {
+		if (expr_eval_bool(conds[k], value, &res[k], &err) < 0) {
 			if (empty) {
 				analysis_errf(msg, msglen, "could not evaluate %s "
 					      "\"%s\": metric result is nil or "
@@ -970,10 +969,12 @@ analysis_evaluate(const struct analysis_metric *m, const cJSON *value,
 			} else {
 				analysis_errf(msg, msglen, "could not evaluate %s "
 					      "\"%s\": %s", what[k], conds[k],
-					      err);
+					      err.buf);
 			}
+			buf_release(&err);
 			return AP_ERROR;
 		}
+		buf_release(&err);
 	}
 	bool success = res[0], fail = res[1];
 	if (!m->success && !m->failure) {
