@@ -13,8 +13,12 @@
  * call, as it does in Argo within milliseconds. Where the sim differs:
  * a measurement is due when now >= finishedAt + interval (Argo: strictly
  * after, which the real clock always is by the time the requeue fires);
- * times are kept, as metav1.Time is, to the second. The status is rebuilt
- * in Argo's field order, dropping fields Argo's types do not have.
+ * times in the status are written, as metav1.Time is, to the second, and
+ * the engine keeps the milliseconds of startedAt and of each metric's last
+ * finishedAt in the annotation sim.pdkit.io/analysis-times (read only while
+ * it agrees with the status to the second), so intervals under a second
+ * (500ms, or --time-scale) keep their cadence. The status is rebuilt in
+ * Argo's field order, dropping fields Argo's types do not have.
  */
 #include <limits.h>
 #include <math.h>
@@ -38,6 +42,7 @@
 #define ANALYSIS_CONSECUTIVE_ERROR_LIMIT 4 /* DefaultConsecutiveErrorLimit */
 #define ANALYSIS_MAX_PASSES 5
 #define ANALYSIS_NO_TIME LLONG_MIN
+#define ANALYSIS_ANN_TIMES "sim.pdkit.io/analysis-times"
 
 enum analysis_phase {
 	AP_NONE, AP_PENDING, AP_RUNNING, AP_SUCCESSFUL, AP_FAILED, AP_ERROR,
@@ -83,6 +88,7 @@ struct analysis_result {
 	int consecutive_error, consecutive_success;
 	bool dry_run;
 	cJSON *metadata;         /* owned, or NULL */
+	long long finished_ms;   /* the last finishedAt's ms, or NO_TIME */
 };
 
 struct analysis_state {
@@ -91,6 +97,7 @@ struct analysis_state {
 	struct analysis_result *res;
 	int nres;
 	char *started_at;
+	long long started_ms;    /* startedAt's ms, or ANALYSIS_NO_TIME */
 	char *completed_at;
 	struct analysis_summary run_summary;
 	bool has_dry_summary;
@@ -676,9 +683,43 @@ analysis_strdup_or_null(const char *s)
 	return s && *s ? xstrdup(s) : NULL;
 }
 
-static void
-analysis_state_load(struct analysis_state *st, const cJSON *status)
+/* The annotation's text on run (borrowed), or NULL. */
+static const char *
+analysis_times_text(const cJSON *run)
 {
+	const cJSON *a = json_path(run, "metadata.annotations");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, ANALYSIS_ANN_TIMES);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* An annotation's number of milliseconds, or ANALYSIS_NO_TIME. */
+static long long
+analysis_times_get(const cJSON *times, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(times, key);
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : ANALYSIS_NO_TIME;
+}
+
+/* A status time (whole seconds) with the kept milliseconds, when they
+ * fall within its second. */
+static long long
+analysis_precise(long long secs, long long ms)
+{
+	if (secs != ANALYSIS_NO_TIME && ms != ANALYSIS_NO_TIME && ms >= secs &&
+	    ms < secs + 1000) {
+		return ms;
+	}
+	return secs;
+}
+
+static void
+analysis_state_load(struct analysis_state *st, const cJSON *run,
+		    const cJSON *status)
+{
+	const char *ann = analysis_times_text(run);
+	cJSON *times = ann ? cJSON_Parse(ann) : NULL;
+	const cJSON *fin = cJSON_GetObjectItemCaseSensitive(times,
+							   "finishedAt");
 	const cJSON *results = cJSON_GetObjectItemCaseSensitive(status,
 							       "metricResults");
 	const cJSON *r;
@@ -687,6 +728,7 @@ analysis_state_load(struct analysis_state *st, const cJSON *status)
 	st->message = analysis_strdup_or_null(analysis_str(status, "message"));
 	st->started_at = analysis_strdup_or_null(analysis_str(status,
 							      "startedAt"));
+	st->started_ms = analysis_times_get(times, "startedAt");
 	st->completed_at = analysis_strdup_or_null(analysis_str(status,
 								"completedAt"));
 	analysis_summary_load(&st->run_summary,
@@ -721,7 +763,51 @@ analysis_state_load(struct analysis_state *st, const cJSON *status)
 		res->consecutive_success = analysis_int(r, "consecutiveSuccess");
 		res->dry_run = cJSON_IsTrue(dry_run);
 		res->metadata = cJSON_IsObject(md) ? cJSON_Duplicate(md, 1) : NULL;
+		res->finished_ms = analysis_times_get(fin, res->name);
 	}
+	cJSON_Delete(times);
+}
+
+/* The annotation's value for st: compact JSON. The caller frees it. */
+static char *
+analysis_times_dump(const struct analysis_state *st)
+{
+	cJSON *t = cJSON_CreateObject();
+	cJSON *fin = cJSON_CreateObject();
+	if (st->started_ms != ANALYSIS_NO_TIME) {
+		cJSON_AddNumberToObject(t, "startedAt", (double)st->started_ms);
+	}
+	for (int i = 0; i < st->nres; i++) {
+		if (st->res[i].finished_ms != ANALYSIS_NO_TIME) {
+			cJSON_AddNumberToObject(fin, st->res[i].name,
+						(double)st->res[i].finished_ms);
+		}
+	}
+	cJSON_AddItemToObject(t, "finishedAt", fin);
+	char *out = cJSON_PrintUnformatted(t);
+	cJSON_Delete(t);
+	return out;
+}
+
+/* Write the annotation once there is a time to keep. */
+static void
+analysis_times_store(cJSON *run, const struct analysis_state *st)
+{
+	bool any = st->started_ms != ANALYSIS_NO_TIME;
+	for (int i = 0; i < st->nres && !any; i++) {
+		any = st->res[i].finished_ms != ANALYSIS_NO_TIME;
+	}
+	if (!any) {
+		return;
+	}
+	char *val = analysis_times_dump(st);
+	const char *cur = analysis_times_text(run);
+	if (!cur || strcmp(cur, val) != 0) {
+		cJSON *a = json_obj_ensure(json_obj_ensure(run, "metadata"),
+					   "annotations");
+		json_set_str(a, ANALYSIS_ANN_TIMES, val);
+	}
+	free(val);
 }
 
 static void
@@ -1042,6 +1128,7 @@ analysis_measure(cJSON *run, struct analysis_state *st,
 		memset(r, 0, sizeof(*r));
 		r->name = xstrdup(m->name);
 		r->phase = AP_RUNNING;
+		r->finished_ms = ANALYSIS_NO_TIME;
 		r->dry_run = m->dry_run;
 		r->measurements = cJSON_CreateArray();
 		/* the Prometheus provider's GetMetadata */
@@ -1078,6 +1165,7 @@ analysis_measure(cJSON *run, struct analysis_state *st,
 		break;
 	}
 	cJSON_AddItemToArray(r->measurements, meas);
+	r->finished_ms = now;
 }
 
 /* utils/analysis IsTerminating. */
@@ -1103,10 +1191,21 @@ analysis_terminating(const cJSON *run, const struct analysis_state *st)
 	return false;
 }
 
+/* The finishedAt of r's last measurement, to the millisecond when
+ * known. */
 static long long
-analysis_finished(const cJSON *meas)
+analysis_finished(const struct analysis_result *r, const cJSON *last)
 {
-	return analysis_time_parse(analysis_str(meas, "finishedAt"));
+	return analysis_precise(analysis_time_parse(analysis_str(last,
+								 "finishedAt")),
+				r->finished_ms);
+}
+
+static long long
+analysis_started(const struct analysis_state *st)
+{
+	return analysis_precise(analysis_time_parse(st->started_at),
+				st->started_ms);
 }
 
 /* generateMetricTasks + runMeasurements. */
@@ -1116,7 +1215,7 @@ analysis_take_measurements(cJSON *run, struct analysis_state *st,
 			   long long now, const struct analysis_provider *p)
 {
 	bool terminating = analysis_terminating(run, st);
-	long long started = analysis_time_parse(st->started_at);
+	long long started = analysis_started(st);
 	for (int i = 0; i < n; i++) {
 		const struct analysis_metric *m = &ms[i];
 		struct analysis_result *r = analysis_result_find(st, m->name);
@@ -1124,7 +1223,7 @@ analysis_take_measurements(cJSON *run, struct analysis_state *st,
 			continue;
 		}
 		const cJSON *last = analysis_last_measurement(r);
-		if (last && analysis_finished(last) == ANALYSIS_NO_TIME) {
+		if (last && analysis_finished(r, last) == ANALYSIS_NO_TIME) {
 			/* in flight: the sim's providers never leave one */
 			continue;
 		}
@@ -1150,7 +1249,7 @@ analysis_take_measurements(cJSON *run, struct analysis_state *st,
 		    m->interval != ANALYSIS_NO_TIME) {
 			interval = m->interval;
 		}
-		if (now >= analysis_finished(last) + interval) {
+		if (now >= analysis_finished(r, last) + interval) {
 			analysis_measure(run, st, m, now, p);
 		}
 	}
@@ -1255,6 +1354,7 @@ analysis_assess_run(const cJSON *run, struct analysis_state *st,
 	buf_reset(message);
 	if (!st->started_at) {
 		st->started_at = analysis_time_format(now);
+		st->started_ms = now;
 	}
 	if (cJSON_IsTrue(json_path(run, "spec.terminate"))) {
 		buf_adds(message, "Run Terminated");
@@ -1344,7 +1444,7 @@ analysis_next_time(const struct analysis_state *st,
 		   const struct analysis_metric *ms, int n, long long now)
 {
 	long long next = ANALYSIS_NO_TIME;
-	long long started = analysis_time_parse(st->started_at);
+	long long started = analysis_started(st);
 	for (int i = 0; i < n; i++) {
 		const struct analysis_metric *m = &ms[i];
 		const struct analysis_result *r = NULL;
@@ -1365,7 +1465,7 @@ analysis_next_time(const struct analysis_state *st,
 			t = (started != ANALYSIS_NO_TIME ? started : now) +
 			    m->delay;
 		} else {
-			long long fin = analysis_finished(last);
+			long long fin = analysis_finished(r, last);
 			if (fin == ANALYSIS_NO_TIME) {
 				continue;
 			}
@@ -1427,7 +1527,7 @@ analysis_pass(cJSON *run, long long now, const struct analysis_provider *p,
 	bool changed;
 	int n = 0;
 	*next = ANALYSIS_NO_TIME;
-	analysis_state_load(&st, status);
+	analysis_state_load(&st, run, status);
 	if (analysis_done(st.phase)) {
 		analysis_state_free(&st);
 		return false;
@@ -1487,6 +1587,9 @@ error:
 out:
 	fresh = analysis_state_dump(&st);
 	changed = !status || !json_equal(status, fresh);
+	if (changed) {
+		analysis_times_store(run, &st);
+	}
 	if (changed) {
 		if (status) {
 			cJSON_ReplaceItemInObjectCaseSensitive(run, "status",

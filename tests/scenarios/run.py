@@ -701,6 +701,37 @@ def sc_kr_fallbacks(sim):
     sim.req("DELETE", "/sim/v1/faults")
 
 
+AR = "/apis/argoproj.io/v1alpha1/namespaces/%s/analysisruns"
+
+
+def metric_count(ar):
+    res = ar.get("status", {}).get("metricResults") or [{}]
+    return res[0].get("count", 0)
+
+
+def sc_subsecond(sim):
+    """An interval under a second: one measurement per 500 ms step."""
+    run = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisRun",
+           "metadata": {"name": "fast", "namespace": "shop"},
+           "spec": {"metrics": [{
+               "name": "rate", "interval": "500ms", "count": 10,
+               "successCondition": "result[0] >= 0.9",
+               "provider": {"prometheus": {"address": "http://prometheus", "query": "rate"}}}]}}
+    st, body = sim.req("POST", AR % "shop", run, "application/json")
+    ok(st == 201, "sub-second: the AnalysisRun is created", body)
+    counts = [metric_count(sim.req("GET", (AR % "shop") + "/fast")[1])]
+    for _ in range(12):
+        sim.advance("500ms")
+        counts.append(metric_count(sim.req("GET", (AR % "shop") + "/fast")[1]))
+    ok(counts == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10, 10],
+       "sub-second: exactly one measurement per 500 ms, 10 in all", counts)
+    ar = sim.req("GET", (AR % "shop") + "/fast")[1]
+    ok(ar["status"]["phase"] == "Successful", "sub-second: Successful after count 10", ar["status"].get("phase"))
+    stamps = [m["finishedAt"] for m in ar["status"]["metricResults"][0]["measurements"]]
+    ok(all(len(t) == 20 and t.endswith("Z") for t in stamps),
+       "sub-second: timestamps are RFC 3339 in whole seconds", stamps)
+
+
 def analysis_done(ar):
     return ar.get("status", {}).get("phase") in ("Successful", "Failed", "Error", "Inconclusive")
 
@@ -721,6 +752,7 @@ SCENARIOS = [
     ("progress-deadline", ["canary.yaml"], sc_progress_deadline),
     ("kr-commands", ["canary.yaml"], sc_kr_commands),
     ("kr-fallbacks", ["canary.yaml"], sc_kr_fallbacks),
+    ("subsecond", ["canary.yaml"], sc_subsecond),
 ]
 
 

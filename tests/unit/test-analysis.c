@@ -332,6 +332,61 @@ test_count(void)
 	cJSON_Delete(run);
 }
 
+/* Intervals under a second keep their cadence: the status has whole
+ * seconds, the engine the milliseconds (sim.pdkit.io/analysis-times). */
+static void
+test_subsecond(void)
+{
+	struct script s = { .sr = 0.95 };
+	struct analysis_provider p = { script_measure, &s, 0 };
+	long long next = 0;
+	bool exact = true;
+	cJSON *run = run_with_spec(
+		"{\"metrics\": [{\"name\": \"m\", \"interval\": \"500ms\","
+		" \"count\": 10, \"successCondition\": \"result[0] > 0.9\","
+		" \"provider\": {\"prometheus\": {\"query\": \"q\"}}}]}");
+	for (int i = 0; i < 10; i++) {
+		analysis_reconcile(run, T0 + 500LL * i, &p, &next);
+		if (rnum(run, "m", "count") != i + 1 || s.calls != i + 1) {
+			exact = false;
+			printf("# at %d ms: count %d, calls %d\n", 500 * i,
+			       rnum(run, "m", "count"), s.calls);
+		}
+		if (i < 9 && next != T0 + 500LL * (i + 1)) {
+			exact = false;
+			printf("# at %d ms: next %lld\n", 500 * i, next - T0);
+		}
+	}
+	ok(exact, "interval 500ms: one measurement every 500 ms");
+	is_str(phase(run), "Successful", "10 of 10: Successful");
+	is_int(rnum(run, "m", "count"), 10, "count 10");
+	is_str(mstr(run, "m", -1, "finishedAt"), "2023-11-14T22:13:24Z",
+	       "finishedAt in whole seconds");
+	ok(!strchr(json_str(run, "status.startedAt"), '.'),
+	   "startedAt in whole seconds");
+	cJSON_Delete(run);
+
+	/* --time-scale 1000: a 5s interval is 5 ms; reconciling every
+	 * millisecond never measures more than count */
+	struct script s2 = { .sr = 0.95 };
+	struct analysis_provider fast = { script_measure, &s2, 1000 };
+	int most = 0;
+	run = run_with_spec(
+		"{\"metrics\": [{\"name\": \"m\", \"interval\": \"5s\","
+		" \"count\": 10, \"successCondition\": \"result[0] > 0.9\","
+		" \"provider\": {\"prometheus\": {\"query\": \"q\"}}}]}");
+	for (long long t = 0; t < 3000; t++) {
+		analysis_reconcile(run, T0 + t, &fast, &next);
+		if (rnum(run, "m", "count") > most) {
+			most = rnum(run, "m", "count");
+		}
+	}
+	ok(most == 10 && s2.calls == 10,
+	   "time scale 1000: 10 measurements, never more than count");
+	is_str(phase(run), "Successful", "time scale 1000: Successful");
+	cJSON_Delete(run);
+}
+
 static void
 test_inconclusive(void)
 {
@@ -653,6 +708,7 @@ main(void)
 	test_tutorial_good();
 	test_tutorial_bad();
 	test_count();
+	test_subsecond();
 	test_inconclusive();
 	test_errors();
 	test_initial_delay();
