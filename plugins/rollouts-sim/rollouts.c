@@ -551,13 +551,96 @@ rollouts_counts(struct rollouts_state *s, cJSON *status)
 	}
 }
 
-/* The analysis run named by the current background/step analysis. */
+/* The base name of a background (step -1) or step analysis run, as Argo's
+ * newAnalysisRunFromRollout: <rollout>-<pod hash>-<revision>[-<step>]. */
 static char *
 rollouts_run_name(const struct rollouts_state *s, int step)
 {
 	return step >= 0 ? xasprintf("%s-%s-%d-%d", s->name, s->hash,
 				     s->revision, step)
 			 : xasprintf("%s-%s-%d", s->name, s->hash, s->revision);
+}
+
+/* Whether name is base or one of its collision names (base.N). */
+static bool
+rollouts_run_is(const char *name, const char *base)
+{
+	size_t n = strlen(base);
+	if (strncmp(name, base, n) != 0) {
+		return false;
+	}
+	if (name[n] == '\0') {
+		return true;
+	}
+	return name[n] == '.' && name[n + 1] &&
+	       strspn(name + n + 1, "0123456789") == strlen(name + n + 1);
+}
+
+/* The current run of a kind, as Argo knows it: the one the status records
+ * at status.<section>.<key> when it is base (or base.N) and exists; NULL
+ * otherwise. The caller frees it. */
+static char *
+rollouts_run_current(const cJSON *status, const char *section,
+		     const char *key, const char *ns, const char *base)
+{
+	const cJSON *sec = cJSON_GetObjectItem(status, section);
+	const char *name = json_str(cJSON_GetObjectItem(sec, key), "name");
+	if (!name || !rollouts_run_is(name, base) ||
+	    !controller_find(controller.ar, ns, name)) {
+		return NULL;
+	}
+	return xstrdup(name);
+}
+
+/* A new run's name: base, else Argo's CreateWithCollisionCounter's
+ * base.1, base.2, ... (runs of earlier attempts are kept). */
+static char *
+rollouts_run_free_name(const char *ns, const char *base)
+{
+	char *name = xstrdup(base);
+	for (int i = 1; controller_find(controller.ar, ns, name); i++) {
+		free(name);
+		name = xasprintf("%s.%d", base, i);
+	}
+	return name;
+}
+
+/* Argo's reconcileAnalysisRuns: every run of the rollout that is not one
+ * of its current runs (a superseded revision's, a step left behind) and
+ * still runs is terminated (spec.terminate). */
+static void
+rollouts_cancel_other_runs(const struct rollouts_state *s,
+			   const cJSON *status)
+{
+	static const char *const current[][2] = {
+		{ "canary", "currentBackgroundAnalysisRunStatus" },
+		{ "canary", "currentStepAnalysisRunStatus" },
+		{ "blueGreen", "prePromotionAnalysisRunStatus" },
+		{ "blueGreen", "postPromotionAnalysisRunStatus" },
+	};
+	size_t n;
+	struct sim_obj **ars = store_list(controller.ar, s->ns, &n);
+	char **names = xcalloc(n + 1, sizeof(*names));
+	for (size_t i = 0; i < n; i++) {
+		bool keep = !store_owned_by(ars[i]->json, s->uid);
+		for (size_t k = 0; !keep && k < 4; k++) {
+			const char *c = json_str(cJSON_GetObjectItem(
+				cJSON_GetObjectItem(status, current[k][0]),
+				current[k][1]), "name");
+			keep = c && strcmp(c, ars[i]->name) == 0;
+		}
+		if (!keep) {
+			names[i] = xstrdup(ars[i]->name);
+		}
+	}
+	free(ars);
+	for (size_t i = 0; i < n; i++) {
+		if (names[i]) {
+			controller_terminate_run(s->ns, names[i]);
+			free(names[i]);
+		}
+	}
+	free(names);
 }
 
 /*
@@ -623,15 +706,19 @@ rollouts_canary(struct rollouts_state *s, cJSON *status)
 	}
 
 	/* background analysis */
-	char *bg = rollouts_run_name(s, -1);
+	char *bgbase = rollouts_run_name(s, -1);
+	char *bg = rollouts_run_current(status, "canary",
+					"currentBackgroundAnalysisRunStatus",
+					s->ns, bgbase);
 	const cJSON *bga = cJSON_GetObjectItem(canary, "analysis");
 	bool full = !fresh && strcmp(stable, s->hash) == 0;
 	int starting = (int)controller_int(bga, "startingStep", 0);
-	if (bga && !fresh && !full && !abort && idx >= starting &&
-	    !controller_find(controller.ar, s->ns, bg)) {
+	if (!bg && bga && !fresh && !full && !abort && idx >= starting) {
+		bg = rollouts_run_free_name(s->ns, bgbase);
 		controller_create_run(s->ro, bga, bg, s->hash, "Background",
 				      -1);
 	}
+	free(bgbase);
 	struct sim_obj *bgo = controller_find(controller.ar, s->ns, bg);
 	if (bgo && !abort &&
 	    rollouts_child_verdict(s, status, bgo->json,
@@ -701,15 +788,24 @@ rollouts_canary(struct rollouts_state *s, cJSON *status)
 			break;
 		}
 		if (an) {
-			char *rn = rollouts_run_name(s, idx);
+			char *base = rollouts_run_name(s, idx);
+			char *rn = rollouts_run_current(status, "canary",
+				"currentStepAnalysisRunStatus", s->ns, base);
 			struct sim_obj *ar =
 				controller_find(controller.ar, s->ns, rn);
 			if (!ar) {
+				free(rn);
+				rn = rollouts_run_free_name(s->ns, base);
 				controller_create_run(s->ro, an, rn, s->hash,
 						      "Step", idx);
+				rollouts_run_status(status,
+					"currentStepAnalysisRunStatus", s->ns,
+					rn);
+				free(base);
 				free(rn);
 				break;
 			}
+			free(base);
 			int v = rollouts_child_verdict(
 				s, status, ar->json,
 				"Step-based analysis phase error/failed",
@@ -788,9 +884,12 @@ rollouts_canary(struct rollouts_state *s, cJSON *status)
 		}
 		rollouts_weights(s, status, 0);
 		controller_terminate_run(s->ns, bg);
-		char *sn = rollouts_run_name(s, idx);
+		char *base = rollouts_run_name(s, idx);
+		char *sn = rollouts_run_current(status, "canary",
+			"currentStepAnalysisRunStatus", s->ns, base);
 		controller_terminate_run(s->ns, sn);
 		free(sn);
+		free(base);
 	} else if (idx >= n) {
 		replicasets_scale(s->new_rs, s->replicas, 0);
 		rollouts_refresh(s);
@@ -835,9 +934,14 @@ rollouts_canary(struct rollouts_state *s, cJSON *status)
 	rollouts_run_status(status, "currentBackgroundAnalysisRunStatus", s->ns,
 			    bg);
 	free(bg);
-	char *sn = rollouts_run_name(s, idx < n ? idx : -2);
-	if (idx < n && cJSON_IsObject(json_path(cJSON_GetArrayItem(steps, idx),
-						"analysis"))) {
+	char *sbase = rollouts_run_name(s, idx < n ? idx : -2);
+	char *sn = rollouts_run_current(status, "canary",
+					"currentStepAnalysisRunStatus", s->ns,
+					sbase);
+	free(sbase);
+	if (sn && idx < n &&
+	    cJSON_IsObject(json_path(cJSON_GetArrayItem(steps, idx),
+				     "analysis"))) {
 		rollouts_run_status(status, "currentStepAnalysisRunStatus",
 				    s->ns, sn);
 	} else {
@@ -869,12 +973,16 @@ rollouts_bluegreen_analysis(struct rollouts_state *s, cJSON *status,
 			    const cJSON *ra, const char *infix,
 			    const char *type, const char *key, const char *what)
 {
-	char *name = xasprintf("%s-%s-%d-%s", s->name, s->hash, s->revision,
+	char *base = xasprintf("%s-%s-%d-%s", s->name, s->hash, s->revision,
 			       infix);
-	if (!controller_find(controller.ar, s->ns, name)) {
+	char *name = rollouts_run_current(status, "blueGreen", key, s->ns,
+					  base);
+	if (!name) {
+		name = rollouts_run_free_name(s->ns, base);
 		controller_create_run(s->ro, ra, name, s->hash, type, -1);
 		rollouts_refresh(s);
 	}
+	free(base);
 	struct sim_obj *ar = controller_find(controller.ar, s->ns, name);
 	cJSON *bgs = json_obj_ensure(status, "blueGreen");
 	cJSON *r = cJSON_CreateObject();
@@ -1184,20 +1292,27 @@ rollouts_reconcile(struct sim_obj *o)
 		if (!bluegreen) {
 			json_set_num(status, "currentStepIndex", 0);
 		}
-		/* the failed runs of this revision are replaced */
-		char *bg = rollouts_run_name(&s, -1);
-		struct sim_obj *ar = controller_find(controller.ar, s.ns, bg);
-		if (ar) {
-			store_delete(ar);
-			controller.changed = true;
-		}
-		free(bg);
+		/* Argo's needsNewAnalysisRun after an abort: the runs of
+		 * the aborted attempt stay, new ones get the next name */
+		cJSON_DeleteItemFromObjectCaseSensitive(
+			cJSON_GetObjectItem(status, "canary"),
+			"currentBackgroundAnalysisRunStatus");
+		cJSON_DeleteItemFromObjectCaseSensitive(
+			cJSON_GetObjectItem(status, "canary"),
+			"currentStepAnalysisRunStatus");
+		cJSON_DeleteItemFromObjectCaseSensitive(
+			cJSON_GetObjectItem(status, "blueGreen"),
+			"prePromotionAnalysisRunStatus");
+		cJSON_DeleteItemFromObjectCaseSensitive(
+			cJSON_GetObjectItem(status, "blueGreen"),
+			"postPromotionAnalysisRunStatus");
 	}
 	if (bluegreen) {
 		rollouts_bluegreen(&s, status);
 	} else {
 		rollouts_canary(&s, status);
 	}
+	rollouts_cancel_other_runs(&s, status);
 	rollouts_restart(&s, status);
 	rollouts_counts(&s, status);
 

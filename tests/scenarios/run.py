@@ -732,6 +732,75 @@ def sc_subsecond(sim):
        "sub-second: timestamps are RFC 3339 in whole seconds", stamps)
 
 
+def runs_by_name(sim, ns):
+    return {a["metadata"]["name"]: a for a in sim.list(AR % ns)}
+
+
+def sc_superseded(sim):
+    """A new revision terminates the superseded revision's background run."""
+    ns, name = "production", "devops-toolkit-devops-toolkit"
+    new_release(sim, ns, name, "vfarcic/devops-toolkit:sup0001")
+    sim.advance("3s")
+    sim.advance("2m")
+    sim.advance("5s")
+    old = list(runs_by_name(sim, ns).values())
+    ok(len(old) == 1 and old[0]["status"]["phase"] == "Running",
+       "superseded: revision 2's background run is Running", [a["status"].get("phase") for a in old])
+    new_release(sim, ns, name, "vfarcic/devops-toolkit:sup0002")
+    sim.advance("3s")
+    sim.advance("2m")
+    sim.advance("5s")
+    runs = runs_by_name(sim, ns)
+    was = runs.get(old[0]["metadata"]["name"], {})
+    ok(was.get("spec", {}).get("terminate") is True, "superseded: spec.terminate set on revision 2's run",
+       was.get("spec", {}).get("terminate"))
+    ok(was.get("status", {}).get("phase") == "Successful" and
+       was.get("status", {}).get("message") == "Run Terminated",
+       "superseded: it ends Successful, 'Run Terminated'", was.get("status"))
+    new = [a for a in runs.values() if a["metadata"]["annotations"]["rollout.argoproj.io/revision"] == "3"]
+    ok(len(new) == 1 and new[0]["status"]["phase"] == "Running" and not new[0]["spec"].get("terminate"),
+       "superseded: revision 3's background run is Running", [a["status"].get("phase") for a in new])
+    ro = sim.get(ns, name)
+    ok(ro["status"]["canary"]["currentBackgroundAnalysisRunStatus"]["name"] == new[0]["metadata"]["name"],
+       "superseded: the rollout's status names the new run")
+    sim.advance("60s")
+    ok(runs_by_name(sim, ns)[old[0]["metadata"]["name"]]["status"]["metricResults"][0]["count"] ==
+       was["status"]["metricResults"][0]["count"], "superseded: the terminated run measures no more")
+
+
+def sc_retry_runs(sim):
+    """Retry keeps the failed run and starts one with Argo's collision name."""
+    ns, name = "production", "devops-toolkit-devops-toolkit"
+    sim.traffic(ns, name, "bad")
+    new_release(sim, ns, name, "vfarcic/devops-toolkit:bad0001")
+    sim.advance("3s")
+    sim.advance("2m")
+    sim.advance("60s")
+    ro = sim.get(ns, name)
+    ok(ro["status"]["phase"] == "Degraded", "retry runs: bad traffic aborts", ro["status"].get("message"))
+    runs = runs_by_name(sim, ns)
+    ok(len(runs) == 1, "retry runs: one run so far", sorted(runs))
+    failed = list(runs)[0]
+    sim.traffic(ns, name, "good")
+    ok(sim.patch(ns, name, '{"status":{"abort":false}}', "status")[0] == 200, "retry runs: retry accepted")
+    sim.advance("3s")
+    sim.advance("2m")
+    sim.advance("5s")
+    runs = runs_by_name(sim, ns)
+    ok(failed in runs and runs[failed]["status"]["phase"] == "Failed",
+       "retry runs: the failed run is kept", sorted(runs))
+    ok(failed + ".1" in runs and runs[failed + ".1"]["status"]["phase"] == "Running",
+       "retry runs: the new run is named <name>.1 and runs", sorted(runs))
+    ro = sim.get(ns, name)
+    ok(ro["status"]["canary"]["currentBackgroundAnalysisRunStatus"]["name"] == failed + ".1",
+       "retry runs: the status names the new run", ro["status"]["canary"].get("currentBackgroundAnalysisRunStatus"))
+    for _ in range(6):
+        sim.advance("60s")
+    ro = sim.get(ns, name)
+    ok(ro["status"]["phase"] == "Healthy", "retry runs: good traffic completes the retried rollout",
+       ro["status"].get("message"))
+
+
 def analysis_done(ar):
     return ar.get("status", {}).get("phase") in ("Successful", "Failed", "Error", "Inconclusive")
 
@@ -753,6 +822,8 @@ SCENARIOS = [
     ("kr-commands", ["canary.yaml"], sc_kr_commands),
     ("kr-fallbacks", ["canary.yaml"], sc_kr_fallbacks),
     ("subsecond", ["canary.yaml"], sc_subsecond),
+    ("superseded", ["../../demo/production.yaml"], sc_superseded),
+    ("retry-runs", ["../../demo/production.yaml"], sc_retry_runs),
 ]
 
 
