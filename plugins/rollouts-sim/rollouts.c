@@ -1400,7 +1400,10 @@ rollouts_reconcile(struct sim_obj *o)
 		}
 		free(m);
 	}
-	if (!abort) {
+	/* checkPausedConditions: Paused is written once the rollout
+	 * pauses (True), then follows it (False on resume); a rollout never
+	 * paused has none */
+	if (!abort && (is_paused || rollouts_condition_get(status, "Paused"))) {
 		rollouts_condition(status, "Paused",
 				   is_paused ? "True" : "False",
 				   "RolloutPaused", "Rollout is paused");

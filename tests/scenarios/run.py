@@ -801,6 +801,31 @@ def sc_retry_runs(sim):
        ro["status"].get("message"))
 
 
+def cond(ro, type_):
+    return [c for c in ro["status"].get("conditions", []) if c["type"] == type_]
+
+
+def sc_conditions(sim):
+    """Conditions as Argo writes them: no Paused condition until a pause."""
+    ns, name = "shop", "web"
+    ro = sim.get(ns, name)
+    types = sorted(c["type"] for c in ro["status"].get("conditions", []))
+    ok(types == ["Available", "Completed", "Healthy", "Progressing"],
+       "conditions: a fresh rollout has Available, Completed, Healthy, Progressing", types)
+    new_release(sim, ns, name, "example/web:2.0")
+    sim.advance("3s")
+    p = cond(sim.get(ns, name), "Paused")
+    ok(len(p) == 1 and p[0]["status"] == "True" and p[0]["reason"] == "RolloutPaused",
+       "conditions: Paused True RolloutPaused at the pause step", p)
+    promote(sim, ns, name)
+    sim.advance("3s")
+    sim.advance("31s")
+    ro = sim.get(ns, name)
+    p = cond(ro, "Paused")
+    ok(ro["status"]["currentStepIndex"] == 4 and len(p) == 1 and p[0]["status"] == "False",
+       "conditions: Paused False once it runs again (the analysis step)", (ro["status"]["currentStepIndex"], p))
+
+
 def analysis_done(ar):
     return ar.get("status", {}).get("phase") in ("Successful", "Failed", "Error", "Inconclusive")
 
@@ -824,6 +849,7 @@ SCENARIOS = [
     ("subsecond", ["canary.yaml"], sc_subsecond),
     ("superseded", ["../../demo/production.yaml"], sc_superseded),
     ("retry-runs", ["../../demo/production.yaml"], sc_retry_runs),
+    ("conditions", ["canary.yaml"], sc_conditions),
 ]
 
 
