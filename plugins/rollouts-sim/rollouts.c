@@ -278,6 +278,8 @@ rollouts_ensure_new_rs(struct rollouts_state *s, const cJSON *tmpl, bool first)
 	cJSON_AddNumberToObject(cJSON_AddObjectToObject(o, "status"),
 				"replicas", 0);
 	controller_create(controller.rs, s->ns, o);
+	events_record(s->ro, "Normal", "NewReplicaSetCreated",
+		      "Created ReplicaSet %s (revision %ld)", name, maxrev + 1);
 	snprintf(s->rsname, sizeof(s->rsname), "%s", name);
 	s->new_rs = store_get(controller.rs, s->ns, name);
 	free(name);
@@ -675,6 +677,64 @@ rollouts_child_verdict(struct rollouts_state *s, cJSON *status,
 	return 0;
 }
 
+/* utils/rollout CanaryStepString, for RolloutStepCompleted. The caller
+ * frees it. */
+static char *
+rollouts_step_string(const cJSON *step)
+{
+	const cJSON *sw = cJSON_GetObjectItem(step, "setWeight");
+	const cJSON *pause = cJSON_GetObjectItem(step, "pause");
+	const cJSON *scale = cJSON_GetObjectItem(step, "setCanaryScale");
+	if (cJSON_IsNumber(sw)) {
+		return xasprintf("setWeight: %d", sw->valueint);
+	}
+	if (pause) {
+		const cJSON *d = cJSON_GetObjectItem(pause, "duration");
+		if (cJSON_IsString(d)) {
+			return xasprintf("pause: %s", d->valuestring);
+		}
+		if (cJSON_IsNumber(d)) {
+			return xasprintf("pause: %d", d->valueint);
+		}
+		return xstrdup("pause");
+	}
+	if (cJSON_GetObjectItem(step, "experiment")) {
+		return xstrdup("experiment");
+	}
+	if (cJSON_GetObjectItem(step, "analysis")) {
+		return xstrdup("analysis");
+	}
+	if (scale) {
+		const cJSON *w = cJSON_GetObjectItem(scale, "weight");
+		const cJSON *r = cJSON_GetObjectItem(scale, "replicas");
+		if (cJSON_IsNumber(w)) {
+			return xasprintf("setCanaryScale{weight: %d}",
+					 w->valueint);
+		}
+		if (json_bool(scale, "matchTrafficWeight", false)) {
+			return xstrdup("setCanaryScale{matchTrafficWeight: "
+				       "true}");
+		}
+		if (cJSON_IsNumber(r)) {
+			return xasprintf("setCanaryScale{replicas: %d}",
+					 r->valueint);
+		}
+	}
+	const char *pn = json_str(step, "plugin.name");
+	if (pn) {
+		return xasprintf("plugin: %s", pn);
+	}
+	const char *hr = json_str(step, "setHeaderRoute.name");
+	if (hr) {
+		return xasprintf("setHeaderRoute: %s", hr);
+	}
+	const char *mr = json_str(step, "setMirrorRoute.name");
+	if (mr) {
+		return xasprintf("setMirrorRoute: %s", mr);
+	}
+	return xstrdup("invalid");
+}
+
 static void
 rollouts_canary(struct rollouts_state *s, cJSON *status)
 {
@@ -728,6 +788,7 @@ rollouts_canary(struct rollouts_state *s, cJSON *status)
 	}
 
 	/* steps */
+	int from = idx;
 	while (!abort && !paused && idx < n) {
 		const cJSON *step = cJSON_GetArrayItem(steps, idx);
 		const cJSON *sw = cJSON_GetObjectItem(step, "setWeight");
@@ -863,6 +924,13 @@ rollouts_canary(struct rollouts_state *s, cJSON *status)
 		/* setCanaryScale, header and mirror routes: nothing to
 		 * wait for */
 		idx++;
+	}
+	for (int k = from; k < idx && k < n; k++) {
+		char *what = rollouts_step_string(cJSON_GetArrayItem(steps, k));
+		events_record(s->ro, "Normal", "RolloutStepCompleted",
+			      "Rollout step %d/%d completed (%s)", k + 1, n,
+			      what);
+		free(what);
 	}
 	if (n > 0 || cJSON_GetObjectItem(status, "currentStepIndex")) {
 		json_set_num(status, "currentStepIndex", idx);
@@ -1215,6 +1283,102 @@ rollouts_progressed(const cJSON *before, const cJSON *after)
 		       controller_int(a, "currentStepIndex", 0);
 }
 
+/* emitAnalysisRunStatusChanges: an event when the current run of a kind
+ * changes phase ("Pending" is the sim's word for no phase yet). */
+static void
+rollouts_run_events(const struct rollouts_state *s, const cJSON *before,
+		    const cJSON *after, const char *section, const char *key,
+		    const char *type)
+{
+	const cJSON *b = cJSON_GetObjectItem(cJSON_GetObjectItem(before,
+								 section), key);
+	const cJSON *a = cJSON_GetObjectItem(cJSON_GetObjectItem(after,
+								 section), key);
+	const char *name = json_str(a, "name");
+	const char *ph = json_str(a, "status");
+	if (!name || !ph || strcmp(ph, "Pending") == 0) {
+		return;
+	}
+	const char *bname = json_str(b, "name");
+	const char *bph = json_str(b, "status");
+	const char *prev = "NoPreviousStatus";
+	if (bname && strcmp(bname, name) == 0) {
+		if (bph && strcmp(bph, ph) == 0) {
+			return;
+		}
+		prev = bph && strcmp(bph, "Pending") != 0 ? bph : "";
+	} else if (bname) {
+		prev = "";
+	}
+	bool bad = strcmp(ph, "Failed") == 0 || strcmp(ph, "Error") == 0;
+	char *reason = xasprintf("AnalysisRun%s", ph);
+	events_record(s->ro, bad ? "Warning" : "Normal", reason,
+		      "%s Analysis Run '%s' Status New: '%s' Previous: '%s'",
+		      type, name, ph, prev);
+	free(reason);
+}
+
+/* The events of a reconcile, from the status before and after it:
+ * sendStateChangeEvents (RolloutPaused, RolloutResumed), the abort
+ * (RolloutAborted, a Warning), promoteStable (RolloutCompleted) and the
+ * analysis runs' phases. */
+static void
+rollouts_events(const struct rollouts_state *s, const cJSON *before,
+		const cJSON *after, bool bluegreen)
+{
+	const cJSON *bpc = cJSON_GetObjectItem(before, "pauseConditions");
+	const cJSON *apc = cJSON_GetObjectItem(after, "pauseConditions");
+	bool was_paused = cJSON_GetArraySize(bpc) > 0;
+	bool paused = cJSON_GetArraySize(apc) > 0;
+	if (!was_paused && paused) {
+		events_record(s->ro, "Normal", "RolloutPaused",
+			      "Rollout is paused (%s)",
+			      json_str(cJSON_GetArrayItem(apc, 0), "reason"));
+	} else if (was_paused && !paused && !json_str(after, "abortedAt")) {
+		events_record(s->ro, "Normal", "RolloutResumed",
+			      "Rollout is resumed");
+	}
+	const cJSON *bp = rollouts_condition_get(before, "Progressing");
+	const cJSON *ap = rollouts_condition_get(after, "Progressing");
+	const char *ar = json_str(ap, "reason");
+	const char *am = json_str(ap, "message");
+	if (ar && strcmp(ar, "RolloutAborted") == 0 && am &&
+	    (!json_str(bp, "reason") ||
+	     strcmp(json_str(bp, "reason"), "RolloutAborted") != 0 ||
+	     !json_str(bp, "message") ||
+	     strcmp(json_str(bp, "message"), am) != 0)) {
+		events_record(s->ro, "Warning", "RolloutAborted", "%s", am);
+	}
+	const char *bst = json_str(before, "stableRS");
+	const char *ast = json_str(after, "stableRS");
+	if (ast && strcmp(ast, s->hash) == 0 && (!bst || strcmp(bst, ast))) {
+		int steps = cJSON_GetArraySize(json_path(s->ro,
+					"spec.strategy.canary.steps"));
+		char *why;
+		if (!bst || !*bst) {
+			why = xstrdup("Initial deploy");
+		} else if (json_bool(before, "promoteFull", false)) {
+			why = xstrdup("Full promotion requested");
+		} else if (bluegreen) {
+			why = xstrdup("Completed blue-green update");
+		} else {
+			why = xasprintf("Completed all %d canary steps", steps);
+		}
+		events_record(s->ro, "Normal", "RolloutCompleted",
+			      "Rollout completed update to revision %d (%s): "
+			      "%s", s->revision, s->hash, why);
+		free(why);
+	}
+	rollouts_run_events(s, before, after, "blueGreen",
+			    "postPromotionAnalysisRunStatus", "PostPromotion");
+	rollouts_run_events(s, before, after, "blueGreen",
+			    "prePromotionAnalysisRunStatus", "PrePromotion");
+	rollouts_run_events(s, before, after, "canary",
+			    "currentStepAnalysisRunStatus", "Step");
+	rollouts_run_events(s, before, after, "canary",
+			    "currentBackgroundAnalysisRunStatus", "Background");
+}
+
 void
 rollouts_reconcile(struct sim_obj *o)
 {
@@ -1265,6 +1429,12 @@ rollouts_reconcile(struct sim_obj *o)
 	const char *rev =
 		controller_annotation(s.new_rs->json, CONTROLLER_ANN_REVISION);
 	s.revision = (int)strtol(rev ? rev : "1", NULL, 10);
+	const char *was = controller_annotation(o->json,
+						CONTROLLER_ANN_REVISION);
+	if (!was || strcmp(was, rev ? rev : "1") != 0) {
+		events_record(s.ro, "Normal", "RolloutUpdated",
+			      "Rollout updated to revision %s", rev ? rev : "1");
+	}
 	controller_set_annotation(s.ro, CONTROLLER_ANN_REVISION,
 				  rev ? rev : "1");
 	if (!bluegreen) {
@@ -1431,6 +1601,7 @@ finish:;
 	json_set_str(status, "message", msg.buf);
 	buf_release(&msg);
 	free(s.abort_msg);
+	rollouts_events(&s, json_path(o->json, "status"), status, bluegreen);
 	struct sim_obj *now = store_get(controller.ro, o->ns, o->name);
 	if (now) {
 		controller_put(controller.ro, s.ro, now->json);

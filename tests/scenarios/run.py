@@ -781,6 +781,13 @@ def sc_retry_runs(sim):
     runs = runs_by_name(sim, ns)
     ok(len(runs) == 1, "retry runs: one run so far", sorted(runs))
     failed = list(runs)[0]
+    evs = sim.list("/api/v1/namespaces/%s/events" % ns)
+    got = {(e["type"], e["reason"]) for e in evs}
+    ok(("Warning", "RolloutAborted") in got and ("Warning", "AnalysisRunFailed") in got,
+       "retry runs: Warning events RolloutAborted and AnalysisRunFailed", sorted(got))
+    arf = [e["message"] for e in evs if e["reason"] == "AnalysisRunFailed"]
+    ok(arf == ["Background Analysis Run '%s' Status New: 'Failed' Previous: 'Running'" % failed],
+       "retry runs: the AnalysisRunFailed message is Argo's", arf)
     sim.traffic(ns, name, "good")
     ok(sim.patch(ns, name, '{"status":{"abort":false}}', "status")[0] == 200, "retry runs: retry accepted")
     sim.advance("3s")
