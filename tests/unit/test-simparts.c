@@ -64,7 +64,12 @@ test_registry(void)
 	is_str(json_str(j, "apiVersion"), "apidiscovery.k8s.io/v2",
 	       "aggregated /apis apiVersion");
 	int groups = cJSON_GetArraySize(cJSON_GetObjectItem(j, "items"));
-	is_int(groups, 5, "groups: apps batch argoproj.io istio autoscaling");
+	is_int(groups, 6, "groups: apps batch events.k8s.io argoproj.io istio "
+	       "autoscaling");
+	ok(hpa && hpa->categories && strcmp(hpa->categories, "all") == 0,
+	   "a learnt HorizontalPodAutoscaler is in category all");
+	ok(strstr(b.buf, "\"categories\":[\"all\"]") != NULL,
+	   "aggregated discovery carries categories");
 	ok(strstr(b.buf, "\"subresource\":\"status\"") != NULL,
 	   "subresources listed");
 	cJSON_Delete(j);
