@@ -178,6 +178,27 @@ test_json(void)
 	ok(json_parse("{} x", 4, &e) == NULL, "trailing data refused");
 }
 
+/* --forbid rules: known verbs (and *) only. */
+static void
+test_forbid(void)
+{
+	struct pd_err e = { 0 };
+	faults_reset();
+	ok(faults_add_forbid("list:analysisruns", &e) == 0, "list:analysisruns");
+	ok(faults_add_forbid("*:pods", &e) == 0, "*:pods");
+	ok(faults_add_forbid("deletecollection:*", &e) == 0,
+	   "deletecollection:*");
+	ok(faults_add_forbid("frobnicate:pods", &e) < 0 &&
+	   e.code == PD_EUSAGE, "frobnicate:pods refused as a usage error");
+	is_str(e.msg, "invalid verb 'frobnicate' in forbid rule "
+	       "'frobnicate:pods' (valid: get, list, watch, create, update, "
+	       "patch, delete, deletecollection, *)", "  naming the verb");
+	ok(faults_add_forbid("lis:pods", &e) < 0, "a verb's prefix refused");
+	ok(faults_forbidden("list", "analysisruns") &&
+	   !faults_forbidden("get", "analysisruns"), "the rules apply");
+	faults_reset();
+}
+
 int
 main(void)
 {
@@ -186,5 +207,6 @@ main(void)
 	test_age();
 	test_base64();
 	test_json();
+	test_forbid();
 	return done_testing();
 }
