@@ -205,9 +205,9 @@ analysis_time_parse(const char *s)
 static int
 analysis_duration(const char *orig, long long *out, struct buf *err)
 {
-	/* timeutil's messages are a short text around the input: room for
-	 * both, never truncated */
-	size_t len = strlen(orig) + 64;
+	/* timeutil's messages are a short text around the input and at most
+	 * one unit taken from it: room for all, never truncated */
+	size_t len = 2 * strlen(orig) + 64;
 	char *why = xmalloc(len);
 	why[0] = '\0';
 	int rc = timeutil_parse_duration(orig, out, why, len);
