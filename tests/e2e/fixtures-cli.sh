@@ -179,7 +179,7 @@ printf 'tok-from-file\n' >"$WORK/token"
 start_sim --tls --token-file "$WORK/token"
 expect_eq "$(kc_field token)" "tok-from-file" "--token-file: the kubeconfig carries the file's token (trimmed)"
 expect_eq "$(curl "${CURL_OPTS[@]}" -o /dev/null -w '%{http_code}' "$BASE/version")" "200" "--token-file: the token is accepted"
-expect_eq "$(curl -sS --cacert "$SIM_DIR/ca.crt" -H 'Authorization: Bearer wrong' -o /dev/null -w '%{http_code}' "$BASE/version")" "401" "--token-file: another token is refused"
+expect_eq "$(curl "${CURL_SAFE[@]}" -sS --cacert "$SIM_DIR/ca.crt" -H 'Authorization: Bearer wrong' -o /dev/null -w '%{http_code}' "$BASE/version")" "401" "--token-file: another token is refused"
 stop_sim
 : >"$WORK/empty"
 expect_exit 2 "$ROLLOUTS_SIM" --tls --token-file "$WORK/empty"

@@ -167,12 +167,8 @@ expect_eq "$OUT" "" "completion powershell: nothing on stdout"
 expect_contains "$ERR" "kubectl-rollouts: error: " "completion powershell: an error line"
 
 # ------------------------------------------------- through the real kubectl
-KUBECTL=""
-if [ "${E2E_KUBECTL:-}" != none ] && [ -x /usr/lib/google-cloud-sdk/bin/kubectl.1.32 ]; then
-	KUBECTL=/usr/lib/google-cloud-sdk/bin/kubectl.1.32
-fi
-if [ -z "$KUBECTL" ]; then
-	echo "# /usr/lib/google-cloud-sdk/bin/kubectl.1.32 is absent: the tests through kubectl are skipped"
+if ! need_kubectl_ok; then
+	echo "# $KUBECTL_WHY: the tests through kubectl are not run"
 else
 	P=$WORK/plugins
 	mkdir -p "$P"

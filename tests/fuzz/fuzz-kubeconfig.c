@@ -17,9 +17,9 @@
 #include "fuzz.h"
 #include "kubeconfig.h"
 
-static char fuzz_kubeconfig_dir[64];
-static char fuzz_kubeconfig_file[96];
-static char fuzz_kubeconfig_list[200];
+static char fuzz_kubeconfig_dir[1024];
+static char fuzz_kubeconfig_file[1100];
+static char fuzz_kubeconfig_list[2300];
 
 int
 posix_spawn(pid_t *pid, const char *path,
@@ -57,8 +57,10 @@ fuzz_kubeconfig_setup(void)
 	if (fuzz_kubeconfig_dir[0]) {
 		return 0;
 	}
+	/* $TMPDIR, /tmp only when it is unset or empty */
+	const char *tmpdir = getenv("TMPDIR");
 	snprintf(fuzz_kubeconfig_dir, sizeof(fuzz_kubeconfig_dir),
-		 "/tmp/fuzz-kubeconfig.XXXXXX");
+		 "%s/fuzz-kubeconfig.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (!mkdtemp(fuzz_kubeconfig_dir)) {
 		perror("fuzz-kubeconfig: mkdtemp");
 		abort();

@@ -596,8 +596,7 @@ def kr(sim, *args):
 
 def sc_kr_commands(sim):
     """The write commands change the rollout's course as Argo would."""
-    if not KR or not os.access(KR, os.X_OK):
-        ok(True, "# skip kubectl-rollouts is not built")
+    if not have_kr("%s: kubectl-rollouts" % sys._getframe().f_code.co_name):
         return
     ns = "shop"
     rc, out, err = kr(sim, "set", "image", "web", "web=example/web:2.0", "-n", ns)
@@ -674,8 +673,7 @@ def sc_kr_fallbacks(sim):
     """The plugin's v0.9 fallback and set image's conflict retries, against
     the simulator's faults (a Rollout CRD without a status subresource; the
     next N updates refused with 409)."""
-    if not KR or not os.access(KR, os.X_OK):
-        ok(True, "# skip kubectl-rollouts is not built")
+    if not have_kr("%s: kubectl-rollouts" % sys._getframe().f_code.co_name):
         return
     ns = "shop"
     sim.req("PUT", "/sim/v1/faults", {"statusless": ["rollouts"]}, "application/json")
@@ -699,6 +697,21 @@ def sc_kr_fallbacks(sim):
     ok(rc == 4 and out == "" and len(err.strip().splitlines()) == 1 and "kubectl-rollouts: error:" in err,
        "set image: five conflicts give one line and exit 4", (rc, out, err))
     sim.req("DELETE", "/sim/v1/faults")
+
+
+def have_kr(name):
+    """True when KUBECTL_ROLLOUTS is an executable. Unset (run.py run by
+    hand): a TAP skip, not a pass. Set but not executable: a failure."""
+    global N
+    if KR and os.access(KR, os.X_OK):
+        return True
+    if KR:
+        ok(False, name + " is built", "KUBECTL_ROLLOUTS=%s is not an executable" % KR)
+    else:
+        N += 1
+        print("ok %d - %s # SKIP KUBECTL_ROLLOUTS is not set" % (N, name))
+        sys.stdout.flush()
+    return False
 
 
 AR = "/apis/argoproj.io/v1alpha1/namespaces/%s/analysisruns"
