@@ -186,4 +186,11 @@ expect_exit 2 "$ROLLOUTS_SIM" --tls --token-file "$WORK/empty"
 expect_exit 3 "$ROLLOUTS_SIM" --tls --token-file "$WORK/missing"
 expect_contains "$ERR" "No such file or directory" "a missing token file: not found (3), with the reason"
 
+# --forbid VERB:RESOURCE: an unknown verb is a usage error, one line
+expect_exit 2 "$ROLLOUTS_SIM" --forbid frobnicate:pods
+expect_eq "$ERR" "rollouts-sim: error: invalid verb 'frobnicate' in forbid rule 'frobnicate:pods' (valid: get, list, watch, create, update, patch, delete, deletecollection, *)" \
+	"--forbid frobnicate:pods names the verb and the valid ones"
+expect_exit 2 "$ROLLOUTS_SIM" --forbid pods
+expect_contains "$ERR" "invalid forbid rule 'pods'" "--forbid without a verb: usage error"
+
 finish
