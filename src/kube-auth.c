@@ -213,6 +213,37 @@ kube_auth_exec_fail(struct pd_err *e, const char *fmt, const char *a,
 }
 
 /* Run the plugin: spawn, read stdout, wait. 0 with out filled, or error. */
+/* 0 when command can be executed as posix_spawnp would find it (a path
+ * with a '/', else the first executable in the caller's PATH), or the
+ * errno that says why not. */
+static int
+kube_auth_lookup(const char *command)
+{
+	if (strchr(command, '/')) {
+		return access(command, X_OK) == 0 ? 0 : errno;
+	}
+	const char *path = getenv("PATH");
+	if (!path) {
+		path = "/bin:/usr/bin";
+	}
+	int why = ENOENT;
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		char *full = n ? xasprintf("%.*s/%s", (int)n, path, command)
+			       : xasprintf("./%s", command);
+		int ok = access(full, X_OK) == 0;
+		if (!ok && errno == EACCES) {
+			why = EACCES;
+		}
+		free(full);
+		if (ok) {
+			return 0;
+		}
+		path += n + (path[n] == ':');
+	}
+	return why;
+}
+
 static int
 kube_auth_exec_spawn(struct kube_auth_exec *st, struct buf *out,
 		struct pd_err *e)
@@ -260,7 +291,12 @@ kube_auth_exec_spawn(struct kube_auth_exec *st, struct buf *out,
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
 	pid_t pid;
-	int sr = posix_spawnp(&pid, x->command, &fa, NULL, argv, envp);
+	/* looked up first: "not found" must not depend on how posix_spawnp
+	 * reports a failed exec (a child's exit 127 under some emulations) */
+	int sr = kube_auth_lookup(x->command);
+	if (sr == 0) {
+		sr = posix_spawnp(&pid, x->command, &fa, NULL, argv, envp);
+	}
 	posix_spawn_file_actions_destroy(&fa);
 	close(fds[1]);
 	if (sr != 0) {

@@ -560,7 +560,7 @@ kubeconfig_strv(const cJSON *arr)
 	return v;
 }
 
-static void
+void
 kubeconfig_strv_free(char **v)
 {
 	if (!v) {
@@ -1183,4 +1183,21 @@ kubeconfig_parse_duration(const char *s, long long *ms, struct pd_err *e)
 			       s ? why : "time: invalid duration \"\"");
 	}
 	return 0;
+}
+
+int
+kubeconfig_context_names(const struct kube_flags *f, char ***names,
+			 struct pd_err *e)
+{
+	struct kubeconfig_merge m = { .source = BUF_INIT };
+	*names = NULL;
+	int r = kubeconfig_collect(&m, f, e);
+	if (r == 0) {
+		*names = xcalloc(m.contexts.n + 1, sizeof(**names));
+		for (size_t i = 0; i < m.contexts.n; i++) {
+			(*names)[i] = xstrdup(m.contexts.v[i].name);
+		}
+	}
+	kubeconfig_merge_release(&m);
+	return r;
 }

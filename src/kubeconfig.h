@@ -108,6 +108,13 @@ void kubeconfig_release(struct kube_config *cfg);
  * zero) into milliseconds. A bare number other than 0 is an error
  * (-PD_EUSAGE), as are negative values and unknown units.
  */
+/* The names of the contexts the kubeconfig files define, merged as above
+ * (first definition wins), in file order: a NULL-terminated array the
+ * caller frees with kubeconfig_strv_free. 0 or -PD_E*. */
+int kubeconfig_context_names(const struct kube_flags *f, char ***names,
+			     struct pd_err *e);
+/* Free a NULL-terminated array of strings (NULL is fine). */
+void kubeconfig_strv_free(char **v);
 int kubeconfig_parse_duration(const char *s, long long *ms, struct pd_err *e);
 
 #endif

@@ -2,7 +2,7 @@
 /*
  * template-int: what the files of the gitops-render engine share, private
  * to src/ (the binaries and tests use template.h). tmpl-values.c holds the
- * values, tmpl-expand.c the template actions (Go text/template's subset),
+ * values and a string set (keys and anchors), tmpl-expand.c the template actions (Go text/template's subset),
  * tmpl-check.c the --check lints and their light YAML tree, tmpl-render.c
  * the streaming render (reading, the event pass, kyml's documents, the
  * API) and tmpl-scalar.c the templating of one scalar in its source text;
@@ -43,6 +43,42 @@ struct tmpl_values_item {
 struct tmpl_values_item *tmpl_values_find(const struct tmpl_values *v,
 					  const char *key, size_t len);
 size_t tmpl_values_hash(const char *s, size_t len);
+
+/* A set of strings: a mapping's keys (with the line of each), or a
+ * document's anchors (val: an anchored scalar's text, none for an anchored
+ * collection; null: that scalar is YAML's null). Keys and values are
+ * copied into the set's own text; a zeroed set is empty. */
+struct tmpl_values_slot {
+	size_t hash;
+	size_t key; /* offset + 1 of the key in text; 0: an empty slot */
+	size_t val; /* offset + 1 of the value; 0: none */
+	long line;
+	int null;
+};
+
+struct tmpl_values_strset {
+	struct tmpl_values_slot *slots;
+	size_t cap, n;
+	char *text;
+	size_t tlen, tcap;
+};
+
+/* The slot of key, or NULL (valid until the next put). */
+struct tmpl_values_slot *
+tmpl_values_strset_find(const struct tmpl_values_strset *set, const char *key);
+/* The slot of key, added when absent (*added set, when non-NULL). */
+struct tmpl_values_slot *tmpl_values_strset_put(struct tmpl_values_strset *set,
+					       const char *key, int *added);
+/* A slot's value (borrowed, valid until the next put or setval), or NULL. */
+const char *tmpl_values_strset_val(const struct tmpl_values_strset *set,
+				   const struct tmpl_values_slot *sl);
+/* Set a slot's value to a copy of val[0..len) (NULL: none). */
+void tmpl_values_strset_setval(struct tmpl_values_strset *set,
+			       struct tmpl_values_slot *sl, const char *val,
+			       size_t len);
+/* Empty the set, keeping a small table for the next use. */
+void tmpl_values_strset_clear(struct tmpl_values_strset *set);
+void tmpl_values_strset_release(struct tmpl_values_strset *set);
 
 /* ---- tmpl-expand.c ---- */
 
@@ -209,6 +245,7 @@ struct tmpl_render_frame {
 	long col;  /* a block collection's column (-1 until known) */
 	long bcol; /* the nearest block collection's column, -1 at the root */
 	int bmap;  /* that collection is a map */
+	struct tmpl_values_strset keys; /* a map's keys so far (duplicates) */
 };
 
 struct tmpl_render_edit {
@@ -250,8 +287,9 @@ struct tmpl_render_in {
 	struct tmpl_render_doc *kdoc;
 	struct tmpl_render_doc **kdocs; /* this input's documents (kyml) */
 	size_t nkdocs, capkdocs;
-	struct tmpl_render_frame *stack;
+	struct tmpl_render_frame *stack; /* at most YAML_MAX_DEPTH deep */
 	size_t depth, capstack;
+	struct tmpl_values_strset anchors; /* this document's */
 	struct tmpl_check_builder tb;
 	yaml_parser_t p;
 };

@@ -10,9 +10,10 @@
  *
  * Safety: a key without a value, an unset or empty value (unless
  * TMPL_ALLOW_EMPTY or a default), any other template action, an action that
- * starts an unquoted value ("quote it"), a substitution that would change
- * the YAML structure and "{{" left outside string values are errors (exit 8)
- * naming FILE:LINE:COL. A substituted value that reads back as another type
+ * starts an unquoted value ("quote it") or a key, a substitution that would
+ * change the YAML structure, "{{" left outside string values, a key repeated
+ * in one mapping and nesting past yaml.h's YAML_MAX_DEPTH are errors (exit
+ * 8) naming FILE:LINE:COL, in both modes. A substituted value that reads back as another type
  * under YAML 1.1 (also inside a block scalar that is itself YAML, such as
  * Helm values) is a warning. Values that came from the environment are never
  * quoted in a message. TMPL_CHECK adds lint findings on Argo CD
@@ -53,14 +54,16 @@ void tmpl_values_set(struct tmpl_values *v, const char *key, const char *value,
 		     enum tmpl_origin origin);
 /* -v KEY=VALUE, parsed as kyml's pflag StringToString does: one '=' takes
  * the argument whole (surrounding '"' trimmed); several '=' split it as a
- * CSV line (-v a=1,b=2). PD_EUSAGE on a malformed argument. */
+ * CSV line (-v a=1,b=2). PD_EUSAGE on a malformed argument or an empty
+ * key. */
 int tmpl_values_add_arg(struct tmpl_values *v, const char *arg,
 			struct pd_err *e);
 /* -e NAME: the key NAME with getenv(NAME) (unset when not set). */
 int tmpl_values_add_env(struct tmpl_values *v, const char *name,
 			struct pd_err *e);
 /* --values FILE: a YAML map of KEY: scalar (the scalar's text as written;
- * null means unset). PD_EINVALID with FILE:LINE:COL on anything else. */
+ * null means unset; an alias to a scalar is that scalar; each key once).
+ * PD_EINVALID with FILE:LINE:COL on anything else. */
 int tmpl_values_load(struct tmpl_values *v, const char *data, size_t len,
 		     const char *fname, struct pd_err *e);
 /* Borrowed value of key (NULL when absent or unset); *origin set to 0 when

@@ -324,10 +324,49 @@ tmpl_render_seen(struct tmpl_render_in *in, size_t s, size_t e)
 	in->nseen++;
 }
 
+/* Close every open collection and forget the document's anchors. */
+static void
+tmpl_render_clear_doc(struct tmpl_render_in *in)
+{
+	while (in->depth) {
+		tmpl_values_strset_clear(&in->stack[--in->depth].keys);
+	}
+	tmpl_values_strset_clear(&in->anchors);
+}
+
 static struct tmpl_render_frame *
 tmpl_render_top(struct tmpl_render_in *in)
 {
 	return in->depth ? &in->stack[in->depth - 1] : NULL;
+}
+
+/* A key of the map top (text as a C string, as yaml_to_json() compares
+ * keys): refused when the map already has it, as kubectl does. */
+static void
+tmpl_render_key(struct tmpl_render_in *in, struct tmpl_render_frame *top,
+		const char *text, const yaml_mark_t *m)
+{
+	long line = (long)m->line + 1, col = (long)m->column + 1;
+	int added = 0;
+	struct tmpl_values_slot *sl =
+	    tmpl_values_strset_put(&top->keys, text, &added);
+	if (!added) {
+		tmpl_render_say(in, TMPL_ERROR, 0, line, col, YAML_MSG_DUP_KEY,
+				text, sl->line);
+		return;
+	}
+	sl->line = line;
+}
+
+/* An anchor of this document: an anchored scalar's text (NULL for a
+ * collection), for aliases used as keys. */
+static void
+tmpl_render_anchor(struct tmpl_render_in *in, const yaml_char_t *name,
+		   const char *text, size_t len)
+{
+	struct tmpl_values_slot *sl =
+	    tmpl_values_strset_put(&in->anchors, (const char *)name, NULL);
+	tmpl_values_strset_setval(&in->anchors, sl, text, len);
 }
 
 static void
@@ -353,9 +392,10 @@ tmpl_render_string_tagged(const yaml_event_t *ev)
 	       strcmp(tag, "timestamp") == 0;
 }
 
-/* "{{" at pos starts an unquoted value: YAML reads a flow mapping. */
+/* "{{" at pos starts an unquoted value (a mapping key when is_key, or
+ * when the action is followed by ": "): YAML reads a flow mapping. */
 static void
-tmpl_render_unquoted(struct tmpl_render_in *in, size_t pos)
+tmpl_render_unquoted(struct tmpl_render_in *in, size_t pos, int is_key)
 {
 	const char *p = tmpl_render_src(in, pos);
 	size_t avail = in->woff + in->wlen - pos, k = 0;
@@ -369,12 +409,29 @@ tmpl_render_unquoted(struct tmpl_render_in *in, size_t pos)
 		}
 		k++;
 	}
+	if (closed && !is_key) {
+		size_t a = k;
+		while (a < avail && (p[a] == ' ' || p[a] == '\t')) {
+			a++;
+		}
+		is_key = a < avail && p[a] == ':' &&
+			 (a + 1 == avail ||
+			  tmpl_expand_isws((unsigned char)p[a + 1]));
+	}
 	if (k > 60) {
 		k = 60;
 	}
 	tmpl_render_linecol(in, pos, &line, &col);
 	tmpl_render_seen(in, pos, pos + 2);
 	in->unquoted++;
+	if (is_key) {
+		tmpl_render_say(
+		    in, TMPL_ERROR, 0, line, col,
+		    "'%.*s' is a mapping key%s: keys are never templated, and "
+		    "YAML reads an unquoted '{{' as a flow mapping",
+		    (int)k, p, closed ? "" : ", and the action is not closed");
+		return;
+	}
 	tmpl_render_say(
 	    in, TMPL_ERROR, 0, line, col,
 	    "'%.*s' starts an unquoted value, which YAML reads as a flow "
@@ -436,17 +493,32 @@ tmpl_render_on_start(struct tmpl_render_in *in, const yaml_event_t *ev, int map)
 			ev->data.sequence_start.tag;
 	}
 	long col = (long)ev->start_mark.column;
+	if (in->depth >= YAML_MAX_DEPTH) {
+		/* as yaml_to_json() (and rollouts-sim's loader) refuse it;
+		 * nothing after it is read */
+		tmpl_render_say(in, TMPL_ERROR, 0,
+				(long)ev->start_mark.line + 1, col + 1,
+				YAML_MSG_DEPTH);
+		in->stop = 1;
+		return;
+	}
 	if (top && !top->flow && top->col < 0) {
 		top->col = top->map ? col : (col >= 2 ? col - 2 : 0);
 	}
+	int is_key = top && top->map && top->want_key;
 	if (flow) {
 		size_t b = tmpl_render_byte(in, ev->start_mark.index);
 		const char *s = tmpl_render_src(in, b);
 		size_t avail = in->woff + in->wlen - b;
 		size_t k = props ? tmpl_scalar_skip_props(s, avail) : 0;
 		if (k + 1 < avail && s[k] == '{' && s[k + 1] == '{') {
-			tmpl_render_unquoted(in, b + k);
+			tmpl_render_unquoted(in, b + k, is_key);
 		}
+	}
+	const yaml_char_t *anchor = map ? ev->data.mapping_start.anchor
+					: ev->data.sequence_start.anchor;
+	if (anchor) {
+		tmpl_render_anchor(in, anchor, NULL, 0);
 	}
 	if (in->r->o.flags & TMPL_CHECK) {
 		tmpl_check_on_start(&in->tb,
@@ -457,6 +529,11 @@ tmpl_render_on_start(struct tmpl_render_in *in, const yaml_event_t *ev, int map)
 		in->capstack = in->capstack ? in->capstack * 2 : 32;
 		in->stack =
 		    xrealloc(in->stack, in->capstack * sizeof(*in->stack));
+		/* frames past the depth keep their (empty) key sets */
+		memset(in->stack + in->depth, 0,
+		       (in->capstack - in->depth) * sizeof(*in->stack));
+		/* the stack moved: top pointed into the old one */
+		top = tmpl_render_top(in);
 	}
 	struct tmpl_render_frame *f = &in->stack[in->depth++];
 	f->map = map;
@@ -475,7 +552,7 @@ static void
 tmpl_render_on_end(struct tmpl_render_in *in)
 {
 	if (in->depth) {
-		in->depth--;
+		tmpl_values_strset_clear(&in->stack[--in->depth].keys);
 	}
 	if (in->r->o.flags & TMPL_CHECK) {
 		tmpl_check_on_end(&in->tb);
@@ -497,6 +574,17 @@ tmpl_render_on_scalar(struct tmpl_render_in *in, const yaml_event_t *ev)
 	size_t vlen = ev->data.scalar.length, rlen = 0;
 	char *R = NULL;
 	int secret = 0;
+	if (ev->data.scalar.anchor) {
+		tmpl_render_anchor(in, ev->data.scalar.anchor, V, vlen);
+	}
+	if (is_key &&
+	    !yaml_is_merge_key((const char *)ev->data.scalar.tag,
+			       ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE,
+			       V)) {
+		/* libyaml's value is NUL-terminated: a C string up to its
+		 * first NUL, as yaml_to_json() compares keys */
+		tmpl_render_key(in, top, V, &ev->start_mark);
+	}
 	if (vlen >= 2 && tmpl_expand_find_open(V, vlen)) {
 		if (is_key) {
 			size_t sb = tmpl_render_byte(in, ev->start_mark.index);
@@ -537,6 +625,22 @@ tmpl_render_on_scalar(struct tmpl_render_in *in, const yaml_event_t *ev)
 	}
 	free(R);
 	tmpl_render_node_done(in);
+}
+
+/* An alias used as a key stands for its anchored scalar's text. */
+static void
+tmpl_render_on_alias(struct tmpl_render_in *in, const yaml_event_t *ev)
+{
+	struct tmpl_render_frame *top = tmpl_render_top(in);
+	if (!top || !top->map || !top->want_key) {
+		return;
+	}
+	const struct tmpl_values_slot *a = tmpl_values_strset_find(
+	    &in->anchors, (const char *)ev->data.alias.anchor);
+	const char *text = a ? tmpl_values_strset_val(&in->anchors, a) : NULL;
+	if (text) {
+		tmpl_render_key(in, top, text, &ev->start_mark);
+	}
 }
 
 /* Report "{{" left between pos x and y of the output's verbatim text. */
@@ -636,7 +740,7 @@ tmpl_render_on_doc_start(struct tmpl_render_in *in, const yaml_event_t *ev)
 	in->doc_line = (long)ev->start_mark.line + 1;
 	in->doc_col = (long)ev->start_mark.column + 1;
 	in->doc_errors = 0;
-	in->depth = 0;
+	tmpl_render_clear_doc(in);
 	if (in->ndocs == 0 && ev->data.document_start.implicit &&
 	    r->docs_out > 0) {
 		in->sep_pending = 1;
@@ -690,6 +794,35 @@ tmpl_render_on_doc_end(struct tmpl_render_in *in, const yaml_event_t *ev)
 	}
 }
 
+/* Whether [ls, to) has a "{{" outside quotes after a '[' or a lone '{'
+ * (a flow collection) that is outside quotes too. */
+static int
+tmpl_render_flow_action(struct tmpl_render_in *in, size_t ls, size_t to)
+{
+	const char *s = tmpl_render_src(in, ls);
+	size_t n = to - ls;
+	char quote = 0;
+	int flow = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (quote) {
+			if (c == quote) {
+				quote = 0;
+			}
+		} else if (c == '"' || c == '\'') {
+			quote = c;
+		} else if (c == '{' && i + 1 < n && s[i + 1] == '{') {
+			if (flow) {
+				return 1;
+			}
+			i++;
+		} else if (c == '[' || c == '{') {
+			flow = 1;
+		}
+	}
+	return 0;
+}
+
 static void
 tmpl_render_parse_error(struct tmpl_render_in *in)
 {
@@ -738,7 +871,7 @@ tmpl_render_parse_error(struct tmpl_render_in *in)
 				return; /* reported when its mapping started */
 			}
 		}
-		tmpl_render_unquoted(in, f);
+		tmpl_render_unquoted(in, f, 0);
 		return;
 	}
 	if (in->unquoted) {
@@ -749,10 +882,14 @@ tmpl_render_parse_error(struct tmpl_render_in *in)
 		ls--;
 	}
 	const char *hint = "";
-	if (to > ls &&
-	    tmpl_expand_find_open(tmpl_render_src(in, ls), to - ls) &&
-	    (memchr(tmpl_render_src(in, ls), '[', to - ls) ||
-	     memchr(tmpl_render_src(in, ls), '{', to - ls))) {
+	int tab =
+	    pos < in->woff + in->wlen && *tmpl_render_src(in, pos) == '\t';
+	if (tab) {
+		/* libyaml names the tab itself only sometimes */
+		if (!p->problem || !strstr(p->problem, "tab")) {
+			hint = "; a tab cannot indent YAML: indent with spaces";
+		}
+	} else if (to > ls && tmpl_render_flow_action(in, ls, to)) {
 		hint = "; a '{{' in an unquoted value inside [...] or {...} "
 		       "ends that value: quote it";
 	}
@@ -1070,6 +1207,7 @@ tmpl_render_run(struct tmpl_render *r, struct tmpl_render_in *in,
 			tmpl_render_on_scalar(in, &ev);
 			break;
 		case YAML_ALIAS_EVENT:
+			tmpl_render_on_alias(in, &ev);
 			if (r->o.flags & TMPL_CHECK) {
 				tmpl_check_attach(&in->tb, TMPL_CHECK_NULL,
 						  (long)ev.start_mark.line + 1,
@@ -1104,6 +1242,10 @@ tmpl_render_in_release(struct tmpl_render_in *in)
 		tmpl_render_doc_free(in->kdocs[i]);
 	}
 	free(in->kdocs);
+	for (size_t i = 0; i < in->capstack; i++) {
+		tmpl_values_strset_release(&in->stack[i].keys);
+	}
+	tmpl_values_strset_release(&in->anchors);
 	free(in->stack);
 	tmpl_check_builder_release(&in->tb);
 	if (in->owned) {
@@ -1221,8 +1363,11 @@ tmpl_render_finish(struct tmpl_render *r, struct pd_err *e)
 		for (size_t i = 0; i < r->ndocs; i++) {
 			r->docs[i]->seq = i;
 		}
-		qsort(r->docs, r->ndocs, sizeof(*r->docs),
-		      tmpl_render_sort_cmp);
+		if (r->ndocs > 1) {
+			/* an empty stream has no array (qsort wants one) */
+			qsort(r->docs, r->ndocs, sizeof(*r->docs),
+			      tmpl_render_sort_cmp);
+		}
 		for (size_t i = 0; i < r->ndocs; i++) {
 			struct tmpl_render_doc *d = r->docs[i];
 			for (size_t k = 0; k < d->nmsgs; k++) {

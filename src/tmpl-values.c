@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "xalloc.h"
+#include "yaml.h"
 
 struct tmpl_values {
 	struct tmpl_values_item *v;
@@ -66,6 +67,127 @@ tmpl_values_rehash(struct tmpl_values *v)
 		}
 		v->slots[i] = k + 1;
 	}
+}
+
+/* ---- string sets ---- */
+
+/* Copy s[0..len) and a NUL into the set's text; its offset + 1. */
+static size_t
+tmpl_values_strset_text(struct tmpl_values_strset *set, const char *s,
+			size_t len)
+{
+	if (set->tcap - set->tlen < len + 1) {
+		size_t nc = set->tcap ? set->tcap * 2 : 256;
+		while (nc - set->tlen < len + 1) {
+			nc *= 2;
+		}
+		set->text = xrealloc(set->text, nc);
+		set->tcap = nc;
+	}
+	size_t off = set->tlen;
+	memcpy(set->text + off, s, len);
+	set->text[off + len] = '\0';
+	set->tlen += len + 1;
+	return off + 1;
+}
+
+static struct tmpl_values_slot *
+tmpl_values_strset_probe(const struct tmpl_values_strset *set, const char *key,
+			 size_t h)
+{
+	size_t mask = set->cap - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		struct tmpl_values_slot *sl = &set->slots[i];
+		if (!sl->key || (sl->hash == h &&
+				 strcmp(set->text + sl->key - 1, key) == 0)) {
+			return sl;
+		}
+	}
+}
+
+struct tmpl_values_slot *
+tmpl_values_strset_find(const struct tmpl_values_strset *set, const char *key)
+{
+	if (!set->n) {
+		return NULL;
+	}
+	struct tmpl_values_slot *sl = tmpl_values_strset_probe(
+	    set, key, tmpl_values_hash(key, strlen(key)));
+	return sl->key ? sl : NULL;
+}
+
+struct tmpl_values_slot *
+tmpl_values_strset_put(struct tmpl_values_strset *set, const char *key,
+		       int *added)
+{
+	size_t len = strlen(key), h = tmpl_values_hash(key, len);
+	if ((set->n + 1) * 2 > set->cap) {
+		size_t nc = set->cap ? set->cap * 2 : 8;
+		struct tmpl_values_slot *ns = xcalloc(nc, sizeof(*ns));
+		for (size_t i = 0; i < set->cap; i++) {
+			if (!set->slots[i].key) {
+				continue;
+			}
+			size_t k = set->slots[i].hash & (nc - 1);
+			while (ns[k].key) {
+				k = (k + 1) & (nc - 1);
+			}
+			ns[k] = set->slots[i];
+		}
+		free(set->slots);
+		set->slots = ns;
+		set->cap = nc;
+	}
+	struct tmpl_values_slot *sl = tmpl_values_strset_probe(set, key, h);
+	if (added) {
+		*added = !sl->key;
+	}
+	if (!sl->key) {
+		sl->hash = h;
+		sl->key = tmpl_values_strset_text(set, key, len);
+		sl->val = 0;
+		sl->line = 0;
+		sl->null = 0;
+		set->n++;
+	}
+	return sl;
+}
+
+const char *
+tmpl_values_strset_val(const struct tmpl_values_strset *set,
+		       const struct tmpl_values_slot *sl)
+{
+	return sl->val ? set->text + sl->val - 1 : NULL;
+}
+
+void
+tmpl_values_strset_setval(struct tmpl_values_strset *set,
+			  struct tmpl_values_slot *sl, const char *val,
+			  size_t len)
+{
+	sl->val = val ? tmpl_values_strset_text(set, val, len) : 0;
+}
+
+void
+tmpl_values_strset_clear(struct tmpl_values_strset *set)
+{
+	if (set->cap > 64 || set->tcap > 4096) {
+		tmpl_values_strset_release(set);
+		return;
+	}
+	if (set->n) {
+		memset(set->slots, 0, set->cap * sizeof(*set->slots));
+	}
+	set->n = 0;
+	set->tlen = 0;
+}
+
+void
+tmpl_values_strset_release(struct tmpl_values_strset *set)
+{
+	free(set->slots);
+	free(set->text);
+	memset(set, 0, sizeof(*set));
 }
 
 struct tmpl_values *
@@ -134,10 +256,10 @@ tmpl_values_get(const struct tmpl_values *v, const char *key, int *origin)
 	return t ? t->val : NULL;
 }
 
-/* One KEY=VALUE pair of -v. */
+/* One KEY=VALUE pair of -v (arg: the whole argument, for messages). */
 static int
 tmpl_values_add_pair(struct tmpl_values *v, const char *pair, size_t len,
-		     struct pd_err *e)
+		     const char *arg, struct pd_err *e)
 {
 	const char *eq = memchr(pair, '=', len);
 	if (!eq) {
@@ -145,6 +267,11 @@ tmpl_values_add_pair(struct tmpl_values *v, const char *pair, size_t len,
 			       "invalid argument '%.*s' for -v: must be "
 			       "formatted as key=value",
 			       (int)len, pair);
+	}
+	if (eq == pair) {
+		/* no placeholder can name it ({{.}} is not a field) */
+		return err_set(e, PD_EUSAGE,
+			       "invalid argument '%s' for -v: empty key", arg);
 	}
 	char *key = xstrndup(pair, (size_t)(eq - pair));
 	char *val = xstrndup(eq + 1, len - (size_t)(eq - pair) - 1);
@@ -180,7 +307,7 @@ tmpl_values_add_arg(struct tmpl_values *v, const char *arg, struct pd_err *e)
 		while (z > a && arg[z - 1] == '"') {
 			z--;
 		}
-		return tmpl_values_add_pair(v, arg + a, z - a, e);
+		return tmpl_values_add_pair(v, arg + a, z - a, arg, e);
 	}
 	struct buf field = BUF_INIT;
 	size_t i = 0;
@@ -232,7 +359,7 @@ tmpl_values_add_arg(struct tmpl_values *v, const char *arg, struct pd_err *e)
 				buf_addch(&field, arg[i++]);
 			}
 		}
-		rc = tmpl_values_add_pair(v, field.buf, field.len, e);
+		rc = tmpl_values_add_pair(v, field.buf, field.len, arg, e);
 		if (rc < 0 || i >= len) {
 			break;
 		}
@@ -267,6 +394,39 @@ tmpl_values_is_null_word(const char *s, size_t len)
 	return 0;
 }
 
+/* One scalar of a values file (text s[0..n), null when it is YAML's null)
+ * at depth 1: the key, or the value of the pending key. Duplicate keys
+ * are refused as the renderer and yaml_to_json() refuse them. */
+static int
+tmpl_values_load_scalar(struct tmpl_values *v, struct tmpl_values_strset *keys,
+			char **key, const char *s, size_t n, int null,
+			unsigned long line, unsigned long col,
+			const char *fname, struct pd_err *e)
+{
+	if (!*key) {
+		char *k = xstrndup(s, n);
+		int added = 0;
+		struct tmpl_values_slot *sl =
+		    tmpl_values_strset_put(keys, k, &added);
+		if (!added) {
+			int rc = err_set(e, PD_EINVALID,
+					 "%s:%lu:%lu: " YAML_MSG_DUP_KEY, fname,
+					 line, col, k, sl->line);
+			free(k);
+			return rc;
+		}
+		sl->line = (long)line;
+		*key = k;
+		return 0;
+	}
+	char *val = null ? NULL : xstrndup(s, n);
+	tmpl_values_set(v, *key, val, TMPL_FROM_FILE);
+	free(val);
+	free(*key);
+	*key = NULL;
+	return 0;
+}
+
 int
 tmpl_values_load(struct tmpl_values *v, const char *data, size_t len,
 		 const char *fname, struct pd_err *e)
@@ -275,6 +435,9 @@ tmpl_values_load(struct tmpl_values *v, const char *data, size_t len,
 	yaml_event_t ev;
 	int depth = 0, rc = 0, docs = 0, done = 0;
 	char *key = NULL;
+	struct tmpl_values_strset anchors, keys;
+	memset(&anchors, 0, sizeof(anchors));
+	memset(&keys, 0, sizeof(keys));
 
 	if (!yaml_parser_initialize(&p)) {
 		return err_set(e, PD_EINTERNAL, "out of memory");
@@ -291,6 +454,7 @@ tmpl_values_load(struct tmpl_values *v, const char *data, size_t len,
 		}
 		unsigned long line = (unsigned long)ev.start_mark.line + 1;
 		unsigned long col = (unsigned long)ev.start_mark.column + 1;
+		const struct tmpl_values_slot *alias = NULL;
 		switch (ev.type) {
 		case YAML_STREAM_END_EVENT:
 			done = 1;
@@ -306,12 +470,40 @@ tmpl_values_load(struct tmpl_values *v, const char *data, size_t len,
 		case YAML_MAPPING_START_EVENT:
 			if (depth == 0) {
 				depth = 1;
+				const char *an = (const char *)
+					ev.data.mapping_start.anchor;
+				if (an) {
+					/* an alias to it is not a scalar */
+					tmpl_values_strset_put(&anchors, an,
+							       NULL);
+				}
 				break;
 			}
 			/* fall through */
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_ALIAS_EVENT:
-			if (depth == 0) {
+			if (ev.type == YAML_ALIAS_EVENT && depth == 1) {
+				const char *an =
+				    (const char *)ev.data.alias.anchor;
+				alias = tmpl_values_strset_find(&anchors, an);
+				if (!alias) {
+					rc = err_set(e, PD_EINVALID,
+						     "%s:%lu:%lu: unknown "
+						     "anchor '%.100s' "
+						     "referenced",
+						     fname, line, col, an);
+					break;
+				}
+			}
+			const char *at =
+			    alias ? tmpl_values_strset_val(&anchors, alias)
+				  : NULL;
+			if (at) {
+				/* an alias to a scalar: that scalar */
+				rc = tmpl_values_load_scalar(
+				    v, &keys, &key, at, strlen(at),
+				    alias->null, line, col, fname, e);
+			} else if (depth == 0) {
 				rc = err_set(e, PD_EINVALID,
 					     "%s:%lu:%lu: a values file is a "
 					     "map of KEY: value",
@@ -326,6 +518,19 @@ tmpl_values_load(struct tmpl_values *v, const char *data, size_t len,
 		case YAML_SCALAR_EVENT: {
 			const char *s = (const char *)ev.data.scalar.value;
 			size_t n = ev.data.scalar.length;
+			int null = ev.data.scalar.style ==
+				       YAML_PLAIN_SCALAR_STYLE &&
+				   !ev.data.scalar.tag &&
+				   tmpl_values_is_null_word(s, n);
+			if (ev.data.scalar.anchor) {
+				struct tmpl_values_slot *a =
+				    tmpl_values_strset_put(
+					&anchors,
+					(const char *)ev.data.scalar.anchor,
+					NULL);
+				tmpl_values_strset_setval(&anchors, a, s, n);
+				a->null = null;
+			}
 			if (depth == 0) {
 				if (ev.data.scalar.style ==
 					YAML_PLAIN_SCALAR_STYLE &&
@@ -336,18 +541,10 @@ tmpl_values_load(struct tmpl_values *v, const char *data, size_t len,
 					     "%s:%lu:%lu: a values file is a "
 					     "map of KEY: value",
 					     fname, line, col);
-			} else if (!key) {
-				key = xstrndup(s, n);
 			} else {
-				int null = ev.data.scalar.style ==
-					       YAML_PLAIN_SCALAR_STYLE &&
-					   !ev.data.scalar.tag &&
-					   tmpl_values_is_null_word(s, n);
-				char *val = null ? NULL : xstrndup(s, n);
-				tmpl_values_set(v, key, val, TMPL_FROM_FILE);
-				free(val);
-				free(key);
-				key = NULL;
+				rc = tmpl_values_load_scalar(v, &keys, &key, s,
+							     n, null, line, col,
+							     fname, e);
 			}
 			break;
 		}
@@ -360,6 +557,8 @@ tmpl_values_load(struct tmpl_values *v, const char *data, size_t len,
 		yaml_event_delete(&ev);
 	}
 	free(key);
+	tmpl_values_strset_release(&anchors);
+	tmpl_values_strset_release(&keys);
 	yaml_parser_delete(&p);
 	return rc;
 }

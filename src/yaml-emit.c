@@ -246,14 +246,14 @@ yaml_emit_digits(double d, char *digits, int *nd, int *exp10, int *prec,
 }
 
 /* d (finite, not zero) in the shortest digits, with an exponent when it is
- * below -4 or at least eprec (both Go's 'g' and C's "%g" rule). */
+ * below -4 or at least 6 (Go's strconv.FormatFloat(d, 'g', -1, 64)). */
 static void
-yaml_emit_float(struct buf *b, double d, int go)
+yaml_emit_float(struct buf *b, double d)
 {
 	char digits[32];
 	int nd, exp10, prec, neg;
 	yaml_emit_digits(d, digits, &nd, &exp10, &prec, &neg);
-	int eprec = go ? 6 : prec;
+	int eprec = 6;
 	if (neg) {
 		buf_addch(b, '-');
 	}
@@ -283,20 +283,15 @@ yaml_emit_float(struct buf *b, double d, int go)
 }
 
 void
-yaml_emit_number(struct buf *b, double d, enum yaml_emit_numbers style)
+yaml_emit_number(struct buf *b, double d)
 {
-	int go = style == YAML_EMIT_NUM_GO;
-	double limit = go ? 9223372036854775808.0 : 1e19;
+	double limit = 9223372036854775808.0;
 	if (isnan(d)) {
-		buf_adds(b, go ? "NaN" : ".nan");
+		buf_adds(b, "NaN");
 		return;
 	}
 	if (isinf(d)) {
-		if (go) {
-			buf_adds(b, d > 0 ? "+Inf" : "-Inf");
-		} else {
-			buf_adds(b, d > 0 ? ".inf" : "-.inf");
-		}
+		buf_adds(b, d > 0 ? "+Inf" : "-Inf");
 		return;
 	}
 	if (d == 0) {
@@ -307,7 +302,7 @@ yaml_emit_number(struct buf *b, double d, enum yaml_emit_numbers style)
 		buf_addf(b, "%.0f", d);
 		return;
 	}
-	yaml_emit_float(b, d, go);
+	yaml_emit_float(b, d);
 }
 
 void
@@ -593,7 +588,7 @@ yaml_emit_go_string(yaml_emitter_t *em, const char *s)
 }
 
 static int
-yaml_emit_go_node(yaml_emitter_t *em, const cJSON *n, int depth)
+yaml_emit_go_node(yaml_emitter_t *em, const cJSON *n, int depth, bool sorted)
 {
 	yaml_event_t ev;
 	if (depth > 10000) {
@@ -609,7 +604,9 @@ yaml_emit_go_node(yaml_emitter_t *em, const cJSON *n, int depth)
 		for (const cJSON *k = n->child; k; k = k->next) {
 			kids[cnt++] = k;
 		}
-		qsort(kids, cnt, sizeof(*kids), yaml_emit_go_key_cmp);
+		if (sorted) {
+			qsort(kids, cnt, sizeof(*kids), yaml_emit_go_key_cmp);
+		}
 		int rc = yaml_mapping_start_event_initialize(
 			     &ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE)
 			     ? yaml_emit_go_event(em, &ev)
@@ -618,7 +615,7 @@ yaml_emit_go_node(yaml_emitter_t *em, const cJSON *n, int depth)
 			rc = yaml_emit_go_string(
 			    em, kids[i]->string ? kids[i]->string : "");
 			if (!rc) {
-				rc = yaml_emit_go_node(em, kids[i], depth + 1);
+				rc = yaml_emit_go_node(em, kids[i], depth + 1, sorted);
 			}
 		}
 		free(kids);
@@ -635,7 +632,7 @@ yaml_emit_go_node(yaml_emitter_t *em, const cJSON *n, int depth)
 			     ? yaml_emit_go_event(em, &ev)
 			     : -1;
 		for (const cJSON *k = n->child; k && !rc; k = k->next) {
-			rc = yaml_emit_go_node(em, k, depth + 1);
+			rc = yaml_emit_go_node(em, k, depth + 1, sorted);
 		}
 		if (!rc) {
 			rc = yaml_sequence_end_event_initialize(&ev)
@@ -650,7 +647,7 @@ yaml_emit_go_node(yaml_emitter_t *em, const cJSON *n, int depth)
 	}
 	if (cJSON_IsNumber(n)) {
 		struct buf num = BUF_INIT;
-		yaml_emit_number(&num, n->valuedouble, YAML_EMIT_NUM_GO);
+		yaml_emit_number(&num, n->valuedouble);
 		int rc = yaml_emit_go_scalar(em, num.buf, num.len, NULL,
 					     YAML_PLAIN_SCALAR_STYLE);
 		buf_release(&num);
@@ -671,8 +668,8 @@ yaml_emit_go_node(yaml_emitter_t *em, const cJSON *n, int depth)
  * block scalar ("|+") was written in it; go-yaml's port only when that
  * scalar was the last thing written, which is when an empty line precedes.
  */
-int
-yaml_emit_go_document(struct buf *out, const cJSON *doc)
+static int
+yaml_emit_go_doc(struct buf *out, const cJSON *doc, bool sorted)
 {
 	yaml_emitter_t em;
 	yaml_event_t ev;
@@ -687,7 +684,7 @@ yaml_emit_go_document(struct buf *out, const cJSON *doc)
 	    yaml_emit_go_event(&em, &ev) < 0 ||
 	    !yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) ||
 	    yaml_emit_go_event(&em, &ev) < 0 ||
-	    yaml_emit_go_node(&em, doc, 0) < 0 ||
+	    yaml_emit_go_node(&em, doc, 0, sorted) < 0 ||
 	    !yaml_document_end_event_initialize(&ev, 1) ||
 	    yaml_emit_go_event(&em, &ev) < 0 ||
 	    !yaml_stream_end_event_initialize(&ev) ||
@@ -698,7 +695,6 @@ yaml_emit_go_document(struct buf *out, const cJSON *doc)
 	    !(b.len >= 6 && memcmp(b.buf + b.len - 6, "\n\n...\n", 6) == 0)) {
 		buf_setlen(&b, b.len - 4);
 	}
-	buf_adds(out, "---\n");
 	buf_add(out, b.buf, b.len);
 	rc = 0;
 out:
@@ -707,259 +703,20 @@ out:
 	return rc;
 }
 
-/* ------------------------------------------------------------------ */
-/* the direct block writer (-o yaml) */
-
-enum yaml_emit_style {
-	YAML_EMIT_S_PLAIN,
-	YAML_EMIT_S_SINGLE,
-	YAML_EMIT_S_DOUBLE,
-	YAML_EMIT_S_LITERAL,
-};
-
-/* Printable and not a line break, a tab or a byte order mark. */
-static int
-yaml_emit_block_printable(uint32_t c)
+int
+yaml_emit_go_document(struct buf *out, const cJSON *doc)
 {
-	return yaml_emit_printable(c) && c != '\t' && c != '\n' && c != '\r' &&
-	       c != 0x85 && c != 0x2028 && c != 0x2029 && c != 0xFEFF;
+	buf_adds(out, "---\n");
+	return yaml_emit_go_doc(out, doc, true);
 }
 
-/* "YYYY-D...": quoted like a timestamp (a wider net than go-yaml's). */
-static int
-yaml_emit_block_date_like(const char *s, size_t len)
-{
-	return len > 5 && yaml_emit_isdigit(s[0]) && yaml_emit_isdigit(s[1]) &&
-	       yaml_emit_isdigit(s[2]) && yaml_emit_isdigit(s[3]) &&
-	       s[4] == '-' && yaml_emit_isdigit(s[5]);
-}
-
-/* Whether s, a string go-yaml v2 would write plain, is one libyaml's
- * emitter keeps plain too (otherwise it single-quotes it). */
-static int
-yaml_emit_block_plain_ok(const char *s, size_t len)
-{
-	if (len == 0 || strcmp(s, "<<") == 0) {
-		return 0;
-	}
-	if (s[0] == ' ' || s[len - 1] == ' ' || s[len - 1] == ':') {
-		return 0;
-	}
-	if (strchr("#,[]{}&*!|>'\"%@`?:", s[0])) {
-		return 0;
-	}
-	if (s[0] == '-' && (len == 1 || s[1] == ' ')) {
-		return 0;
-	}
-	if (len >= 3 &&
-	    (memcmp(s, "---", 3) == 0 || memcmp(s, "...", 3) == 0)) {
-		return 0;
-	}
-	return !strstr(s, ": ") && !strstr(s, " #");
-}
-
-static enum yaml_emit_style
-yaml_emit_block_style(const char *s, size_t len, int is_key)
-{
-	int bad = 0, tab = 0, nl = 0, space_break = 0;
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t n =
-		    utf8_decode((const unsigned char *)s + i, len - i, &cp);
-		if (!n) {
-			bad = 1;
-			break;
-		}
-		if (cp == '\t') {
-			tab = 1;
-		} else if (cp == '\n') {
-			nl = 1;
-			if (i > 0 && s[i - 1] == ' ') {
-				space_break = 1;
-			}
-		} else if (!yaml_emit_block_printable(cp)) {
-			bad = 1;
-		}
-		i += n;
-	}
-	if (bad) {
-		return YAML_EMIT_S_DOUBLE;
-	}
-	if (nl) {
-		/* a block scalar cannot start with a space, newline or
-		 * tab without an indentation indicator */
-		if (is_key || space_break || s[0] == ' ' || s[0] == '\n' ||
-		    s[0] == '\t' || s[len - 1] == ' ') {
-			return YAML_EMIT_S_DOUBLE;
-		}
-		return YAML_EMIT_S_LITERAL;
-	}
-	if (tab) {
-		return YAML_EMIT_S_DOUBLE;
-	}
-	/* go-yaml v2 double-quotes strings that would read back as another
-	 * type (or look like a base 60 float or a timestamp; "<<" is left to
-	 * single quotes here); libyaml's emitter single-quotes the ones plain
-	 * style cannot hold */
-	if (yaml_emit_block_date_like(s, len) ||
-	    (!yaml_emit_plain_is_string(s, len) && strcmp(s, "<<") != 0)) {
-		return YAML_EMIT_S_DOUBLE;
-	}
-	return yaml_emit_block_plain_ok(s, len) ? YAML_EMIT_S_PLAIN
-						: YAML_EMIT_S_SINGLE;
-}
-
-static void
-yaml_emit_block_indent(struct buf *b, int n)
-{
-	for (int i = 0; i < n; i++) {
-		buf_addch(b, ' ');
-	}
-}
-
-/* A literal block scalar; s has a newline and does not start with a
- * space, tab or newline. */
-static void
-yaml_emit_block_literal(struct buf *b, const char *s, size_t len, int indent)
-{
-	size_t trail = 0;
-	while (trail < len && s[len - 1 - trail] == '\n') {
-		trail++;
-	}
-	buf_adds(b, trail == 0 ? "|-\n" : trail == 1 ? "|\n" : "|+\n");
-	size_t body = len - trail;
-	size_t start = 0;
-	while (start < body) {
-		const char *nl = memchr(s + start, '\n', body - start);
-		size_t end = nl ? (size_t)(nl - s) : body;
-		if (end > start) {
-			yaml_emit_block_indent(b, indent);
-			buf_add(b, s + start, end - start);
-		}
-		buf_addch(b, '\n');
-		start = end + 1;
-	}
-	for (size_t i = 1; i < trail; i++) {
-		buf_addch(b, '\n');
-	}
-}
-
-/* A string as a key or a value; returns 1 for a block scalar, which ends
- * with its newline (the other styles do not). */
-static int
-yaml_emit_block_string(struct buf *b, const char *s, int is_key, int indent)
-{
-	size_t len = strlen(s);
-	enum yaml_emit_style style = yaml_emit_block_style(s, len, is_key);
-	switch (style) {
-	case YAML_EMIT_S_PLAIN:
-		buf_add(b, s, len);
-		break;
-	case YAML_EMIT_S_SINGLE:
-		buf_addch(b, '\'');
-		yaml_emit_sq(b, s, len);
-		buf_addch(b, '\'');
-		break;
-	case YAML_EMIT_S_DOUBLE:
-		buf_addch(b, '"');
-		yaml_emit_dq(b, s, len, YAML_EMIT_DQ_NAMED);
-		buf_addch(b, '"');
-		break;
-	case YAML_EMIT_S_LITERAL:
-		yaml_emit_block_literal(b, s, len, indent);
-		break;
-	}
-	return style == YAML_EMIT_S_LITERAL;
-}
-
-/* A scalar (or empty collection) value followed by its newline; indent is
- * where a block scalar's lines go. */
-static void
-yaml_emit_block_scalar(struct buf *b, const cJSON *v, int indent)
-{
-	if (cJSON_IsObject(v)) {
-		buf_adds(b, "{}\n");
-	} else if (cJSON_IsArray(v)) {
-		buf_adds(b, "[]\n");
-	} else if (cJSON_IsBool(v)) {
-		buf_adds(b, cJSON_IsTrue(v) ? "true\n" : "false\n");
-	} else if (cJSON_IsNumber(v)) {
-		yaml_emit_number(b, v->valuedouble, YAML_EMIT_NUM_C);
-		buf_addch(b, '\n');
-	} else if ((cJSON_IsString(v) || cJSON_IsRaw(v)) && v->valuestring) {
-		if (!yaml_emit_block_string(b, v->valuestring, 0, indent)) {
-			buf_addch(b, '\n');
-		}
-	} else {
-		buf_adds(b, "null\n");
-	}
-}
-
-static void yaml_emit_block_map(struct buf *b, const cJSON *obj, int indent,
-				int inline_first);
-static void yaml_emit_block_seq(struct buf *b, const cJSON *arr, int indent,
-				int inline_first);
-
-static int
-yaml_emit_block_is_block(const cJSON *v)
-{
-	return (cJSON_IsObject(v) || cJSON_IsArray(v)) && v->child;
-}
-
-static void
-yaml_emit_block_map(struct buf *b, const cJSON *obj, int indent,
-		    int inline_first)
-{
-	for (const cJSON *kid = obj->child; kid; kid = kid->next) {
-		if (kid != obj->child || !inline_first) {
-			yaml_emit_block_indent(b, indent);
-		}
-		yaml_emit_block_string(b, kid->string ? kid->string : "", 1, 0);
-		buf_addch(b, ':');
-		if (cJSON_IsObject(kid) && kid->child) {
-			buf_addch(b, '\n');
-			yaml_emit_block_map(b, kid, indent + 2, 0);
-		} else if (cJSON_IsArray(kid) && kid->child) {
-			/* go-yaml v2 does not indent a sequence in a map */
-			buf_addch(b, '\n');
-			yaml_emit_block_seq(b, kid, indent, 0);
-		} else {
-			buf_addch(b, ' ');
-			yaml_emit_block_scalar(b, kid, indent + 2);
-		}
-	}
-}
-
-static void
-yaml_emit_block_seq(struct buf *b, const cJSON *arr, int indent,
-		    int inline_first)
-{
-	for (const cJSON *kid = arr->child; kid; kid = kid->next) {
-		if (kid != arr->child || !inline_first) {
-			yaml_emit_block_indent(b, indent);
-		}
-		buf_adds(b, "- ");
-		if (yaml_emit_block_is_block(kid) && cJSON_IsObject(kid)) {
-			yaml_emit_block_map(b, kid, indent + 2, 1);
-		} else if (yaml_emit_block_is_block(kid)) {
-			yaml_emit_block_seq(b, kid, indent + 2, 1);
-		} else {
-			yaml_emit_block_scalar(b, kid, indent + 2);
-		}
-	}
-}
-
+/* -o yaml: the same encoder, keys in the tree's order, no "---". */
 char *
 yaml_emit_block(const cJSON *item)
 {
 	struct buf b = BUF_INIT;
-	if (item && cJSON_IsObject(item) && item->child) {
-		yaml_emit_block_map(&b, item, 0, 0);
-	} else if (item && cJSON_IsArray(item) && item->child) {
-		yaml_emit_block_seq(&b, item, 0, 0);
-	} else if (item) {
-		yaml_emit_block_scalar(&b, item, 2);
-	} else {
+	if (!item || yaml_emit_go_doc(&b, item, false) < 0) {
+		buf_reset(&b);
 		buf_adds(&b, "null\n");
 	}
 	return buf_detach(&b, NULL);

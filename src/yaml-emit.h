@@ -1,16 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * yaml-emit: cJSON to YAML text, the library's one home for writing YAML.
- * Two writers share one set of decisions (which strings go-yaml v2 keeps
- * plain, YAML's printable set, quoted-scalar escapes, number formats):
- * yaml_emit_go_document() drives libyaml's emitter as go-yaml v2's encoder
- * drives its port of it (sorted keys, lines folded at 80 columns, !!binary
- * for bytes that are not UTF-8), byte for byte what kyml writes;
- * yaml_emit_block() writes block YAML directly, keys in the tree's order and
- * lines never folded, for `-o yaml` (yaml_from_json()). They stay two
- * writers because go-yaml's output is libyaml's layout, which only libyaml
- * reproduces, while the direct writer's output differs from libyaml's where
- * libyaml would fold, escape characters beyond U+FFFF or write "? " keys.
+ * yaml-emit: cJSON to YAML text, the library's one YAML emitter. It drives
+ * libyaml's emitter as go-yaml v2's encoder drives its port of it (lines
+ * folded at 80 columns, "? " for long or multi-line keys, !!binary for
+ * bytes that are not UTF-8, go-yaml's quoting and numbers):
+ * yaml_emit_go_document() writes a document as kyml does (sorted keys,
+ * "---"), byte for byte; yaml_emit_block() the same encoding with the keys
+ * in the tree's order, for `-o yaml` (yaml_from_json()), as kubectl -o yaml
+ * writes its values. The in-place renderer shares the scalar decisions
+ * (which strings stay plain, YAML's printable set, quoted escapes).
  *
  * Ownership: yaml_emit_block() returns a malloc()ed string the caller
  * frees; the other functions append to a caller's struct buf and keep
@@ -34,21 +32,11 @@ int yaml_emit_printable(uint32_t c);
  * timestamp. */
 int yaml_emit_plain_is_string(const char *s, size_t len);
 
-/* How a number is written. */
-enum yaml_emit_numbers {
-	/* kyml: integral values below 2^63 as integers (as Kubernetes'
-	 * unstructured objects make them), others as Go's
-	 * strconv.FormatFloat(d, 'g', -1, 64): exponent from 1e+06 on,
-	 * NaN, +Inf, -Inf */
-	YAML_EMIT_NUM_GO,
-	/* -o yaml: integral values below 1e19 as integers, others as the
-	 * shortest C "%g" that reads back to d (exponent from the number of
-	 * digits on), '.' whatever the locale; .nan, .inf, -.inf */
-	YAML_EMIT_NUM_C,
-};
-
-/* Append d, formatted as style says. */
-void yaml_emit_number(struct buf *b, double d, enum yaml_emit_numbers style);
+/* Append d as go-yaml v2 writes a number: integral values below 2^63 as
+ * integers (as Kubernetes' unstructured objects make them), others as Go's
+ * strconv.FormatFloat(d, 'g', -1, 64): exponent from 1e+06 on; NaN,
+ * +Inf, -Inf. */
+void yaml_emit_number(struct buf *b, double d);
 
 /* Double-quoted escaping: which escapes yaml_emit_dq() writes. */
 enum yaml_emit_dq_flags {
@@ -74,8 +62,8 @@ void yaml_emit_sq(struct buf *b, const char *s, size_t n);
  * of doc), appended to out. Returns 0, or -1 when libyaml refuses it. */
 int yaml_emit_go_document(struct buf *out, const cJSON *doc);
 
-/* Block-style YAML of item for `-o yaml` (see the purpose paragraph);
- * NULL gives "null\n". */
+/* item as go-yaml v2 encodes it, keys in the tree's order, no "---":
+ * `-o yaml` (see the purpose paragraph); NULL gives "null\n". */
 char *yaml_emit_block(const cJSON *item);
 
 #endif

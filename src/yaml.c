@@ -39,7 +39,6 @@
 #include "yaml-emit.h"
 
 #define YAML_MAX_NODES 10000000u
-#define YAML_MAX_DEPTH 1000
 
 #define YAML_TAG_PREFIX "tag:yaml.org,2002:"
 
@@ -63,7 +62,7 @@ struct yaml_val {
 /* Open-addressing string set (keys are borrowed). */
 struct yaml_slot {
 	const char *key;
-	int line;
+	long line;
 	void *ptr;
 };
 
@@ -98,7 +97,7 @@ struct yaml_frame {
 	/* maps */
 	int have_key, key_merge;
 	char *key;
-	int key_line;
+	long key_line;
 	struct yaml_set keys; /* explicit keys so far, with their lines */
 	struct yaml_merge *merges;
 	size_t nmerges, capmerges;
@@ -659,16 +658,14 @@ yaml_key(struct yaml_ctx *c, struct yaml_frame *f, const char *text,
 	if (!merge) {
 		const struct yaml_slot *dup = yaml_set_get(&f->keys, text);
 		if (dup) {
-			return yaml_fail(c, line, col,
-					 "mapping key \"%.200s\" already defined "
-					 "at line %d",
-					 text, dup->line);
+			return yaml_fail(c, line, col, YAML_MSG_DUP_KEY, text,
+					 dup->line);
 		}
 		f->key = xstrdup(text);
 	}
 	f->have_key = 1;
 	f->key_merge = merge;
-	f->key_line = (int)line;
+	f->key_line = line;
 	return 0;
 }
 
@@ -762,6 +759,16 @@ yaml_core_tag(const char *tag)
 	return NULL;
 }
 
+int
+yaml_is_merge_key(const char *tag, int plain, const char *text)
+{
+	if (!tag) {
+		return plain && strcmp(text, "<<") == 0;
+	}
+	const char *core = yaml_core_tag(tag);
+	return core && strcmp(core, "!!merge") == 0;
+}
+
 static int
 yaml_on_scalar(struct yaml_ctx *c, const yaml_event_t *ev)
 {
@@ -785,13 +792,13 @@ yaml_on_scalar(struct yaml_ctx *c, const yaml_event_t *ev)
 		if (plain) {
 			yaml_resolve(text, len, &v);
 			empty_plain = !tag && len == 0;
-			merge = !tag && strcmp(text, "<<") == 0;
+			merge = yaml_is_merge_key(tag, plain, text);
 		}
 	} else if (!core || strcmp(core, "!!str") == 0 ||
 		   strcmp(core, "!!binary") == 0 ||
 		   strcmp(core, "!!timestamp") == 0) {
 		/* "!" (non-specific) and string-like tags keep the text */
-	} else if (strcmp(core, "!!merge") == 0) {
+	} else if (yaml_is_merge_key(tag, plain, text)) {
 		merge = 1;
 	} else if (strcmp(core, "!!map") == 0 || strcmp(core, "!!seq") == 0) {
 		rc = yaml_fail(c, line, col, "cannot decode a scalar as a %s",
@@ -901,7 +908,7 @@ yaml_on_start(struct yaml_ctx *c, const yaml_event_t *ev, int is_map)
 	const char *core = yaml_core_tag((const char *)rawtag);
 	const char *want = is_map ? "!!map" : "!!seq";
 	if (c->depth >= YAML_MAX_DEPTH) {
-		return yaml_fail(c, line, col, "document nested too deeply");
+		return yaml_fail(c, line, col, YAML_MSG_DEPTH);
 	}
 	if (yaml_wants_key(c)) {
 		return yaml_fail(c, line, col, "mapping keys must be scalars");

@@ -24,6 +24,20 @@
 
 #include "err.h"
 
+/* The deepest nesting yaml_to_json() reads (open collections in one
+ * document), and its message past it; gitops-render's streaming pass uses
+ * the same limit and message. */
+#define YAML_MAX_DEPTH 1000
+#define YAML_MSG_DEPTH "document nested too deeply"
+/* yaml_to_json()'s message for a key repeated in one mapping (kubectl's):
+ * the key, and the line where it was first defined. */
+#define YAML_MSG_DUP_KEY "mapping key \"%.200s\" already defined at line %ld"
+
+/* Whether a mapping key is the merge key: "<<" plain and untagged, or
+ * tagged !!merge (tag as libyaml gives it, NULL when untagged). Merge keys
+ * may repeat; every other key text may appear once per mapping. */
+int yaml_is_merge_key(const char *tag, int plain, const char *text);
+
 /*
  * Parse every document of data (len bytes) into a new cJSON array, one
  * element per document, in order. Documents that are empty or only comments

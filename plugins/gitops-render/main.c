@@ -2,7 +2,7 @@
 /*
  * gitops-render: kyml-compatible placeholder rendering that cannot silently
  * produce a broken manifest. main parses the options, gathers the values
- * (--values < -v < -e), runs the engine (src/template.c) over the inputs,
+ * (--values < -v < -e), runs the engine (src/template.h) over the inputs,
  * prints its diagnostics and writes the output: to stdout, or atomically to
  * -o OUT or to each input (--in-place) through a temporary file that is
  * renamed over the target only when everything succeeded.
@@ -146,9 +146,22 @@ gr_diag(void *arg, const struct tmpl_diag *d)
 
 struct gr_out {
 	FILE *fp;
+	const char *name; /* the target, NULL for stdout */
 	struct gr_state *st;
-	int failed;
+	int failed, err;
 };
+
+/* A failed write: one line, the same whatever the output's size. */
+static int
+gr_write_failed(const struct gr_out *o)
+{
+	if (!o->name) {
+		msg_error("write failure on standard output");
+	} else {
+		msg_error("cannot write '%s': %s", o->name, strerror(o->err));
+	}
+	return PD_EXIT_RUNTIME;
+}
 
 static int
 gr_write(void *arg, const void *p, size_t n)
@@ -159,17 +172,19 @@ gr_write(void *arg, const void *p, size_t n)
 	}
 	if (fwrite(p, 1, n, o->fp) != n) {
 		o->failed = 1;
+		o->err = errno;
 		return -1;
 	}
 	return 0;
 }
 
-/* Render inputs into fp. Returns an exit code. */
+/* Render inputs into fp (oname: its name, NULL for stdout). Returns an
+ * exit code. */
 static int
 gr_render(char **files, int nfiles, const struct tmpl_values *vals,
-	  unsigned flags, struct gr_state *st, FILE *fp)
+	  unsigned flags, struct gr_state *st, FILE *fp, const char *oname)
 {
-	struct gr_out out = { fp, st, 0 };
+	struct gr_out out = { fp, oname, st, 0, 0 };
 	struct tmpl_opts o;
 	memset(&o, 0, sizeof(o));
 	o.flags = flags;
@@ -200,7 +215,9 @@ gr_render(char **files, int nfiles, const struct tmpl_values *vals,
 		if (fd > 0) {
 			close(fd);
 		}
-		if (res < 0) {
+		if (res < 0 && out.failed) {
+			rc = gr_write_failed(&out);
+		} else if (res < 0) {
 			unsigned errors = 0;
 			tmpl_render_counts(r, &errors, NULL, NULL);
 			if (res != -PD_EINVALID || !errors) {
@@ -211,7 +228,9 @@ gr_render(char **files, int nfiles, const struct tmpl_values *vals,
 	}
 	if (rc == 0) {
 		int res = tmpl_render_finish(r, &e);
-		if (res < 0) {
+		if (res < 0 && out.failed) {
+			rc = gr_write_failed(&out);
+		} else if (res < 0) {
 			unsigned errors = 0;
 			tmpl_render_counts(r, &errors, NULL, NULL);
 			if (res != -PD_EINVALID || !errors) {
@@ -221,8 +240,7 @@ gr_render(char **files, int nfiles, const struct tmpl_values *vals,
 		}
 	}
 	if (rc == 0 && out.failed) {
-		msg_error("cannot write the output: %s", strerror(errno));
-		rc = PD_EXIT_RUNTIME;
+		rc = gr_write_failed(&out);
 	}
 	if (rc == 0 && st->strict && st->warnings) {
 		msg_error("%u warning%s or finding%s with --strict",
@@ -354,7 +372,7 @@ main(int argc, char **argv)
 	if (!output && !in_place) {
 		static char obuf[1 << 20];
 		setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
-		rc = gr_render(files, nfiles, vals, flags, &st, stdout);
+		rc = gr_render(files, nfiles, vals, flags, &st, stdout, NULL);
 		rc = msg_finish(rc);
 		goto out;
 	}
@@ -378,9 +396,11 @@ main(int argc, char **argv)
 		gr_ntemps = i + 1;
 		made = i + 1;
 		if (in_place) {
-			rc = gr_render(&files[i], 1, vals, flags, &st, afs[i].fp);
+			rc = gr_render(&files[i], 1, vals, flags, &st,
+				       afs[i].fp, target);
 		} else {
-			rc = gr_render(files, nfiles, vals, flags, &st, afs[i].fp);
+			rc = gr_render(files, nfiles, vals, flags, &st,
+				       afs[i].fp, target);
 		}
 	}
 	for (int i = 0; i < made; i++) {

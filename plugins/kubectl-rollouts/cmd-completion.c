@@ -288,6 +288,17 @@ cmd_completion_candidates(struct cmd_ctx *ctx)
 				}
 			}
 			cJSON_Delete(list);
+		} else if (strcmp(want_value, "context") == 0) {
+			char **names = NULL;
+			if (kubeconfig_context_names(&ctx->kflags, &names,
+						     NULL) == 0) {
+				for (char **p = names; *p; p++) {
+					if (strncmp(*p, cur, strlen(cur)) == 0) {
+						printf("%s\n", *p);
+					}
+				}
+			}
+			kubeconfig_strv_free(names);
 		} else if (strcmp(want_value, "kubeconfig") == 0 ||
 			   strstr(want_value, "certificate") ||
 			   strcmp(want_value, "client-key") == 0) {

@@ -13,8 +13,12 @@
  * call, as it does in Argo within milliseconds. Where the sim differs:
  * a measurement is due when now >= finishedAt + interval (Argo: strictly
  * after, which the real clock always is by the time the requeue fires);
- * times are kept, as metav1.Time is, to the second. The status is rebuilt
- * in Argo's field order, dropping fields Argo's types do not have.
+ * times in the status are written, as metav1.Time is, to the second, and
+ * the engine keeps the milliseconds of startedAt and of each metric's last
+ * finishedAt in the annotation sim.pdkit.io/analysis-times (read only while
+ * it agrees with the status to the second), so intervals under a second
+ * (500ms, or --time-scale) keep their cadence. The status is rebuilt in
+ * Argo's field order, dropping fields Argo's types do not have.
  */
 #include <limits.h>
 #include <math.h>
@@ -38,6 +42,7 @@
 #define ANALYSIS_CONSECUTIVE_ERROR_LIMIT 4 /* DefaultConsecutiveErrorLimit */
 #define ANALYSIS_MAX_PASSES 5
 #define ANALYSIS_NO_TIME LLONG_MIN
+#define ANALYSIS_ANN_TIMES "sim.pdkit.io/analysis-times"
 
 enum analysis_phase {
 	AP_NONE, AP_PENDING, AP_RUNNING, AP_SUCCESSFUL, AP_FAILED, AP_ERROR,
@@ -83,6 +88,7 @@ struct analysis_result {
 	int consecutive_error, consecutive_success;
 	bool dry_run;
 	cJSON *metadata;         /* owned, or NULL */
+	long long finished_ms;   /* the last finishedAt's ms, or NO_TIME */
 };
 
 struct analysis_state {
@@ -91,6 +97,7 @@ struct analysis_state {
 	struct analysis_result *res;
 	int nres;
 	char *started_at;
+	long long started_ms;    /* startedAt's ms, or ANALYSIS_NO_TIME */
 	char *completed_at;
 	struct analysis_summary run_summary;
 	bool has_dry_summary;
@@ -153,15 +160,17 @@ analysis_badness(enum analysis_phase p)
 	return 0;
 }
 
-__attribute__((format(printf, 3, 4))) static void
-analysis_errf(char *err, size_t errlen, const char *fmt, ...)
+/* Set err (when not NULL) to the message, replacing what it held. */
+__attribute__((format(printf, 2, 3))) static void
+analysis_errf(struct buf *err, const char *fmt, ...)
 {
 	va_list ap;
-	if (!err || !errlen) {
+	if (!err) {
 		return;
 	}
+	buf_reset(err);
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	buf_vaddf(err, fmt, ap);
 	va_end(ap);
 }
 
@@ -194,9 +203,19 @@ analysis_time_parse(const char *s)
  * dropped). 0, or -1 with err filled as Go words it.
  */
 static int
-analysis_duration(const char *orig, long long *out, char *err, size_t errlen)
+analysis_duration(const char *orig, long long *out, struct buf *err)
 {
-	return timeutil_parse_duration(orig, out, err, errlen);
+	/* timeutil's messages are a short text around the input and at most
+	 * one unit taken from it: room for all, never truncated */
+	size_t len = 2 * strlen(orig) + 64;
+	char *why = xmalloc(len);
+	why[0] = '\0';
+	int rc = timeutil_parse_duration(orig, out, why, len);
+	if (rc < 0) {
+		analysis_errf(err, "%s", why);
+	}
+	free(why);
+	return rc;
 }
 
 /* --------------------------------------------------------- helpers */
@@ -269,7 +288,7 @@ analysis_regex_match(const char *pattern, const char *s)
  */
 static char *
 analysis_subst(const char *s, const struct analysis_args *a,
-	       bool keep_unknown, char *err, size_t errlen)
+	       bool keep_unknown, struct buf *err)
 {
 	struct buf b = BUF_INIT;
 	bool failed = false;
@@ -286,7 +305,7 @@ analysis_subst(const char *s, const struct analysis_args *a,
 				buf_adds(&b, p);
 				break;
 			}
-			analysis_errf(err, errlen, "Cannot find end tag=\"}}\" in "
+			analysis_errf(err, "Cannot find end tag=\"}}\" in "
 				      "the template=\"%s\" starting from \"%s\"",
 				      s, open + 2);
 			buf_release(&b);
@@ -317,7 +336,7 @@ analysis_subst(const char *s, const struct analysis_args *a,
 		} else if (keep_unknown) {
 			buf_add(&b, open, (size_t)(close + 2 - open));
 		} else {
-			analysis_errf(err, errlen, "failed to resolve {{%.*s}}",
+			analysis_errf(err, "failed to resolve {{%.*s}}",
 				      (int)(close - open - 2), open + 2);
 			failed = true;
 		}
@@ -333,13 +352,13 @@ analysis_subst(const char *s, const struct analysis_args *a,
 /* Substitute in every string of the tree; 0 or -1 (err filled). */
 static int
 analysis_subst_tree(cJSON *node, const struct analysis_args *a,
-		    bool keep_unknown, char *err, size_t errlen)
+		    bool keep_unknown, struct buf *err)
 {
 	int rc = 0;
 	if (cJSON_IsString(node) && node->valuestring &&
 	    strstr(node->valuestring, "{{")) {
 		char *s = analysis_subst(node->valuestring, a, keep_unknown,
-					 err, errlen);
+					 err);
 		if (!s) {
 			return -1;
 		}
@@ -348,7 +367,7 @@ analysis_subst_tree(cJSON *node, const struct analysis_args *a,
 		return 0;
 	}
 	for (cJSON *c = node ? node->child : NULL; c; c = c->next) {
-		if (analysis_subst_tree(c, a, keep_unknown, err, errlen) < 0) {
+		if (analysis_subst_tree(c, a, keep_unknown, err) < 0) {
 			rc = -1;
 		}
 	}
@@ -395,8 +414,8 @@ analysis_args_load(struct analysis_args *a, const cJSON *args, bool secrets)
 
 /* ResolveMetricArgs over every metric: a new array, or NULL with err. */
 static cJSON *
-analysis_resolve_metrics(const cJSON *metrics, const cJSON *args, char *err,
-			 size_t errlen)
+analysis_resolve_metrics(const cJSON *metrics, const cJSON *args,
+			 struct buf *err)
 {
 	struct analysis_args a;
 	cJSON *out = cJSON_CreateArray();
@@ -405,14 +424,14 @@ analysis_resolve_metrics(const cJSON *metrics, const cJSON *args, char *err,
 	cJSON_ArrayForEach(m, metrics) {
 		for (int i = 0; i < a.n; i++) {
 			if (!a.values[i]) {
-				analysis_errf(err, errlen, "argument \"%s\" was "
+				analysis_errf(err, "argument \"%s\" was "
 					      "not supplied", a.names[i]);
 				goto fail;
 			}
 		}
 		cJSON *r = cJSON_Duplicate(m, 1);
 		cJSON_AddItemToArray(out, r);
-		if (analysis_subst_tree(r, &a, false, err, errlen) < 0) {
+		if (analysis_subst_tree(r, &a, false, err) < 0) {
 			goto fail;
 		}
 	}
@@ -433,11 +452,12 @@ static const char *const analysis_providers[] = {
 
 /* utils/analysis ValidateMetric. */
 static int
-analysis_validate_metric(const cJSON *m, char *err, size_t errlen)
+analysis_validate_metric(const cJSON *m, struct buf *err)
 {
 	int count, failure_limit, success_limit, inconclusive_limit, cel;
-	char derr[160];
+	struct buf derr = BUF_INIT;
 	long long ms;
+	int rc = -1;
 	analysis_intstr(m, "count", &count);
 	analysis_intstr(m, "failureLimit", &failure_limit);
 	analysis_intstr(m, "consecutiveSuccessLimit", &success_limit);
@@ -452,31 +472,31 @@ analysis_validate_metric(const cJSON *m, char *err, size_t errlen)
 		delay = NULL;
 	}
 	if (success_limit < 0) {
-		analysis_errf(err, errlen, "consecutiveSuccessLimit must be >= 0");
+		analysis_errf(err, "consecutiveSuccessLimit must be >= 0");
 		return -1;
 	}
 	if (failure_limit < -1) {
-		analysis_errf(err, errlen, "failureLimit must be >= 0, or -1 to "
+		analysis_errf(err, "failureLimit must be >= 0, or -1 to "
 			      "be disabled");
 		return -1;
 	}
 	if (success_limit == 0 && failure_limit == -1) {
-		analysis_errf(err, errlen, "failureLimit and "
+		analysis_errf(err, "failureLimit and "
 			      "consecutiveSuccessLimit cannot both be disabled");
 		return -1;
 	}
 	if (inconclusive_limit < 0) {
-		analysis_errf(err, errlen, "inconclusiveLimit must be >= 0");
+		analysis_errf(err, "inconclusiveLimit must be >= 0");
 		return -1;
 	}
 	if (has_cel && cel < 0) {
-		analysis_errf(err, errlen, "consecutiveErrorLimit must be >= 0");
+		analysis_errf(err, "consecutiveErrorLimit must be >= 0");
 		return -1;
 	}
 	if (count > 0) {
 		if (success_limit >= 0 && failure_limit >= 0) {
 			if (count < failure_limit + success_limit) {
-				analysis_errf(err, errlen, "count (%d) must be >= "
+				analysis_errf(err, "count (%d) must be >= "
 					      "failureLimit + "
 					      "consecutiveSuccessLimit (%d + "
 					      "%d) if both >= 0", count,
@@ -485,30 +505,29 @@ analysis_validate_metric(const cJSON *m, char *err, size_t errlen)
 			}
 		} else if (success_limit >= 0 && failure_limit < 0) {
 			if (count < success_limit) {
-				analysis_errf(err, errlen, "count must be >= "
+				analysis_errf(err, "count must be >= "
 					      "consecutiveSuccessLimit");
 				return -1;
 			}
 		}
 		if (count < inconclusive_limit) {
-			analysis_errf(err, errlen, "count must be >= "
+			analysis_errf(err, "count must be >= "
 				      "inconclusiveLimit");
 			return -1;
 		}
 	}
 	if (count > 1 && !interval) {
-		analysis_errf(err, errlen, "interval must be specified when "
+		analysis_errf(err, "interval must be specified when "
 			      "count > 1");
 		return -1;
 	}
-	if (interval && analysis_duration(interval, &ms, derr,
-					  sizeof(derr)) < 0) {
-		analysis_errf(err, errlen, "invalid interval string: %s", derr);
-		return -1;
+	if (interval && analysis_duration(interval, &ms, &derr) < 0) {
+		analysis_errf(err, "invalid interval string: %s", derr.buf);
+		goto out;
 	}
-	if (delay && analysis_duration(delay, &ms, derr, sizeof(derr)) < 0) {
-		analysis_errf(err, errlen, "invalid startDelay string: %s", derr);
-		return -1;
+	if (delay && analysis_duration(delay, &ms, &derr) < 0) {
+		analysis_errf(err, "invalid startDelay string: %s", derr.buf);
+		goto out;
 	}
 	const cJSON *prov = cJSON_GetObjectItemCaseSensitive(m, "provider");
 	int nprov = 0;
@@ -525,25 +544,28 @@ analysis_validate_metric(const cJSON *m, char *err, size_t errlen)
 		nprov += cJSON_GetArraySize(plugin);
 	}
 	if (nprov == 0) {
-		analysis_errf(err, errlen, "no provider specified");
-		return -1;
+		analysis_errf(err, "no provider specified");
+		goto out;
 	}
 	if (nprov > 1) {
-		analysis_errf(err, errlen, "multiple providers specified");
-		return -1;
+		analysis_errf(err, "multiple providers specified");
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	buf_release(&derr);
+	return rc;
 }
 
 /* utils/analysis ValidateMetrics. */
 static int
-analysis_validate(const cJSON *metrics, char *err, size_t errlen)
+analysis_validate(const cJSON *metrics, struct buf *err)
 {
-	char merr[256];
+	struct buf merr = BUF_INIT;
 	int i = 0;
 	const cJSON *m;
 	if (cJSON_GetArraySize(metrics) == 0) {
-		analysis_errf(err, errlen, "no metrics specified");
+		analysis_errf(err, "no metrics specified");
 		return -1;
 	}
 	cJSON_ArrayForEach(m, metrics) {
@@ -556,19 +578,21 @@ analysis_validate(const cJSON *metrics, char *err, size_t errlen)
 			}
 			const char *on = analysis_str(o, "name");
 			if (strcmp(on ? on : "", name ? name : "") == 0) {
-				analysis_errf(err, errlen, "metrics[%d]: "
+				analysis_errf(err, "metrics[%d]: "
 					      "duplicate name '%s'", i,
 					      name ? name : "");
 				return -1;
 			}
 			j++;
 		}
-		if (analysis_validate_metric(m, merr, sizeof(merr)) < 0) {
-			analysis_errf(err, errlen, "metrics[%d]: %s", i, merr);
+		if (analysis_validate_metric(m, &merr) < 0) {
+			analysis_errf(err, "metrics[%d]: %s", i, merr.buf);
+			buf_release(&merr);
 			return -1;
 		}
 		i++;
 	}
+	buf_release(&merr);
 	return 0;
 }
 
@@ -576,7 +600,7 @@ analysis_validate(const cJSON *metrics, char *err, size_t errlen)
  * some metric. */
 static int
 analysis_rules(const cJSON *rules, const char *what, struct analysis_metric *ms,
-	       int n, char *err, size_t errlen)
+	       int n, struct buf *err)
 {
 	int idx = 0;
 	const cJSON *r;
@@ -597,7 +621,7 @@ analysis_rules(const cJSON *rules, const char *what, struct analysis_metric *ms,
 			}
 		}
 		if (matched == 0) {
-			analysis_errf(err, errlen, "%s[%d]: Rule didn't match any "
+			analysis_errf(err, "%s[%d]: Rule didn't match any "
 				      "metric name(s)", what, idx);
 			return -1;
 		}
@@ -609,7 +633,6 @@ analysis_rules(const cJSON *rules, const char *what, struct analysis_metric *ms,
 static void
 analysis_metric_load(struct analysis_metric *m, const cJSON *spec)
 {
-	char derr[160];
 	const char *interval = analysis_str(spec, "interval");
 	const char *delay = analysis_str(spec, "initialDelay");
 	memset(m, 0, sizeof(*m));
@@ -629,11 +652,11 @@ analysis_metric_load(struct analysis_metric *m, const cJSON *spec)
 	m->interval = ANALYSIS_NO_TIME;
 	m->delay = ANALYSIS_NO_TIME;
 	if (interval && *interval &&
-	    analysis_duration(interval, &m->interval, derr, sizeof(derr)) < 0) {
+	    analysis_duration(interval, &m->interval, NULL) < 0) {
 		m->interval = ANALYSIS_NO_TIME;
 	}
 	if (delay && *delay &&
-	    analysis_duration(delay, &m->delay, derr, sizeof(derr)) < 0) {
+	    analysis_duration(delay, &m->delay, NULL) < 0) {
 		m->delay = ANALYSIS_NO_TIME;
 	}
 	/* EffectiveCount: count, else 1 without an interval, else none */
@@ -676,9 +699,43 @@ analysis_strdup_or_null(const char *s)
 	return s && *s ? xstrdup(s) : NULL;
 }
 
-static void
-analysis_state_load(struct analysis_state *st, const cJSON *status)
+/* The annotation's text on run (borrowed), or NULL. */
+static const char *
+analysis_times_text(const cJSON *run)
 {
+	const cJSON *a = json_path(run, "metadata.annotations");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, ANALYSIS_ANN_TIMES);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* An annotation's number of milliseconds, or ANALYSIS_NO_TIME. */
+static long long
+analysis_times_get(const cJSON *times, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(times, key);
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : ANALYSIS_NO_TIME;
+}
+
+/* A status time (whole seconds) with the kept milliseconds, when they
+ * fall within its second. */
+static long long
+analysis_precise(long long secs, long long ms)
+{
+	if (secs != ANALYSIS_NO_TIME && ms != ANALYSIS_NO_TIME && ms >= secs &&
+	    ms < secs + 1000) {
+		return ms;
+	}
+	return secs;
+}
+
+static void
+analysis_state_load(struct analysis_state *st, const cJSON *run,
+		    const cJSON *status)
+{
+	const char *ann = analysis_times_text(run);
+	cJSON *times = ann ? cJSON_Parse(ann) : NULL;
+	const cJSON *fin = cJSON_GetObjectItemCaseSensitive(times,
+							   "finishedAt");
 	const cJSON *results = cJSON_GetObjectItemCaseSensitive(status,
 							       "metricResults");
 	const cJSON *r;
@@ -687,6 +744,7 @@ analysis_state_load(struct analysis_state *st, const cJSON *status)
 	st->message = analysis_strdup_or_null(analysis_str(status, "message"));
 	st->started_at = analysis_strdup_or_null(analysis_str(status,
 							      "startedAt"));
+	st->started_ms = analysis_times_get(times, "startedAt");
 	st->completed_at = analysis_strdup_or_null(analysis_str(status,
 								"completedAt"));
 	analysis_summary_load(&st->run_summary,
@@ -721,7 +779,51 @@ analysis_state_load(struct analysis_state *st, const cJSON *status)
 		res->consecutive_success = analysis_int(r, "consecutiveSuccess");
 		res->dry_run = cJSON_IsTrue(dry_run);
 		res->metadata = cJSON_IsObject(md) ? cJSON_Duplicate(md, 1) : NULL;
+		res->finished_ms = analysis_times_get(fin, res->name);
 	}
+	cJSON_Delete(times);
+}
+
+/* The annotation's value for st: compact JSON. The caller frees it. */
+static char *
+analysis_times_dump(const struct analysis_state *st)
+{
+	cJSON *t = cJSON_CreateObject();
+	cJSON *fin = cJSON_CreateObject();
+	if (st->started_ms != ANALYSIS_NO_TIME) {
+		cJSON_AddNumberToObject(t, "startedAt", (double)st->started_ms);
+	}
+	for (int i = 0; i < st->nres; i++) {
+		if (st->res[i].finished_ms != ANALYSIS_NO_TIME) {
+			cJSON_AddNumberToObject(fin, st->res[i].name,
+						(double)st->res[i].finished_ms);
+		}
+	}
+	cJSON_AddItemToObject(t, "finishedAt", fin);
+	char *out = cJSON_PrintUnformatted(t);
+	cJSON_Delete(t);
+	return out;
+}
+
+/* Write the annotation once there is a time to keep. */
+static void
+analysis_times_store(cJSON *run, const struct analysis_state *st)
+{
+	bool any = st->started_ms != ANALYSIS_NO_TIME;
+	for (int i = 0; i < st->nres && !any; i++) {
+		any = st->res[i].finished_ms != ANALYSIS_NO_TIME;
+	}
+	if (!any) {
+		return;
+	}
+	char *val = analysis_times_dump(st);
+	const char *cur = analysis_times_text(run);
+	if (!cur || strcmp(cur, val) != 0) {
+		cJSON *a = json_obj_ensure(json_obj_ensure(run, "metadata"),
+					   "annotations");
+		json_set_str(a, ANALYSIS_ANN_TIMES, val);
+	}
+	free(val);
 }
 
 static void
@@ -947,7 +1049,7 @@ analysis_format_value(const cJSON *v)
 /* utils/evaluate EvaluateResult (with formatEvalError's messages). */
 static enum analysis_phase
 analysis_evaluate(const struct analysis_metric *m, const cJSON *value,
-		  char *msg, size_t msglen)
+		  struct buf *msg)
 {
 	const char *conds[2] = { m->success, m->failure };
 	const char *what[2] = { "successCondition", "failureCondition" };
@@ -955,25 +1057,26 @@ analysis_evaluate(const struct analysis_metric *m, const cJSON *value,
 	bool empty = !value || cJSON_IsNull(value) ||
 		     (cJSON_IsArray(value) && cJSON_GetArraySize(value) == 0);
 	for (int k = 0; k < 2; k++) {
-		char err[256];
+		struct buf err = BUF_INIT;
 		if (!conds[k]) {
 			continue;
 		}
-		if (expr_eval_bool(conds[k], value, &res[k], err,
-				   sizeof(err)) < 0) {
+		if (expr_eval_bool(conds[k], value, &res[k], &err) < 0) {
 			if (empty) {
-				analysis_errf(msg, msglen, "could not evaluate %s "
+				analysis_errf(msg, "could not evaluate %s "
 					      "\"%s\": metric result is nil or "
 					      "empty: no data returned from the "
 					      "metric provider", what[k],
 					      conds[k]);
 			} else {
-				analysis_errf(msg, msglen, "could not evaluate %s "
+				analysis_errf(msg, "could not evaluate %s "
 					      "\"%s\": %s", what[k], conds[k],
-					      err);
+					      err.buf);
 			}
+			buf_release(&err);
 			return AP_ERROR;
 		}
+		buf_release(&err);
 	}
 	bool success = res[0], fail = res[1];
 	if (!m->success && !m->failure) {
@@ -998,21 +1101,21 @@ analysis_measure(cJSON *run, struct analysis_state *st,
 		 const struct analysis_metric *m, long long now,
 		 const struct analysis_provider *p)
 {
-	char msg[512] = "";
+	struct buf msg = BUF_INIT;
 	cJSON *value = NULL;
 	char *vstr = NULL;
 	enum analysis_phase phase;
-	int rc = p && p->measure ? p->measure(p->arg, run, m->spec, &value, msg,
-					      sizeof(msg)) : -1;
+	int rc = p && p->measure ? p->measure(p->arg, run, m->spec, &value,
+					      &msg) : -1;
 	if (rc < 0) {
 		phase = AP_ERROR;
-		if (!msg[0]) {
-			snprintf(msg, sizeof(msg), "no provider to measure "
-				 "metric '%s'", m->name);
+		if (!msg.len) {
+			buf_addf(&msg, "no provider to measure metric '%s'",
+				 m->name);
 		}
 	} else {
-		msg[0] = '\0';
-		phase = analysis_evaluate(m, value, msg, sizeof(msg));
+		buf_reset(&msg);
+		phase = analysis_evaluate(m, value, &msg);
 		if (phase != AP_ERROR) {
 			vstr = analysis_format_value(value);
 		}
@@ -1022,9 +1125,10 @@ analysis_measure(cJSON *run, struct analysis_state *st,
 	char *when = analysis_time_format(now);
 	cJSON *meas = cJSON_CreateObject();
 	cJSON_AddStringToObject(meas, "phase", analysis_phase_names[phase]);
-	if (msg[0]) {
-		cJSON_AddStringToObject(meas, "message", msg);
+	if (msg.len) {
+		cJSON_AddStringToObject(meas, "message", msg.buf);
 	}
+	buf_release(&msg);
 	cJSON_AddStringToObject(meas, "startedAt", when);
 	cJSON_AddStringToObject(meas, "finishedAt", when);
 	if (vstr && *vstr) {
@@ -1041,6 +1145,7 @@ analysis_measure(cJSON *run, struct analysis_state *st,
 		memset(r, 0, sizeof(*r));
 		r->name = xstrdup(m->name);
 		r->phase = AP_RUNNING;
+		r->finished_ms = ANALYSIS_NO_TIME;
 		r->dry_run = m->dry_run;
 		r->measurements = cJSON_CreateArray();
 		/* the Prometheus provider's GetMetadata */
@@ -1077,6 +1182,7 @@ analysis_measure(cJSON *run, struct analysis_state *st,
 		break;
 	}
 	cJSON_AddItemToArray(r->measurements, meas);
+	r->finished_ms = now;
 }
 
 /* utils/analysis IsTerminating. */
@@ -1102,10 +1208,21 @@ analysis_terminating(const cJSON *run, const struct analysis_state *st)
 	return false;
 }
 
+/* The finishedAt of r's last measurement, to the millisecond when
+ * known. */
 static long long
-analysis_finished(const cJSON *meas)
+analysis_finished(const struct analysis_result *r, const cJSON *last)
 {
-	return analysis_time_parse(analysis_str(meas, "finishedAt"));
+	return analysis_precise(analysis_time_parse(analysis_str(last,
+								 "finishedAt")),
+				r->finished_ms);
+}
+
+static long long
+analysis_started(const struct analysis_state *st)
+{
+	return analysis_precise(analysis_time_parse(st->started_at),
+				st->started_ms);
 }
 
 /* generateMetricTasks + runMeasurements. */
@@ -1115,7 +1232,7 @@ analysis_take_measurements(cJSON *run, struct analysis_state *st,
 			   long long now, const struct analysis_provider *p)
 {
 	bool terminating = analysis_terminating(run, st);
-	long long started = analysis_time_parse(st->started_at);
+	long long started = analysis_started(st);
 	for (int i = 0; i < n; i++) {
 		const struct analysis_metric *m = &ms[i];
 		struct analysis_result *r = analysis_result_find(st, m->name);
@@ -1123,7 +1240,7 @@ analysis_take_measurements(cJSON *run, struct analysis_state *st,
 			continue;
 		}
 		const cJSON *last = analysis_last_measurement(r);
-		if (last && analysis_finished(last) == ANALYSIS_NO_TIME) {
+		if (last && analysis_finished(r, last) == ANALYSIS_NO_TIME) {
 			/* in flight: the sim's providers never leave one */
 			continue;
 		}
@@ -1149,7 +1266,7 @@ analysis_take_measurements(cJSON *run, struct analysis_state *st,
 		    m->interval != ANALYSIS_NO_TIME) {
 			interval = m->interval;
 		}
-		if (now >= analysis_finished(last) + interval) {
+		if (now >= analysis_finished(r, last) + interval) {
 			analysis_measure(run, st, m, now, p);
 		}
 	}
@@ -1158,27 +1275,29 @@ analysis_take_measurements(cJSON *run, struct analysis_state *st,
 /* assessMetricFailureInconclusiveOrError. */
 static enum analysis_phase
 analysis_metric_limits(const struct analysis_metric *m,
-		       const struct analysis_result *r, char *msg,
-		       size_t msglen)
+		       const struct analysis_result *r, struct buf *msg)
 {
 	enum analysis_phase phase = AP_NONE;
 	int failure_limit = m->has_failure_limit ? m->failure_limit : 0;
-	msg[0] = '\0';
+	if (msg) {
+		buf_reset(msg);
+	}
 	if (failure_limit >= 0 && r->failed > failure_limit) {
 		phase = AP_FAILED;
-		snprintf(msg, msglen, "failed (%d) > failureLimit (%d)",
-			 r->failed, failure_limit);
+		analysis_errf(msg, "failed (%d) > failureLimit (%d)",
+			      r->failed, failure_limit);
 	}
 	if (r->inconclusive > m->inconclusive_limit) {
 		phase = AP_INCONCLUSIVE;
-		snprintf(msg, msglen, "inconclusive (%d) > inconclusiveLimit "
-			 "(%d)", r->inconclusive, m->inconclusive_limit);
+		analysis_errf(msg, "inconclusive (%d) > inconclusiveLimit "
+			      "(%d)", r->inconclusive, m->inconclusive_limit);
 	}
 	if (r->consecutive_error > m->consecutive_error_limit) {
 		phase = AP_ERROR;
-		snprintf(msg, msglen, "consecutiveErrors (%d) > "
-			 "consecutiveErrorLimit (%d)", r->consecutive_error,
-			 m->consecutive_error_limit);
+		analysis_errf(msg, "consecutiveErrors (%d) > "
+			      "consecutiveErrorLimit (%d)",
+			      r->consecutive_error,
+			      m->consecutive_error_limit);
 	}
 	return phase;
 }
@@ -1188,7 +1307,6 @@ static enum analysis_phase
 analysis_metric_status(const struct analysis_metric *m,
 		       const struct analysis_result *r, bool terminating)
 {
-	char msg[256];
 	if (analysis_done(r->phase)) {
 		return r->phase;
 	}
@@ -1199,8 +1317,7 @@ analysis_metric_status(const struct analysis_metric *m,
 	if (!analysis_done(analysis_phase_parse(analysis_str(last, "phase")))) {
 		return AP_RUNNING;
 	}
-	enum analysis_phase limits = analysis_metric_limits(m, r, msg,
-							    sizeof(msg));
+	enum analysis_phase limits = analysis_metric_limits(m, r, NULL);
 	if (limits != AP_NONE) {
 		return limits;
 	}
@@ -1250,10 +1367,11 @@ analysis_assess_run(const cJSON *run, struct analysis_state *st,
 	enum analysis_phase worst = AP_NONE;
 	bool terminating = analysis_terminating(run, st);
 	bool everything_completed = true;
-	char why[256];
+	struct buf why = BUF_INIT;
 	buf_reset(message);
 	if (!st->started_at) {
 		st->started_at = analysis_time_format(now);
+		st->started_ms = now;
 	}
 	if (cJSON_IsTrue(json_path(run, "spec.terminate"))) {
 		buf_adds(message, "Run Terminated");
@@ -1287,18 +1405,17 @@ analysis_assess_run(const cJSON *run, struct analysis_state *st,
 			everything_completed = false;
 			continue;
 		}
-		enum analysis_phase phase = analysis_metric_limits(m, r, why,
-								   sizeof(why));
+		enum analysis_phase phase = analysis_metric_limits(m, r, &why);
 		if (!m->dry_run) {
 			if (worst == AP_NONE ||
 			    analysis_badness(status) > analysis_badness(worst)) {
 				worst = status;
-				if (why[0]) {
+				if (why.len) {
 					buf_reset(message);
 					buf_addf(message, "Metric \"%s\" assessed "
 						 "%s due to %s", m->name,
 						 analysis_phase_names[status],
-						 why);
+						 why.buf);
 					if (r->message) {
 						buf_addf(message, ": \"Error "
 							 "Message: %s\"",
@@ -1311,12 +1428,12 @@ analysis_assess_run(const cJSON *run, struct analysis_state *st,
 			if (worst == AP_NONE) {
 				worst = AP_SUCCESSFUL;
 			}
-			if (why[0]) {
+			if (why.len) {
 				free(r->message);
 				r->message = xasprintf("Metric assessed %s due "
 						       "to %s",
 						       analysis_phase_names[status],
-						       why);
+						       why.buf);
 			}
 			analysis_summary_add(&st->dry_summary, phase);
 		}
@@ -1327,6 +1444,7 @@ analysis_assess_run(const cJSON *run, struct analysis_state *st,
 				message->buf[message->len - 1] == '\t')) {
 		buf_setlen(message, message->len - 1);
 	}
+	buf_release(&why);
 	if (terminating) {
 		return worst == AP_NONE ? AP_SUCCESSFUL : worst;
 	}
@@ -1343,7 +1461,7 @@ analysis_next_time(const struct analysis_state *st,
 		   const struct analysis_metric *ms, int n, long long now)
 {
 	long long next = ANALYSIS_NO_TIME;
-	long long started = analysis_time_parse(st->started_at);
+	long long started = analysis_started(st);
 	for (int i = 0; i < n; i++) {
 		const struct analysis_metric *m = &ms[i];
 		const struct analysis_result *r = NULL;
@@ -1364,7 +1482,7 @@ analysis_next_time(const struct analysis_state *st,
 			t = (started != ANALYSIS_NO_TIME ? started : now) +
 			    m->delay;
 		} else {
-			long long fin = analysis_finished(last);
+			long long fin = analysis_finished(r, last);
 			if (fin == ANALYSIS_NO_TIME) {
 				continue;
 			}
@@ -1419,29 +1537,28 @@ analysis_pass(cJSON *run, long long now, const struct analysis_provider *p,
 	struct analysis_state st;
 	struct analysis_metric *ms = NULL;
 	struct buf message = BUF_INIT;
-	char err[512], why[448];
+	struct buf err = BUF_INIT, why = BUF_INIT;
 	cJSON *resolved = NULL;
 	enum analysis_phase phase;
 	cJSON *fresh;
 	bool changed;
 	int n = 0;
 	*next = ANALYSIS_NO_TIME;
-	analysis_state_load(&st, status);
+	analysis_state_load(&st, run, status);
 	if (analysis_done(st.phase)) {
 		analysis_state_free(&st);
 		return false;
 	}
 	resolved = analysis_resolve_metrics(
 		cJSON_GetObjectItemCaseSensitive(spec, "metrics"),
-		cJSON_GetObjectItemCaseSensitive(spec, "args"), why,
-		sizeof(why));
+		cJSON_GetObjectItemCaseSensitive(spec, "args"), &why);
 	if (!resolved) {
-		snprintf(err, sizeof(err), "Unable to resolve metric arguments: "
-			 "%s", why);
+		buf_addf(&err, "Unable to resolve metric arguments: %s",
+			 why.buf);
 		goto error;
 	}
-	if (analysis_validate(resolved, why, sizeof(why)) < 0) {
-		snprintf(err, sizeof(err), "Analysis spec invalid: %s", why);
+	if (analysis_validate(resolved, &why) < 0) {
+		buf_addf(&err, "Analysis spec invalid: %s", why.buf);
 		goto error;
 	}
 	n = cJSON_GetArraySize(resolved);
@@ -1458,11 +1575,11 @@ analysis_pass(cJSON *run, long long now, const struct analysis_provider *p,
 		}
 	}
 	if (analysis_rules(cJSON_GetObjectItemCaseSensitive(spec, "dryRun"),
-			   "dryRun", ms, n, why, sizeof(why)) < 0 ||
+			   "dryRun", ms, n, &why) < 0 ||
 	    analysis_rules(cJSON_GetObjectItemCaseSensitive(spec,
 							    "measurementRetention"),
-			   "measurementRetention", ms, n, why, sizeof(why)) < 0) {
-		snprintf(err, sizeof(err), "Analysis spec invalid: %s", why);
+			   "measurementRetention", ms, n, &why) < 0) {
+		buf_addf(&err, "Analysis spec invalid: %s", why.buf);
 		goto error;
 	}
 
@@ -1482,10 +1599,13 @@ analysis_pass(cJSON *run, long long now, const struct analysis_provider *p,
 	goto out;
 error:
 	st.phase = AP_ERROR;
-	analysis_set_str(&st.message, err);
+	analysis_set_str(&st.message, err.buf);
 out:
 	fresh = analysis_state_dump(&st);
 	changed = !status || !json_equal(status, fresh);
+	if (changed) {
+		analysis_times_store(run, &st);
+	}
 	if (changed) {
 		if (status) {
 			cJSON_ReplaceItemInObjectCaseSensitive(run, "status",
@@ -1497,6 +1617,8 @@ out:
 		cJSON_Delete(fresh);
 	}
 	buf_release(&message);
+	buf_release(&err);
+	buf_release(&why);
 	free(ms);
 	cJSON_Delete(resolved);
 	analysis_state_free(&st);
@@ -1542,8 +1664,7 @@ analysis_find_named(cJSON *arr, const char *key, const char *name)
  * the same metricName are an error (what names them). */
 static int
 analysis_flatten(const cJSON *templates, const char *key, cJSON *out,
-		 const char *dup_key, const char *what, char *err,
-		 size_t errlen)
+		 const char *dup_key, const char *what, struct buf *err)
 {
 	const cJSON *t;
 	cJSON_ArrayForEach(t, templates) {
@@ -1554,7 +1675,7 @@ analysis_flatten(const cJSON *templates, const char *key, cJSON *out,
 		cJSON_ArrayForEach(it, items) {
 			const char *name = analysis_str(it, dup_key);
 			if (analysis_find_named(out, dup_key, name ? name : "")) {
-				analysis_errf(err, errlen, what, name);
+				analysis_errf(err, what, name);
 				return -1;
 			}
 			cJSON_AddItemToArray(out, cJSON_Duplicate(it, 1));
@@ -1585,7 +1706,7 @@ analysis_arg_copy(const cJSON *arg, const char *value,
 
 cJSON *
 analysis_spec_from_templates(const cJSON *templates, const cJSON *args,
-			     char *err, size_t errlen)
+			     struct buf *err)
 {
 	cJSON *metrics = cJSON_CreateArray();
 	cJSON *dry = cJSON_CreateArray();
@@ -1594,20 +1715,18 @@ analysis_spec_from_templates(const cJSON *templates, const cJSON *args,
 	struct analysis_args a = { NULL, NULL, 0 };
 	const cJSON *t, *arg;
 	cJSON *out;
-	if (err && errlen) {
-		err[0] = '\0';
+	if (err) {
+		buf_reset(err);
 	}
 	/* flattenMetrics, flattenDryRunMetrics, flattenMeasurementRetention */
 	if (analysis_flatten(templates, "metrics", metrics, "name",
-			     "two metrics have the same name '%s'", err,
-			     errlen) < 0 ||
+			     "two metrics have the same name '%s'", err) < 0 ||
 	    analysis_flatten(templates, "dryRun", dry, "metricName",
 			     "two Dry-Run metric rules have the same name "
-			     "'%s'", err, errlen) < 0 ||
+			     "'%s'", err) < 0 ||
 	    analysis_flatten(templates, "measurementRetention", retention,
 			     "metricName", "two Measurement Retention metric "
-			     "rules have the same name '%s'", err,
-			     errlen) < 0) {
+			     "rules have the same name '%s'", err) < 0) {
 		goto fail;
 	}
 	/* flattenArgs */
@@ -1627,7 +1746,7 @@ analysis_spec_from_templates(const cJSON *templates, const cJSON *args,
 			const char *pv = analysis_str(prev, "value");
 			const char *nv = analysis_str(targ, "value");
 			if (pv && nv && strcmp(pv, nv) != 0) {
-				analysis_errf(err, errlen, "Argument `%s` "
+				analysis_errf(err, "Argument `%s` "
 					      "specified multiple times with "
 					      "different values: '%s', '%s'",
 					      name, pv, nv);
@@ -1661,7 +1780,7 @@ analysis_spec_from_templates(const cJSON *templates, const cJSON *args,
 	cJSON_ArrayForEach(arg, targs) {
 		if (!cJSON_GetObjectItemCaseSensitive(arg, "value") &&
 		    !cJSON_GetObjectItemCaseSensitive(arg, "valueFrom")) {
-			analysis_errf(err, errlen, "args.%s was not resolved",
+			analysis_errf(err, "args.%s was not resolved",
 				      analysis_str(arg, "name"));
 			goto fail;
 		}
@@ -1669,7 +1788,7 @@ analysis_spec_from_templates(const cJSON *templates, const cJSON *args,
 	/* substitute the args that have values; other tags stay for the
 	 * run's reconcile to resolve or report */
 	analysis_args_load(&a, targs, false);
-	analysis_subst_tree(metrics, &a, true, err, errlen);
+	analysis_subst_tree(metrics, &a, true, err);
 	analysis_args_free(&a);
 
 	out = cJSON_CreateObject();

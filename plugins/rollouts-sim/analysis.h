@@ -24,16 +24,18 @@
 #include <stdbool.h>
 #include <cjson/cJSON.h>
 
+#include "buf.h"
+
 /*
  * A measurement: fill *value (the `result` seen by the conditions: a
  * number, or an array of numbers as Prometheus vectors are) and return 0;
- * return -1 with msg filled (an Error measurement) when the metric cannot
- * be measured. The engine takes *value over and frees it; metric is the
+ * return -1 with the message appended to msg (an Error measurement) when
+ * the metric cannot be measured. The engine takes *value over and frees it; metric is the
  * run's metric with its {{args.x}} resolved.
  */
 struct analysis_provider {
 	int (*measure)(void *arg, const cJSON *run, const cJSON *metric,
-		       cJSON **value, char *msg, size_t msglen);
+		       cJSON **value, struct buf *msg);
 	void *arg;
 	/* Waits (interval, initialDelay, the error retry) are divided by
 	 * this when it is above 1 (rollouts-sim --time-scale); 0 = 1. */
@@ -58,10 +60,11 @@ bool analysis_phase_completed(const char *phase);
  * args (array of {name, value}), substituting "{{args.NAME}}" in every
  * string of the metrics, as Argo does; template args with a default
  * `value` fill in missing ones. Returns the spec object ({args, metrics})
- * or NULL with err filled ("args.x was not resolved"). Tags naming no
- * valued arg stay, for the run's reconcile to report as Argo does.
+ * or NULL with err (when not NULL) set to the message ("args.x was not
+ * resolved"), never truncated. Tags naming no valued arg stay, for the
+ * run's reconcile to report as Argo does.
  */
 cJSON *analysis_spec_from_templates(const cJSON *templates, const cJSON *args,
-				    char *err, size_t errlen);
+				    struct buf *err);
 
 #endif

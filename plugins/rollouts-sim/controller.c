@@ -206,7 +206,7 @@ controller_find(struct sim_resource *r, const char *ns, const char *name)
 
 static int
 controller_measure(void *arg, const cJSON *run, const cJSON *metric,
-		   cJSON **value, char *msg, size_t msglen)
+		   cJSON **value, struct buf *msg)
 {
 	(void)arg;
 	const char *owner = NULL, *okind = NULL;
@@ -252,9 +252,8 @@ controller_measure(void *arg, const cJSON *run, const cJSON *metric,
 		*value = cJSON_CreateBool(!bad);
 		return 0;
 	}
-	snprintf(msg, msglen, "rollouts-sim: no simulated provider for "
-		 "metric '%s'", json_str(metric, "name") ?
-		 json_str(metric, "name") : "");
+	buf_addf(msg, "rollouts-sim: no simulated provider for metric '%s'",
+		 json_str(metric, "name") ? json_str(metric, "name") : "");
 	return -1;
 }
 
@@ -309,10 +308,9 @@ controller_create_run(const cJSON *ro, const cJSON *ra, const char *name,
 		}
 		cJSON_AddItemToArray(args, na);
 	}
-	char err[256] = "";
+	struct buf err = BUF_INIT;
 	cJSON *spec = cJSON_GetArraySize(tpls)
-			      ? analysis_spec_from_templates(tpls, args, err,
-							     sizeof(err))
+			      ? analysis_spec_from_templates(tpls, args, &err)
 			      : NULL;
 	cJSON_Delete(tpls);
 	cJSON_Delete(args);
@@ -349,9 +347,10 @@ controller_create_run(const cJSON *ro, const cJSON *ra, const char *name,
 		cJSON_AddArrayToObject(spec, "metrics");
 		cJSON *st = cJSON_AddObjectToObject(run, "status");
 		cJSON_AddStringToObject(st, "phase", "Error");
-		cJSON_AddStringToObject(st, "message", err[0] ? err
+		cJSON_AddStringToObject(st, "message", err.len ? err.buf
 					: "analysis template not found");
 	}
+	buf_release(&err);
 	cJSON_AddItemToObject(run, "spec", spec);
 	controller_create(controller.ar, ns, run);
 }

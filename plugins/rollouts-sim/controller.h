@@ -5,7 +5,8 @@
  * the pass below, the helpers every part writes through, the AnalysisRuns
  * (analysis.c's engine with simulated providers) and the traffic modes;
  * replicasets.c plays the ReplicaSet controller and the kubelet (pods,
- * readiness, scale-down deadlines); experiments.c the Experiment
+ * readiness, scale-down deadlines); events.c the Events the controller
+ * records; experiments.c the Experiment
  * controller; rollouts.c the Rollout controller (canary steps, weights,
  * analysis, abort and retry, promote, pause, restart, blue-green). Every
  * function here runs with sim_lock held. Objects returned are the store's
@@ -72,6 +73,15 @@ void controller_create_run(const cJSON *ro, const cJSON *ra,
 			   const char *type, int step);
 /* Terminate a running AnalysisRun (spec.terminate). */
 void controller_terminate_run(const char *ns, const char *name);
+
+/* ---- events.c ---- */
+
+/* Record an Event about obj (type "Normal" or "Warning", Argo's reason and
+ * message), in core v1 and events.k8s.io/v1; the same event again is
+ * counted (count, lastTimestamp). */
+void events_record(const cJSON *obj, const char *type, const char *reason,
+		   const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* ---- replicasets.c ---- */
 

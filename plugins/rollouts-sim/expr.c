@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "expr.h"
 #include "xalloc.h"
 
@@ -130,8 +131,7 @@ struct expr_ctx {
 	char **arena;           /* strings made while evaluating */
 	int narena;
 	bool failed;
-	char *err;
-	size_t errlen;
+	struct buf *err;        /* the caller's, or NULL */
 };
 
 struct expr_val {
@@ -149,8 +149,8 @@ expr_fail(struct expr_ctx *c, const char *fmt, ...)
 	if (!c->failed) {
 		va_list ap;
 		va_start(ap, fmt);
-		if (c->err && c->errlen) {
-			vsnprintf(c->err, c->errlen, fmt, ap);
+		if (c->err) {
+			buf_vaddf(c->err, fmt, ap);
 		}
 		va_end(ap);
 		c->failed = true;
@@ -301,30 +301,31 @@ expr_lex_number(struct expr_ctx *c)
 	const char *s = c->src;
 	size_t i = c->pos;
 	bool is_float = false, hex = false;
-	char buf[128];
-	size_t n = 0;
+	/* the literal without its '_' separators, any length */
+	struct buf num = BUF_INIT;
+	int rc = 0;
 	if (s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
 		hex = true;
 		i += 2;
 		while (expr_hex(s[i]) >= 0 || s[i] == '_') {
-			if (s[i] != '_' && n < sizeof(buf) - 1) {
-				buf[n++] = s[i];
+			if (s[i] != '_') {
+				buf_addch(&num, s[i]);
 			}
 			i++;
 		}
 	} else {
 		while (expr_is_digit(s[i]) || s[i] == '_') {
-			if (s[i] != '_' && n < sizeof(buf) - 1) {
-				buf[n++] = s[i];
+			if (s[i] != '_') {
+				buf_addch(&num, s[i]);
 			}
 			i++;
 		}
 		if (s[i] == '.' && expr_is_digit(s[i + 1])) {
 			is_float = true;
-			buf[n++] = s[i++];
+			buf_addch(&num, s[i++]);
 			while (expr_is_digit(s[i]) || s[i] == '_') {
-				if (s[i] != '_' && n < sizeof(buf) - 1) {
-					buf[n++] = s[i];
+				if (s[i] != '_') {
+					buf_addch(&num, s[i]);
 				}
 				i++;
 			}
@@ -334,38 +335,46 @@ expr_lex_number(struct expr_ctx *c)
 		     ((s[i + 1] == '+' || s[i + 1] == '-') &&
 		      expr_is_digit(s[i + 2])))) {
 			is_float = true;
-			buf[n++] = s[i++];
+			buf_addch(&num, s[i++]);
 			if (s[i] == '+' || s[i] == '-') {
-				buf[n++] = s[i++];
+				buf_addch(&num, s[i++]);
 			}
 			while (expr_is_digit(s[i])) {
-				if (n < sizeof(buf) - 1) {
-					buf[n++] = s[i];
-				}
+				buf_addch(&num, s[i]);
 				i++;
 			}
 		}
 	}
-	buf[n] = '\0';
-	if (expr_is_ident(s[i]) || n == 0) {
-		return expr_fail(c, "bad number syntax: \"%.*s\"",
-				 (int)(i - c->pos + (s[i] ? 1 : 0)), s + c->pos);
+	if (expr_is_ident(s[i]) || num.len == 0) {
+		rc = expr_fail(c, "bad number syntax: \"%.*s\"",
+			       (int)(i - c->pos + (s[i] ? 1 : 0)), s + c->pos);
+		goto done;
 	}
 	errno = 0;
 	if (is_float) {
 		c->tok = ET_FLOAT;
-		c->tfloat = strtod(buf, NULL);
+		c->tfloat = strtod(num.buf, NULL);
+		/* Go's strconv.ParseFloat: beyond the largest float64 is an
+		 * error, an underflow to 0 is not */
+		if (errno == ERANGE && isinf(c->tfloat)) {
+			rc = expr_fail(c, "invalid float literal: %.*s",
+				       (int)(i - c->pos), s + c->pos);
+			goto done;
+		}
 	} else {
 		c->tok = ET_INT;
-		c->tint = strtoll(buf, NULL, hex ? 16 : 10);
+		c->tint = strtoll(num.buf, NULL, hex ? 16 : 10);
 		if (errno == ERANGE) {
-			return expr_fail(c, "integer literal is too large: %.*s",
-					 (int)(i - c->pos), s + c->pos);
+			rc = expr_fail(c, "integer literal is too large: %.*s",
+				       (int)(i - c->pos), s + c->pos);
+			goto done;
 		}
 	}
 	c->tlen = i - c->tstart;
 	c->pos = i;
-	return 0;
+done:
+	buf_release(&num);
+	return rc;
 }
 
 static int
@@ -1479,7 +1488,7 @@ expr_run(struct expr_ctx *c, int n, struct expr_val *out)
 
 int
 expr_eval_bool(const char *cond, const cJSON *result, bool *out,
-	       char *err, size_t errlen)
+	       struct buf *err)
 {
 	struct expr_ctx c;
 	struct expr_type t;
@@ -1489,10 +1498,6 @@ expr_eval_bool(const char *cond, const cJSON *result, bool *out,
 	c.src = cond ? cond : "";
 	c.result = result;
 	c.err = err;
-	c.errlen = errlen;
-	if (err && errlen) {
-		err[0] = '\0';
-	}
 	*out = false;
 	if (expr_next(&c) < 0) {
 		goto done;

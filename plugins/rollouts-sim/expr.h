@@ -15,12 +15,15 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+#include "buf.h"
+
 /*
  * Evaluate cond with `result` bound to the given JSON value (a number, an
- * array, ...). Returns 0 with *out set, or -1 with err filled (a parse or
- * type error, e.g. "invalid operation: < (mismatched types)").
+ * array, ...). Returns 0 with *out set, or -1 with the message (a parse or
+ * type error, e.g. "invalid operation: < (mismatched types)") appended to
+ * err when err is not NULL; nothing is truncated.
  */
 int expr_eval_bool(const char *cond, const cJSON *result, bool *out,
-		   char *err, size_t errlen);
+		   struct buf *err);
 
 #endif

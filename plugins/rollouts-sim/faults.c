@@ -30,6 +30,21 @@ faults_add_forbid(const char *spec, struct pd_err *e)
 			       "invalid forbid rule '%s' (want VERB:RESOURCE, "
 			       "e.g. list:analysisruns)", spec);
 	}
+	static const char *const verbs[] = { "get", "list", "watch", "create",
+		"update", "patch", "delete", "deletecollection", "*" };
+	size_t vl = (size_t)(colon - spec);
+	bool known = false;
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		known = known || (strlen(verbs[i]) == vl &&
+				  strncmp(spec, verbs[i], vl) == 0);
+	}
+	if (!known) {
+		return err_set(e, PD_EUSAGE,
+			       "invalid verb '%.*s' in forbid rule '%s' (valid: "
+			       "get, list, watch, create, update, patch, "
+			       "delete, deletecollection, *)", (int)vl, spec,
+			       spec);
+	}
 	if (sim_faults.nforbid == 32) {
 		return err_set(e, PD_EUSAGE, "too many forbid rules");
 	}

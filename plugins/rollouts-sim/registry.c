@@ -21,22 +21,25 @@ static int registry_n;
 struct registry_seed {
 	const char *group, *v1, *v2, *plural, *kind, *shorts;
 	bool namespaced, status, scale, builtin;
+	const char *categories;
 };
 
 static const struct registry_seed registry_seeds[] = {
-	{ "", "v1", NULL, "namespaces", "Namespace", "ns", false, true, false, true },
-	{ "", "v1", NULL, "pods", "Pod", "po", true, true, false, true },
-	{ "", "v1", NULL, "services", "Service", "svc", true, true, false, true },
-	{ "", "v1", NULL, "configmaps", "ConfigMap", "cm", true, false, false, true },
-	{ "apps", "v1", NULL, "replicasets", "ReplicaSet", "rs", true, true, true, true },
-	{ "apps", "v1", NULL, "deployments", "Deployment", "deploy", true, true, true, true },
-	{ "batch", "v1", NULL, "jobs", "Job", NULL, true, true, false, true },
-	{ "argoproj.io", "v1alpha1", NULL, "rollouts", "Rollout", "ro", true, true, true, false },
-	{ "argoproj.io", "v1alpha1", NULL, "analysisruns", "AnalysisRun", "ar", true, false, false, false },
-	{ "argoproj.io", "v1alpha1", NULL, "analysistemplates", "AnalysisTemplate", "at", true, false, false, false },
-	{ "argoproj.io", "v1alpha1", NULL, "clusteranalysistemplates", "ClusterAnalysisTemplate", "cat", false, false, false, false },
-	{ "argoproj.io", "v1alpha1", NULL, "experiments", "Experiment", "exp", true, false, false, false },
-	{ "networking.istio.io", "v1beta1", "v1alpha3", "virtualservices", "VirtualService", "vs", true, false, false, false },
+	{ "", "v1", NULL, "namespaces", "Namespace", "ns", false, true, false, true, NULL },
+	{ "", "v1", NULL, "pods", "Pod", "po", true, true, false, true, "all" },
+	{ "", "v1", NULL, "services", "Service", "svc", true, true, false, true, "all" },
+	{ "", "v1", NULL, "configmaps", "ConfigMap", "cm", true, false, false, true, NULL },
+	{ "", "v1", NULL, "events", "Event", "ev", true, false, false, true, NULL },
+	{ "apps", "v1", NULL, "replicasets", "ReplicaSet", "rs", true, true, true, true, "all" },
+	{ "apps", "v1", NULL, "deployments", "Deployment", "deploy", true, true, true, true, "all" },
+	{ "batch", "v1", NULL, "jobs", "Job", NULL, true, true, false, true, "all" },
+	{ "events.k8s.io", "v1", NULL, "events", "Event", "ev", true, false, false, true, NULL },
+	{ "argoproj.io", "v1alpha1", NULL, "rollouts", "Rollout", "ro", true, true, true, false, NULL },
+	{ "argoproj.io", "v1alpha1", NULL, "analysisruns", "AnalysisRun", "ar", true, false, false, false, NULL },
+	{ "argoproj.io", "v1alpha1", NULL, "analysistemplates", "AnalysisTemplate", "at", true, false, false, false, NULL },
+	{ "argoproj.io", "v1alpha1", NULL, "clusteranalysistemplates", "ClusterAnalysisTemplate", "cat", false, false, false, false, NULL },
+	{ "argoproj.io", "v1alpha1", NULL, "experiments", "Experiment", "exp", true, false, false, false, NULL },
+	{ "networking.istio.io", "v1beta1", "v1alpha3", "virtualservices", "VirtualService", "vs", true, false, false, false, NULL },
 };
 
 static char *
@@ -80,6 +83,7 @@ registry_init(void)
 			r->versions[1] = xstrdup(s->v2);
 		}
 		r->short_names = s->shorts ? xstrdup(s->shorts) : NULL;
+		r->categories = s->categories ? xstrdup(s->categories) : NULL;
 		r->namespaced = s->namespaced;
 		r->has_status = s->status;
 		r->has_scale = s->scale;
@@ -149,6 +153,27 @@ registry_guess_plural(const char *kind)
 	return out;
 }
 
+/* The categories a real API server gives a kind learnt from fixtures
+ * (kubectl get all: the built-in workloads; Argo's CRDs have none). */
+static char *
+registry_known_categories(const char *group, const char *kind)
+{
+	static const char *const tab[][2] = {
+		{ "apps", "StatefulSet" },
+		{ "apps", "DaemonSet" },
+		{ "batch", "CronJob" },
+		{ "autoscaling", "HorizontalPodAutoscaler" },
+		{ "", "ReplicationController" },
+	};
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		if (strcmp(tab[i][0], group) == 0 &&
+		    strcmp(tab[i][1], kind) == 0) {
+			return xstrdup("all");
+		}
+	}
+	return NULL;
+}
+
 /* Short names real clusters give kinds rollouts-sim learns from fixtures. */
 static char *
 registry_known_short(const char *kind)
@@ -164,6 +189,7 @@ registry_known_short(const char *kind)
 		{ "StatefulSet", "sts" },
 		{ "DaemonSet", "ds" },
 		{ "CronJob", "cj" },
+		{ "ReplicationController", "rc" },
 		{ "Application", "app,apps" },
 		{ "AppProject", "appproj,appprojs" },
 	};
@@ -211,6 +237,8 @@ registry_find_kind(const char *api_version, const char *kind, bool learn)
 			if (found) {
 				found->generic = true;
 				found->short_names = registry_known_short(kind);
+				found->categories =
+					registry_known_categories(group, kind);
 			}
 			free(plural);
 		}
@@ -238,12 +266,13 @@ registry_verbs(bool sub)
 		   : cJSON_CreateStringArray(all, 8);
 }
 
+/* A comma-separated list as a JSON array of strings. */
 static cJSON *
-registry_shorts(const struct sim_resource *r)
+registry_csv(const char *list)
 {
 	cJSON *a = cJSON_CreateArray();
-	if (r->short_names) {
-		char *copy = xstrdup(r->short_names), *save = NULL;
+	if (list) {
+		char *copy = xstrdup(list), *save = NULL;
 		for (char *t = strtok_r(copy, ",", &save); t;
 		     t = strtok_r(NULL, ",", &save)) {
 			cJSON_AddItemToArray(a, cJSON_CreateString(t));
@@ -285,7 +314,11 @@ registry_agg_resources(const char *group, const char *version)
 		cJSON_AddItemToObject(o, "verbs", registry_verbs(false));
 		if (r->short_names) {
 			cJSON_AddItemToObject(o, "shortNames",
-					      registry_shorts(r));
+					      registry_csv(r->short_names));
+		}
+		if (r->categories) {
+			cJSON_AddItemToObject(o, "categories",
+					      registry_csv(r->categories));
 		}
 		if (r->has_status || r->has_scale) {
 			cJSON *subs = cJSON_AddArrayToObject(o, "subresources");
@@ -523,7 +556,11 @@ registry_resource_list(struct buf *out, const char *group,
 		cJSON_AddItemToObject(o, "verbs", registry_verbs(false));
 		if (r->short_names) {
 			cJSON_AddItemToObject(o, "shortNames",
-					      registry_shorts(r));
+					      registry_csv(r->short_names));
+		}
+		if (r->categories) {
+			cJSON_AddItemToObject(o, "categories",
+					      registry_csv(r->categories));
 		}
 		cJSON_AddItemToArray(arr, o);
 		if (r->has_status) {

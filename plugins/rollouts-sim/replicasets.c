@@ -185,6 +185,31 @@ replicasets_managed(const cJSON *rs)
 	return false;
 }
 
+/* Argo's ScalingReplicaSet event on the owning Rollout. */
+static void
+replicasets_scaled_event(const cJSON *rs, long from, long to)
+{
+	const cJSON *refs = json_path(rs, "metadata.ownerReferences");
+	for (const cJSON *r = refs ? refs->child : NULL; r; r = r->next) {
+		const char *kind = json_str(r, "kind");
+		if (!kind || strcmp(kind, "Rollout") != 0) {
+			continue;
+		}
+		struct sim_obj *ro = controller_find(controller.ro,
+			json_str(rs, "metadata.namespace"), json_str(r, "name"));
+		const char *rev = controller_annotation(rs,
+						CONTROLLER_ANN_REVISION);
+		if (ro) {
+			events_record(ro->json, "Normal", "ScalingReplicaSet",
+				      "Scaled %s ReplicaSet %s (revision %s) "
+				      "from %ld to %ld",
+				      to > from ? "up" : "down",
+				      json_str(rs, "metadata.name"),
+				      rev ? rev : "0", from, to);
+		}
+	}
+}
+
 /* Pods, readiness and status of one ReplicaSet; the scale-down deadline. */
 void
 replicasets_reconcile(struct sim_obj *o)
@@ -196,6 +221,10 @@ replicasets_reconcile(struct sim_obj *o)
 		long long at = clock_parse_rfc3339(dl);
 		if (controller.now >= at) {
 			cJSON *next = cJSON_Duplicate(o->json, 1);
+			long cur = controller_int(next, "spec.replicas", 1);
+			if (cur != 0) {
+				replicasets_scaled_event(o->json, cur, 0);
+			}
 			json_set_num(json_obj_ensure(next, "spec"), "replicas",
 				     0);
 			controller_set_annotation(next, CONTROLLER_ANN_DEADLINE,
@@ -293,6 +322,9 @@ replicasets_scale(struct sim_obj *rs, long want, long long delay_ms)
 		}
 		json_set_num(json_obj_ensure(next, "spec"), "replicas",
 			     (double)want);
+		if (want != cur) {
+			replicasets_scaled_event(rs->json, cur, want);
+		}
 	}
 	controller_put(controller.rs, next, rs->json);
 }

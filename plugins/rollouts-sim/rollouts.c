@@ -278,6 +278,8 @@ rollouts_ensure_new_rs(struct rollouts_state *s, const cJSON *tmpl, bool first)
 	cJSON_AddNumberToObject(cJSON_AddObjectToObject(o, "status"),
 				"replicas", 0);
 	controller_create(controller.rs, s->ns, o);
+	events_record(s->ro, "Normal", "NewReplicaSetCreated",
+		      "Created ReplicaSet %s (revision %ld)", name, maxrev + 1);
 	snprintf(s->rsname, sizeof(s->rsname), "%s", name);
 	s->new_rs = store_get(controller.rs, s->ns, name);
 	free(name);
@@ -551,13 +553,96 @@ rollouts_counts(struct rollouts_state *s, cJSON *status)
 	}
 }
 
-/* The analysis run named by the current background/step analysis. */
+/* The base name of a background (step -1) or step analysis run, as Argo's
+ * newAnalysisRunFromRollout: <rollout>-<pod hash>-<revision>[-<step>]. */
 static char *
 rollouts_run_name(const struct rollouts_state *s, int step)
 {
 	return step >= 0 ? xasprintf("%s-%s-%d-%d", s->name, s->hash,
 				     s->revision, step)
 			 : xasprintf("%s-%s-%d", s->name, s->hash, s->revision);
+}
+
+/* Whether name is base or one of its collision names (base.N). */
+static bool
+rollouts_run_is(const char *name, const char *base)
+{
+	size_t n = strlen(base);
+	if (strncmp(name, base, n) != 0) {
+		return false;
+	}
+	if (name[n] == '\0') {
+		return true;
+	}
+	return name[n] == '.' && name[n + 1] &&
+	       strspn(name + n + 1, "0123456789") == strlen(name + n + 1);
+}
+
+/* The current run of a kind, as Argo knows it: the one the status records
+ * at status.<section>.<key> when it is base (or base.N) and exists; NULL
+ * otherwise. The caller frees it. */
+static char *
+rollouts_run_current(const cJSON *status, const char *section,
+		     const char *key, const char *ns, const char *base)
+{
+	const cJSON *sec = cJSON_GetObjectItem(status, section);
+	const char *name = json_str(cJSON_GetObjectItem(sec, key), "name");
+	if (!name || !rollouts_run_is(name, base) ||
+	    !controller_find(controller.ar, ns, name)) {
+		return NULL;
+	}
+	return xstrdup(name);
+}
+
+/* A new run's name: base, else Argo's CreateWithCollisionCounter's
+ * base.1, base.2, ... (runs of earlier attempts are kept). */
+static char *
+rollouts_run_free_name(const char *ns, const char *base)
+{
+	char *name = xstrdup(base);
+	for (int i = 1; controller_find(controller.ar, ns, name); i++) {
+		free(name);
+		name = xasprintf("%s.%d", base, i);
+	}
+	return name;
+}
+
+/* Argo's reconcileAnalysisRuns: every run of the rollout that is not one
+ * of its current runs (a superseded revision's, a step left behind) and
+ * still runs is terminated (spec.terminate). */
+static void
+rollouts_cancel_other_runs(const struct rollouts_state *s,
+			   const cJSON *status)
+{
+	static const char *const current[][2] = {
+		{ "canary", "currentBackgroundAnalysisRunStatus" },
+		{ "canary", "currentStepAnalysisRunStatus" },
+		{ "blueGreen", "prePromotionAnalysisRunStatus" },
+		{ "blueGreen", "postPromotionAnalysisRunStatus" },
+	};
+	size_t n;
+	struct sim_obj **ars = store_list(controller.ar, s->ns, &n);
+	char **names = xcalloc(n + 1, sizeof(*names));
+	for (size_t i = 0; i < n; i++) {
+		bool keep = !store_owned_by(ars[i]->json, s->uid);
+		for (size_t k = 0; !keep && k < 4; k++) {
+			const char *c = json_str(cJSON_GetObjectItem(
+				cJSON_GetObjectItem(status, current[k][0]),
+				current[k][1]), "name");
+			keep = c && strcmp(c, ars[i]->name) == 0;
+		}
+		if (!keep) {
+			names[i] = xstrdup(ars[i]->name);
+		}
+	}
+	free(ars);
+	for (size_t i = 0; i < n; i++) {
+		if (names[i]) {
+			controller_terminate_run(s->ns, names[i]);
+			free(names[i]);
+		}
+	}
+	free(names);
 }
 
 /*
@@ -592,6 +677,64 @@ rollouts_child_verdict(struct rollouts_state *s, cJSON *status,
 	return 0;
 }
 
+/* utils/rollout CanaryStepString, for RolloutStepCompleted. The caller
+ * frees it. */
+static char *
+rollouts_step_string(const cJSON *step)
+{
+	const cJSON *sw = cJSON_GetObjectItem(step, "setWeight");
+	const cJSON *pause = cJSON_GetObjectItem(step, "pause");
+	const cJSON *scale = cJSON_GetObjectItem(step, "setCanaryScale");
+	if (cJSON_IsNumber(sw)) {
+		return xasprintf("setWeight: %d", sw->valueint);
+	}
+	if (pause) {
+		const cJSON *d = cJSON_GetObjectItem(pause, "duration");
+		if (cJSON_IsString(d)) {
+			return xasprintf("pause: %s", d->valuestring);
+		}
+		if (cJSON_IsNumber(d)) {
+			return xasprintf("pause: %d", d->valueint);
+		}
+		return xstrdup("pause");
+	}
+	if (cJSON_GetObjectItem(step, "experiment")) {
+		return xstrdup("experiment");
+	}
+	if (cJSON_GetObjectItem(step, "analysis")) {
+		return xstrdup("analysis");
+	}
+	if (scale) {
+		const cJSON *w = cJSON_GetObjectItem(scale, "weight");
+		const cJSON *r = cJSON_GetObjectItem(scale, "replicas");
+		if (cJSON_IsNumber(w)) {
+			return xasprintf("setCanaryScale{weight: %d}",
+					 w->valueint);
+		}
+		if (json_bool(scale, "matchTrafficWeight", false)) {
+			return xstrdup("setCanaryScale{matchTrafficWeight: "
+				       "true}");
+		}
+		if (cJSON_IsNumber(r)) {
+			return xasprintf("setCanaryScale{replicas: %d}",
+					 r->valueint);
+		}
+	}
+	const char *pn = json_str(step, "plugin.name");
+	if (pn) {
+		return xasprintf("plugin: %s", pn);
+	}
+	const char *hr = json_str(step, "setHeaderRoute.name");
+	if (hr) {
+		return xasprintf("setHeaderRoute: %s", hr);
+	}
+	const char *mr = json_str(step, "setMirrorRoute.name");
+	if (mr) {
+		return xasprintf("setMirrorRoute: %s", mr);
+	}
+	return xstrdup("invalid");
+}
+
 static void
 rollouts_canary(struct rollouts_state *s, cJSON *status)
 {
@@ -623,15 +766,19 @@ rollouts_canary(struct rollouts_state *s, cJSON *status)
 	}
 
 	/* background analysis */
-	char *bg = rollouts_run_name(s, -1);
+	char *bgbase = rollouts_run_name(s, -1);
+	char *bg = rollouts_run_current(status, "canary",
+					"currentBackgroundAnalysisRunStatus",
+					s->ns, bgbase);
 	const cJSON *bga = cJSON_GetObjectItem(canary, "analysis");
 	bool full = !fresh && strcmp(stable, s->hash) == 0;
 	int starting = (int)controller_int(bga, "startingStep", 0);
-	if (bga && !fresh && !full && !abort && idx >= starting &&
-	    !controller_find(controller.ar, s->ns, bg)) {
+	if (!bg && bga && !fresh && !full && !abort && idx >= starting) {
+		bg = rollouts_run_free_name(s->ns, bgbase);
 		controller_create_run(s->ro, bga, bg, s->hash, "Background",
 				      -1);
 	}
+	free(bgbase);
 	struct sim_obj *bgo = controller_find(controller.ar, s->ns, bg);
 	if (bgo && !abort &&
 	    rollouts_child_verdict(s, status, bgo->json,
@@ -641,6 +788,7 @@ rollouts_canary(struct rollouts_state *s, cJSON *status)
 	}
 
 	/* steps */
+	int from = idx;
 	while (!abort && !paused && idx < n) {
 		const cJSON *step = cJSON_GetArrayItem(steps, idx);
 		const cJSON *sw = cJSON_GetObjectItem(step, "setWeight");
@@ -701,15 +849,24 @@ rollouts_canary(struct rollouts_state *s, cJSON *status)
 			break;
 		}
 		if (an) {
-			char *rn = rollouts_run_name(s, idx);
+			char *base = rollouts_run_name(s, idx);
+			char *rn = rollouts_run_current(status, "canary",
+				"currentStepAnalysisRunStatus", s->ns, base);
 			struct sim_obj *ar =
 				controller_find(controller.ar, s->ns, rn);
 			if (!ar) {
+				free(rn);
+				rn = rollouts_run_free_name(s->ns, base);
 				controller_create_run(s->ro, an, rn, s->hash,
 						      "Step", idx);
+				rollouts_run_status(status,
+					"currentStepAnalysisRunStatus", s->ns,
+					rn);
+				free(base);
 				free(rn);
 				break;
 			}
+			free(base);
 			int v = rollouts_child_verdict(
 				s, status, ar->json,
 				"Step-based analysis phase error/failed",
@@ -768,6 +925,13 @@ rollouts_canary(struct rollouts_state *s, cJSON *status)
 		 * wait for */
 		idx++;
 	}
+	for (int k = from; k < idx && k < n; k++) {
+		char *what = rollouts_step_string(cJSON_GetArrayItem(steps, k));
+		events_record(s->ro, "Normal", "RolloutStepCompleted",
+			      "Rollout step %d/%d completed (%s)", k + 1, n,
+			      what);
+		free(what);
+	}
 	if (n > 0 || cJSON_GetObjectItem(status, "currentStepIndex")) {
 		json_set_num(status, "currentStepIndex", idx);
 	}
@@ -788,9 +952,12 @@ rollouts_canary(struct rollouts_state *s, cJSON *status)
 		}
 		rollouts_weights(s, status, 0);
 		controller_terminate_run(s->ns, bg);
-		char *sn = rollouts_run_name(s, idx);
+		char *base = rollouts_run_name(s, idx);
+		char *sn = rollouts_run_current(status, "canary",
+			"currentStepAnalysisRunStatus", s->ns, base);
 		controller_terminate_run(s->ns, sn);
 		free(sn);
+		free(base);
 	} else if (idx >= n) {
 		replicasets_scale(s->new_rs, s->replicas, 0);
 		rollouts_refresh(s);
@@ -835,9 +1002,14 @@ rollouts_canary(struct rollouts_state *s, cJSON *status)
 	rollouts_run_status(status, "currentBackgroundAnalysisRunStatus", s->ns,
 			    bg);
 	free(bg);
-	char *sn = rollouts_run_name(s, idx < n ? idx : -2);
-	if (idx < n && cJSON_IsObject(json_path(cJSON_GetArrayItem(steps, idx),
-						"analysis"))) {
+	char *sbase = rollouts_run_name(s, idx < n ? idx : -2);
+	char *sn = rollouts_run_current(status, "canary",
+					"currentStepAnalysisRunStatus", s->ns,
+					sbase);
+	free(sbase);
+	if (sn && idx < n &&
+	    cJSON_IsObject(json_path(cJSON_GetArrayItem(steps, idx),
+				     "analysis"))) {
 		rollouts_run_status(status, "currentStepAnalysisRunStatus",
 				    s->ns, sn);
 	} else {
@@ -869,12 +1041,16 @@ rollouts_bluegreen_analysis(struct rollouts_state *s, cJSON *status,
 			    const cJSON *ra, const char *infix,
 			    const char *type, const char *key, const char *what)
 {
-	char *name = xasprintf("%s-%s-%d-%s", s->name, s->hash, s->revision,
+	char *base = xasprintf("%s-%s-%d-%s", s->name, s->hash, s->revision,
 			       infix);
-	if (!controller_find(controller.ar, s->ns, name)) {
+	char *name = rollouts_run_current(status, "blueGreen", key, s->ns,
+					  base);
+	if (!name) {
+		name = rollouts_run_free_name(s->ns, base);
 		controller_create_run(s->ro, ra, name, s->hash, type, -1);
 		rollouts_refresh(s);
 	}
+	free(base);
 	struct sim_obj *ar = controller_find(controller.ar, s->ns, name);
 	cJSON *bgs = json_obj_ensure(status, "blueGreen");
 	cJSON *r = cJSON_CreateObject();
@@ -1107,6 +1283,102 @@ rollouts_progressed(const cJSON *before, const cJSON *after)
 		       controller_int(a, "currentStepIndex", 0);
 }
 
+/* emitAnalysisRunStatusChanges: an event when the current run of a kind
+ * changes phase ("Pending" is the sim's word for no phase yet). */
+static void
+rollouts_run_events(const struct rollouts_state *s, const cJSON *before,
+		    const cJSON *after, const char *section, const char *key,
+		    const char *type)
+{
+	const cJSON *b = cJSON_GetObjectItem(cJSON_GetObjectItem(before,
+								 section), key);
+	const cJSON *a = cJSON_GetObjectItem(cJSON_GetObjectItem(after,
+								 section), key);
+	const char *name = json_str(a, "name");
+	const char *ph = json_str(a, "status");
+	if (!name || !ph || strcmp(ph, "Pending") == 0) {
+		return;
+	}
+	const char *bname = json_str(b, "name");
+	const char *bph = json_str(b, "status");
+	const char *prev = "NoPreviousStatus";
+	if (bname && strcmp(bname, name) == 0) {
+		if (bph && strcmp(bph, ph) == 0) {
+			return;
+		}
+		prev = bph && strcmp(bph, "Pending") != 0 ? bph : "";
+	} else if (bname) {
+		prev = "";
+	}
+	bool bad = strcmp(ph, "Failed") == 0 || strcmp(ph, "Error") == 0;
+	char *reason = xasprintf("AnalysisRun%s", ph);
+	events_record(s->ro, bad ? "Warning" : "Normal", reason,
+		      "%s Analysis Run '%s' Status New: '%s' Previous: '%s'",
+		      type, name, ph, prev);
+	free(reason);
+}
+
+/* The events of a reconcile, from the status before and after it:
+ * sendStateChangeEvents (RolloutPaused, RolloutResumed), the abort
+ * (RolloutAborted, a Warning), promoteStable (RolloutCompleted) and the
+ * analysis runs' phases. */
+static void
+rollouts_events(const struct rollouts_state *s, const cJSON *before,
+		const cJSON *after, bool bluegreen)
+{
+	const cJSON *bpc = cJSON_GetObjectItem(before, "pauseConditions");
+	const cJSON *apc = cJSON_GetObjectItem(after, "pauseConditions");
+	bool was_paused = cJSON_GetArraySize(bpc) > 0;
+	bool paused = cJSON_GetArraySize(apc) > 0;
+	if (!was_paused && paused) {
+		events_record(s->ro, "Normal", "RolloutPaused",
+			      "Rollout is paused (%s)",
+			      json_str(cJSON_GetArrayItem(apc, 0), "reason"));
+	} else if (was_paused && !paused && !json_str(after, "abortedAt")) {
+		events_record(s->ro, "Normal", "RolloutResumed",
+			      "Rollout is resumed");
+	}
+	const cJSON *bp = rollouts_condition_get(before, "Progressing");
+	const cJSON *ap = rollouts_condition_get(after, "Progressing");
+	const char *ar = json_str(ap, "reason");
+	const char *am = json_str(ap, "message");
+	if (ar && strcmp(ar, "RolloutAborted") == 0 && am &&
+	    (!json_str(bp, "reason") ||
+	     strcmp(json_str(bp, "reason"), "RolloutAborted") != 0 ||
+	     !json_str(bp, "message") ||
+	     strcmp(json_str(bp, "message"), am) != 0)) {
+		events_record(s->ro, "Warning", "RolloutAborted", "%s", am);
+	}
+	const char *bst = json_str(before, "stableRS");
+	const char *ast = json_str(after, "stableRS");
+	if (ast && strcmp(ast, s->hash) == 0 && (!bst || strcmp(bst, ast))) {
+		int steps = cJSON_GetArraySize(json_path(s->ro,
+					"spec.strategy.canary.steps"));
+		char *why;
+		if (!bst || !*bst) {
+			why = xstrdup("Initial deploy");
+		} else if (json_bool(before, "promoteFull", false)) {
+			why = xstrdup("Full promotion requested");
+		} else if (bluegreen) {
+			why = xstrdup("Completed blue-green update");
+		} else {
+			why = xasprintf("Completed all %d canary steps", steps);
+		}
+		events_record(s->ro, "Normal", "RolloutCompleted",
+			      "Rollout completed update to revision %d (%s): "
+			      "%s", s->revision, s->hash, why);
+		free(why);
+	}
+	rollouts_run_events(s, before, after, "blueGreen",
+			    "postPromotionAnalysisRunStatus", "PostPromotion");
+	rollouts_run_events(s, before, after, "blueGreen",
+			    "prePromotionAnalysisRunStatus", "PrePromotion");
+	rollouts_run_events(s, before, after, "canary",
+			    "currentStepAnalysisRunStatus", "Step");
+	rollouts_run_events(s, before, after, "canary",
+			    "currentBackgroundAnalysisRunStatus", "Background");
+}
+
 void
 rollouts_reconcile(struct sim_obj *o)
 {
@@ -1157,6 +1429,12 @@ rollouts_reconcile(struct sim_obj *o)
 	const char *rev =
 		controller_annotation(s.new_rs->json, CONTROLLER_ANN_REVISION);
 	s.revision = (int)strtol(rev ? rev : "1", NULL, 10);
+	const char *was = controller_annotation(o->json,
+						CONTROLLER_ANN_REVISION);
+	if (!was || strcmp(was, rev ? rev : "1") != 0) {
+		events_record(s.ro, "Normal", "RolloutUpdated",
+			      "Rollout updated to revision %s", rev ? rev : "1");
+	}
 	controller_set_annotation(s.ro, CONTROLLER_ANN_REVISION,
 				  rev ? rev : "1");
 	if (!bluegreen) {
@@ -1184,20 +1462,27 @@ rollouts_reconcile(struct sim_obj *o)
 		if (!bluegreen) {
 			json_set_num(status, "currentStepIndex", 0);
 		}
-		/* the failed runs of this revision are replaced */
-		char *bg = rollouts_run_name(&s, -1);
-		struct sim_obj *ar = controller_find(controller.ar, s.ns, bg);
-		if (ar) {
-			store_delete(ar);
-			controller.changed = true;
-		}
-		free(bg);
+		/* Argo's needsNewAnalysisRun after an abort: the runs of
+		 * the aborted attempt stay, new ones get the next name */
+		cJSON_DeleteItemFromObjectCaseSensitive(
+			cJSON_GetObjectItem(status, "canary"),
+			"currentBackgroundAnalysisRunStatus");
+		cJSON_DeleteItemFromObjectCaseSensitive(
+			cJSON_GetObjectItem(status, "canary"),
+			"currentStepAnalysisRunStatus");
+		cJSON_DeleteItemFromObjectCaseSensitive(
+			cJSON_GetObjectItem(status, "blueGreen"),
+			"prePromotionAnalysisRunStatus");
+		cJSON_DeleteItemFromObjectCaseSensitive(
+			cJSON_GetObjectItem(status, "blueGreen"),
+			"postPromotionAnalysisRunStatus");
 	}
 	if (bluegreen) {
 		rollouts_bluegreen(&s, status);
 	} else {
 		rollouts_canary(&s, status);
 	}
+	rollouts_cancel_other_runs(&s, status);
 	rollouts_restart(&s, status);
 	rollouts_counts(&s, status);
 
@@ -1285,7 +1570,10 @@ rollouts_reconcile(struct sim_obj *o)
 		}
 		free(m);
 	}
-	if (!abort) {
+	/* checkPausedConditions: Paused is written once the rollout
+	 * pauses (True), then follows it (False on resume); a rollout never
+	 * paused has none */
+	if (!abort && (is_paused || rollouts_condition_get(status, "Paused"))) {
 		rollouts_condition(status, "Paused",
 				   is_paused ? "True" : "False",
 				   "RolloutPaused", "Rollout is paused");
@@ -1313,6 +1601,7 @@ finish:;
 	json_set_str(status, "message", msg.buf);
 	buf_release(&msg);
 	free(s.abort_msg);
+	rollouts_events(&s, json_path(o->json, "status"), status, bluegreen);
 	struct sim_obj *now = store_get(controller.ro, o->ns, o->name);
 	if (now) {
 		controller_put(controller.ro, s.ro, now->json);

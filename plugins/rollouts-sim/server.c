@@ -86,12 +86,74 @@ server_fields_release(struct server_fields *f)
 {
 	free(f->name);
 	free(f->ns);
+	for (int i = 0; i < f->nterms; i++) {
+		free(f->terms[i].path);
+		free(f->terms[i].val);
+	}
+	free(f->terms);
 }
 
-/* fieldSelector: metadata.name and metadata.namespace with =, == and !=. */
+/* The path in a stored object of an Event field label, or NULL when r is
+ * not events or does not know the label. The API server accepts the same
+ * labels on both groups (one storage); core objects hold involvedObject,
+ * events.k8s.io ones regarding. */
+static const char *
+server_event_field(const struct sim_resource *r, const char *label)
+{
+	static const char *const sub[] = { "kind", "namespace", "name", "uid",
+		"apiVersion", "resourceVersion", "fieldPath" };
+	static const char *const core[][2] = {
+		{ "reason", "reason" },
+		{ "type", "type" },
+		{ "source", "source.component" },
+		{ "reportingComponent", "reportingComponent" },
+	};
+	static const char *const v1[][2] = {
+		{ "reason", "reason" },
+		{ "type", "type" },
+		{ "source", "deprecatedSource.component" },
+		{ "reportingComponent", "reportingController" },
+		{ "reportingController", "reportingController" },
+	};
+	static char path[64];
+	if (!r || strcmp(r->plural, "events") != 0 || !r->builtin) {
+		return NULL;
+	}
+	bool is_v1 = strcmp(r->group, "events.k8s.io") == 0;
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		const char *pre[] = { "involvedObject.", "regarding." };
+		for (size_t k = 0; k < 2; k++) {
+			size_t n = strlen(pre[k]);
+			if (strncmp(label, pre[k], n) == 0 &&
+			    strcmp(label + n, sub[i]) == 0) {
+				snprintf(path, sizeof(path), "%s%s",
+					 is_v1 ? "regarding." : "involvedObject.",
+					 sub[i]);
+				return path;
+			}
+		}
+	}
+	if (is_v1) {
+		for (size_t i = 0; i < sizeof(v1) / sizeof(v1[0]); i++) {
+			if (strcmp(label, v1[i][0]) == 0) {
+				return v1[i][1];
+			}
+		}
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(core) / sizeof(core[0]); i++) {
+		if (strcmp(label, core[i][0]) == 0) {
+			return core[i][1];
+		}
+	}
+	return NULL;
+}
+
+/* fieldSelector: metadata.name and metadata.namespace with =, == and !=,
+ * and for events their field labels. */
 int
-server_fields_parse(const char *s, struct server_fields *f,
-		    struct sim_reply *rep)
+server_fields_parse(const char *s, const struct sim_resource *r,
+		    struct server_fields *f, struct sim_reply *rep)
 {
 	memset(f, 0, sizeof(*f));
 	if (!s || !*s) {
@@ -126,6 +188,7 @@ server_fields_parse(const char *s, struct server_fields *f,
 		}
 		*op = '\0';
 		const char *val = op + skip;
+		const char *path = NULL;
 		if (strcmp(t, "metadata.name") == 0) {
 			free(f->name);
 			f->name = xstrdup(val);
@@ -135,12 +198,21 @@ server_fields_parse(const char *s, struct server_fields *f,
 			f->ns = xstrdup(val);
 			f->ns_neg = neg;
 		} else {
-			char *msg = xasprintf("field label not supported: %s",
-					      t);
-			apierr_badrequest(rep, msg);
-			free(msg);
-			rc = -1;
-			break;
+			path = server_event_field(r, t);
+			if (!path) {
+				char *msg = xasprintf("field label not "
+						      "supported: %s", t);
+				apierr_badrequest(rep, msg);
+				free(msg);
+				rc = -1;
+				break;
+			}
+			f->terms = xrealloc(f->terms, (size_t)(f->nterms + 1) *
+					    sizeof(*f->terms));
+			f->terms[f->nterms].path = xstrdup(path);
+			f->terms[f->nterms].val = xstrdup(val);
+			f->terms[f->nterms].neg = neg;
+			f->nterms++;
 		}
 	}
 	free(copy);
@@ -152,13 +224,23 @@ server_fields_parse(const char *s, struct server_fields *f,
 
 bool
 server_fields_match(const struct server_fields *f, const char *ns,
-		    const char *name)
+		    const char *name, const cJSON *obj)
 {
 	if (f->name && (strcmp(f->name, name) == 0) == f->name_neg) {
 		return false;
 	}
 	if (f->ns && (strcmp(f->ns, ns) == 0) == f->ns_neg) {
 		return false;
+	}
+	for (int i = 0; i < f->nterms; i++) {
+		if (!obj) {
+			return false;
+		}
+		const cJSON *v = json_path(obj, f->terms[i].path);
+		const char *s = cJSON_IsString(v) ? v->valuestring : "";
+		if ((strcmp(s, f->terms[i].val) == 0) == f->terms[i].neg) {
+			return false;
+		}
 	}
 	return true;
 }
@@ -216,7 +298,8 @@ server_list(struct MHD_Connection *c, const struct server_route *rt,
 	    struct sim_reply *rep)
 {
 	struct server_fields f;
-	if (server_fields_parse(httpd_arg(c, "fieldSelector"), &f, rep) < 0) {
+	if (server_fields_parse(httpd_arg(c, "fieldSelector"), rt->res, &f,
+				rep) < 0) {
 		return;
 	}
 	struct selector *sel = server_label_selector(c, rep);
@@ -305,7 +388,7 @@ server_list(struct MHD_Connection *c, const struct server_route *rt,
 		if (start && strcmp(o->key, start) <= 0) {
 			continue;
 		}
-		if (!server_fields_match(&f, o->ns, o->name) ||
+		if (!server_fields_match(&f, o->ns, o->name, o->json) ||
 		    !selector_match(sel, json_path(o->json,
 						   "metadata.labels"))) {
 			continue;

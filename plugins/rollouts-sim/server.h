@@ -29,12 +29,23 @@ struct server_route {
 	char gv[160];      /* "argoproj.io/v1alpha1" or "v1" */
 };
 
-/* A fieldSelector: metadata.name and metadata.namespace, =, == and !=. */
+/* One more field term (Events' involvedObject.name, reason, type, ...):
+ * the object's value at path, "" when absent. */
+struct server_field_term {
+	char *path;
+	char *val;
+	bool neg;
+};
+
+/* A fieldSelector: metadata.name and metadata.namespace, =, == and !=;
+ * for events also the field labels the API server knows for them. */
 struct server_fields {
 	char *name;
 	bool name_neg;
 	char *ns;
 	bool ns_neg;
+	struct server_field_term *terms;
+	int nterms;
 };
 
 /* ---- server.c ---- */
@@ -46,11 +57,12 @@ void server_reply_obj(struct sim_reply *rep, int status,
 		      const struct sim_obj *o, const char *gv);
 void server_reply_json(struct sim_reply *rep, int status, const cJSON *j);
 /* 0, or -1 with rep filled (400); release with server_fields_release(). */
-int server_fields_parse(const char *s, struct server_fields *f,
-			struct sim_reply *rep);
+int server_fields_parse(const char *s, const struct sim_resource *r,
+			struct server_fields *f, struct sim_reply *rep);
 void server_fields_release(struct server_fields *f);
+/* obj is needed only when f->nterms (NULL: the terms do not match). */
 bool server_fields_match(const struct server_fields *f, const char *ns,
-			 const char *name);
+			 const char *name, const cJSON *obj);
 /* The request's labelSelector (caller frees), or NULL with rep filled. */
 struct selector *server_label_selector(struct MHD_Connection *c,
 				       struct sim_reply *rep);

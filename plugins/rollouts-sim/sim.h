@@ -34,6 +34,7 @@ struct sim_resource {
 	char *singular;
 	char *kind;
 	char *short_names;  /* comma-separated, or NULL */
+	char *categories;   /* comma-separated ("all"), or NULL */
 	bool namespaced;
 	bool has_status;    /* status subresource */
 	bool has_scale;     /* scale subresource */

@@ -19,8 +19,11 @@
 enum table_cell {
 	TC_NAME, TC_AGE, TC_INT, TC_STR, TC_POD_READY, TC_POD_STATUS,
 	TC_POD_RESTARTS, TC_DEPLOY_READY, TC_SVC_EXTIP, TC_SVC_PORTS,
-	TC_CM_DATA, TC_JOB_COMPLETIONS, TC_NS_STATUS,
+	TC_CM_DATA, TC_JOB_COMPLETIONS, TC_NS_STATUS, TC_EV_LAST, TC_EV_OBJECT,
+	TC_EV_SOURCE, TC_EV_MESSAGE, TC_EV_FIRST, TC_EV_COUNT,
 };
+
+#define TABLE_MAX_COLS 10
 
 struct table_col {
 	const char *name;
@@ -33,7 +36,7 @@ struct table_col {
 
 struct table_kind {
 	const char *plural;
-	struct table_col cols[8];
+	struct table_col cols[TABLE_MAX_COLS];
 };
 
 #define COL_NAME { "Name", "string", TC_NAME, NULL, 0, "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names" }
@@ -84,6 +87,18 @@ static const struct table_kind table_kinds[] = {
 	{ "jobs", { COL_NAME,
 		{ "Completions", "string", TC_JOB_COMPLETIONS, NULL, 0, "The desired number of successfully finished pods the job should be run with." },
 		COL_AGE } },
+	/* core v1 and events.k8s.io/v1 (the cells read either shape) */
+	{ "events", {
+		{ "Last Seen", "string", TC_EV_LAST, NULL, 0, "The time at which the most recent occurrence of this event was recorded." },
+		{ "Type", "string", TC_STR, "type", 0, "Type of this event (Normal, Warning), new types could be added in the future" },
+		{ "Reason", "string", TC_STR, "reason", 0, "This should be a short, machine understandable string that gives the reason for the transition into the object's current status." },
+		{ "Object", "string", TC_EV_OBJECT, NULL, 0, "The object that this event is about." },
+		{ "Subobject", "string", TC_STR, "involvedObject.fieldPath", 1, "If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go-field access statement." },
+		{ "Source", "string", TC_EV_SOURCE, NULL, 1, "The component reporting this event. Should be a short machine understandable string." },
+		{ "Message", "string", TC_EV_MESSAGE, NULL, 0, "A human-readable description of the status of this operation." },
+		{ "First Seen", "string", TC_EV_FIRST, NULL, 1, "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)" },
+		{ "Count", "string", TC_EV_COUNT, NULL, 1, "The number of times this event has occurred." },
+		{ "Name", "string", TC_NAME, NULL, 1, "Name must be unique within a namespace." } } },
 };
 
 static const struct table_kind table_default = { NULL, { COL_NAME, COL_AGE } };
@@ -190,6 +205,67 @@ table_cell(const struct table_col *c, const cJSON *o)
 		const char *s = json_str(o, "status.phase");
 		return cJSON_CreateString(s ? s : "Active");
 	}
+	case TC_EV_LAST:
+	case TC_EV_FIRST: {
+		bool last = c->cell == TC_EV_LAST;
+		const char *t = json_str(o, last ? "lastTimestamp"
+						 : "firstTimestamp");
+		if (!t) {
+			t = json_str(o, last ? "deprecatedLastTimestamp"
+					     : "deprecatedFirstTimestamp");
+		}
+		if (!t) {
+			t = json_str(o, "eventTime");
+		}
+		if (!t) {
+			return cJSON_CreateString("<unknown>");
+		}
+		timeutil_age(tmp, sizeof(tmp), t,
+			     (time_t)(clock_now_ms() / 1000));
+		return cJSON_CreateString(tmp);
+	}
+	case TC_EV_OBJECT: {
+		const cJSON *io = json_path(o, "involvedObject");
+		if (!io) {
+			io = json_path(o, "regarding");
+		}
+		const char *k = json_str(io, "kind");
+		const char *n = json_str(io, "name");
+		struct buf b = BUF_INIT;
+		for (const char *p = k ? k : ""; *p; p++) {
+			buf_addch(&b, (char)(*p >= 'A' && *p <= 'Z' ?
+					     *p - 'A' + 'a' : *p));
+		}
+		buf_addf(&b, "/%s", n ? n : "");
+		cJSON *r = cJSON_CreateString(b.buf);
+		buf_release(&b);
+		return r;
+	}
+	case TC_EV_SOURCE: {
+		const char *s = json_str(o, "source.component");
+		if (!s) {
+			s = json_str(o, "reportingController");
+		}
+		if (!s) {
+			s = json_str(o, "reportingComponent");
+		}
+		return cJSON_CreateString(s ? s : "");
+	}
+	case TC_EV_MESSAGE: {
+		const char *s = json_str(o, "message");
+		if (!s) {
+			s = json_str(o, "note");
+		}
+		return cJSON_CreateString(s ? s : "");
+	}
+	case TC_EV_COUNT: {
+		double n = json_num(o, "count", 0);
+		if (n == 0) {
+			n = json_num(o, "deprecatedCount", 1);
+		}
+		snprintf(tmp, sizeof(tmp), "%.0f", n);
+		return cJSON_CreateString(tmp);
+	}
 	}
 	return cJSON_CreateNull();
 }
@@ -199,7 +275,7 @@ table_row(const struct table_kind *k, const cJSON *o)
 {
 	cJSON *row = cJSON_CreateObject();
 	cJSON *cells = cJSON_AddArrayToObject(row, "cells");
-	for (int i = 0; i < 8 && k->cols[i].name; i++) {
+	for (int i = 0; i < TABLE_MAX_COLS && k->cols[i].name; i++) {
 		cJSON_AddItemToArray(cells, table_cell(&k->cols[i], o));
 	}
 	cJSON *pom = cJSON_AddObjectToObject(row, "object");
@@ -228,7 +304,7 @@ table_new(const struct sim_resource *r, bool defs, const char *rv,
 	}
 	if (defs) {
 		cJSON *cd = cJSON_AddArrayToObject(t, "columnDefinitions");
-		for (int i = 0; i < 8 && k->cols[i].name; i++) {
+		for (int i = 0; i < TABLE_MAX_COLS && k->cols[i].name; i++) {
 			const struct table_col *c = &k->cols[i];
 			cJSON *d = cJSON_CreateObject();
 			cJSON_AddStringToObject(d, "name", c->name);

@@ -123,7 +123,12 @@ watch_collect(struct watch *w)
 		if (w->ns && w->res->namespaced && strcmp(ev->ns, w->ns) != 0) {
 			continue;
 		}
-		if (!server_fields_match(&w->fields, ev->ns, ev->name)) {
+		/* event field terms read the object as sent */
+		cJSON *obj = w->fields.nterms ? cJSON_Parse(ev->text) : NULL;
+		bool match = server_fields_match(&w->fields, ev->ns, ev->name,
+						 obj);
+		cJSON_Delete(obj);
+		if (!match) {
 			continue;
 		}
 		bool now = selector_match(w->sel, ev->labels);
@@ -206,8 +211,8 @@ watch_start(struct MHD_Connection *c, const struct server_route *rt,
 	w->res = rt->res;
 	snprintf(w->gv, sizeof(w->gv), "%s", rt->gv);
 	w->ns = rt->ns ? xstrdup(rt->ns) : NULL;
-	if (server_fields_parse(httpd_arg(c, "fieldSelector"), &w->fields,
-				rep) < 0) {
+	if (server_fields_parse(httpd_arg(c, "fieldSelector"), rt->res,
+				&w->fields, rep) < 0) {
 		free(w->ns);
 		buf_release(&w->pending);
 		free(w);
@@ -265,7 +270,7 @@ watch_start(struct MHD_Connection *c, const struct server_route *rt,
 	struct sim_obj **objs = store_list(rt->res, rt->ns, &n);
 	for (size_t i = 0; i < n; i++) {
 		struct sim_obj *o = objs[i];
-		if (server_fields_match(&w->fields, o->ns, o->name) &&
+		if (server_fields_match(&w->fields, o->ns, o->name, o->json) &&
 		    selector_match(w->sel, json_path(o->json,
 						     "metadata.labels"))) {
 			watch_line(w, "ADDED", o->text);

@@ -539,7 +539,8 @@ write_delete_collection(struct MHD_Connection *c,
 			const struct server_route *rt, struct sim_reply *rep)
 {
 	struct server_fields f;
-	if (server_fields_parse(httpd_arg(c, "fieldSelector"), &f, rep) < 0) {
+	if (server_fields_parse(httpd_arg(c, "fieldSelector"), rt->res, &f,
+				rep) < 0) {
 		return;
 	}
 	struct selector *sel = server_label_selector(c, rep);
@@ -556,7 +557,8 @@ write_delete_collection(struct MHD_Connection *c,
 	cJSON_AddStringToObject(list, "apiVersion", rt->gv);
 	cJSON *items = cJSON_AddArrayToObject(list, "items");
 	for (size_t i = 0; i < n; i++) {
-		if (server_fields_match(&f, objs[i]->ns, objs[i]->name) &&
+		if (server_fields_match(&f, objs[i]->ns, objs[i]->name,
+					objs[i]->json) &&
 		    selector_match(sel, json_path(objs[i]->json,
 						  "metadata.labels"))) {
 			cJSON_AddItemToArray(items,

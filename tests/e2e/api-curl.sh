@@ -43,7 +43,7 @@ expect_eq "$(jval 'sorted(g["metadata"]["name"] + "/" + v["version"] + "/" + r["
 req GET /api -H "Accept: $AGG"
 expect_eq "$(header Content-Type)" "$AGG" "aggregated /api Content-Type"
 expect_eq "$(printf '%s' "$BODY" | jval 'sorted(r["resource"] for v in d["items"][0]["versions"] for r in v["resources"])')" \
-	'["configmaps","namespaces","pods","services"]' "aggregated /api lists the core resources"
+	'["configmaps","events","namespaces","pods","services"]' "aggregated /api lists the core resources"
 req GET /apis -H "Accept: application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json"
 expect_eq "$(header Content-Type)" "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList" \
 	"a v2beta1-only client gets v2beta1"

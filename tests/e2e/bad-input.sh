@@ -134,10 +134,15 @@ KC
 mkdir -p "$W/dir-out"
 chmod 0555 "$W/ro"
 
-# precious: checksums of every file the rows must not touch
+# precious: every file the rows must not touch, by name, inode (a rename
+# over it changes it), size and modification time to the nanosecond (a
+# write changes them), plus the checksums of the small ones; and any
+# temporary left behind (a new name shows)
 snapshot() {
-	(cd "$W" && find . -path ./scratch -prune -o -type f -print0 |
-		sort -z | xargs -0 sha1sum 2>/dev/null; find . -name '.*' -type f | sort)
+	(cd "$W" && find . -path ./scratch -prune -o \( -type f -o -type p \) \
+		-printf '%p %i %s %T@\n' | sort
+	find . -path ./scratch -prune -o -type f -size -1M -print0 |
+		sort -z | xargs -0 sha1sum 2>/dev/null)
 }
 BEFORE=$(snapshot)
 

@@ -179,11 +179,18 @@ printf 'tok-from-file\n' >"$WORK/token"
 start_sim --tls --token-file "$WORK/token"
 expect_eq "$(kc_field token)" "tok-from-file" "--token-file: the kubeconfig carries the file's token (trimmed)"
 expect_eq "$(curl "${CURL_OPTS[@]}" -o /dev/null -w '%{http_code}' "$BASE/version")" "200" "--token-file: the token is accepted"
-expect_eq "$(curl -sS --cacert "$SIM_DIR/ca.crt" -H 'Authorization: Bearer wrong' -o /dev/null -w '%{http_code}' "$BASE/version")" "401" "--token-file: another token is refused"
+expect_eq "$(curl "${CURL_SAFE[@]}" -sS --cacert "$SIM_DIR/ca.crt" -H 'Authorization: Bearer wrong' -o /dev/null -w '%{http_code}' "$BASE/version")" "401" "--token-file: another token is refused"
 stop_sim
 : >"$WORK/empty"
 expect_exit 2 "$ROLLOUTS_SIM" --tls --token-file "$WORK/empty"
 expect_exit 3 "$ROLLOUTS_SIM" --tls --token-file "$WORK/missing"
 expect_contains "$ERR" "No such file or directory" "a missing token file: not found (3), with the reason"
+
+# --forbid VERB:RESOURCE: an unknown verb is a usage error, one line
+expect_exit 2 "$ROLLOUTS_SIM" --forbid frobnicate:pods
+expect_eq "$ERR" "rollouts-sim: error: invalid verb 'frobnicate' in forbid rule 'frobnicate:pods' (valid: get, list, watch, create, update, patch, delete, deletecollection, *)" \
+	"--forbid frobnicate:pods names the verb and the valid ones"
+expect_exit 2 "$ROLLOUTS_SIM" --forbid pods
+expect_contains "$ERR" "invalid forbid rule 'pods'" "--forbid without a verb: usage error"
 
 finish

@@ -3,7 +3,14 @@
 # its README): the default and the --kyml render, their stderr and exit
 # status. Then two properties over every output: rendering an output again
 # (it has no placeholders left) gives it back byte for byte, and --kyml of a
-# --kyml output is stable. UPDATE_GOLDEN=1 rewrites the expected files.
+# --kyml output is stable. `gr-golden.sh --update` (what scripts/update-golden
+# runs; never meson test, which passes no argument) rewrites the expected
+# files; no environment variable does.
+GR_UPDATE=0
+if [ "${1:-}" = --update ]; then
+	GR_UPDATE=1
+	shift
+fi
 . "$(dirname "$0")/lib.sh"
 
 GR=${GITOPS_RENDER:?GITOPS_RENDER is not set}
@@ -12,7 +19,7 @@ GDIR=${GOLDEN:-$E2E_DIR/../golden}/gitops-render
 # compare FILE WANT-FILE MSG (a missing WANT-FILE means empty)
 compare() {
 	local want=$2
-	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
+	if [ "$GR_UPDATE" = 1 ]; then
 		if [ -s "$1" ]; then
 			cp "$1" "$want"
 		else

@@ -96,6 +96,25 @@ expect_eq "$(cands)" "json
 yaml" "__complete get rollout -o '': the output formats"
 expect_exit 0 kr __complete get rollout --output=j
 expect_eq "$(cands)" "json" "__complete get rollout --output=j: json"
+# --context: the kubeconfig's contexts
+cat >"$WORK/kc-contexts" <<'KC'
+apiVersion: v1
+kind: Config
+contexts:
+- name: prod
+  context: {cluster: a, user: b}
+- name: staging
+  context: {cluster: a, user: b}
+- name: prod-eu
+  context: {cluster: a, user: b}
+KC
+expect_exit 0 kr __complete --kubeconfig "$WORK/kc-contexts" get rollout --context ""
+expect_eq "$(cands)" "prod
+staging
+prod-eu" "__complete --context '': every context of the kubeconfig"
+expect_exit 0 kr __complete --kubeconfig "$WORK/kc-contexts" status --context=pro
+expect_eq "$(cands)" "prod
+prod-eu" "__complete --context=pro: the contexts starting with pro"
 expect_exit 0 kr get rollout --help
 expect_contains "$OUT" $'Aliases:\n  rollout, ro, rollouts' "help lists aliases as the plugin does"
 # flags
@@ -148,12 +167,8 @@ expect_eq "$OUT" "" "completion powershell: nothing on stdout"
 expect_contains "$ERR" "kubectl-rollouts: error: " "completion powershell: an error line"
 
 # ------------------------------------------------- through the real kubectl
-KUBECTL=""
-if [ "${E2E_KUBECTL:-}" != none ] && [ -x /usr/lib/google-cloud-sdk/bin/kubectl.1.32 ]; then
-	KUBECTL=/usr/lib/google-cloud-sdk/bin/kubectl.1.32
-fi
-if [ -z "$KUBECTL" ]; then
-	echo "# /usr/lib/google-cloud-sdk/bin/kubectl.1.32 is absent: the tests through kubectl are skipped"
+if ! need_kubectl_ok; then
+	echo "# $KUBECTL_WHY: the tests through kubectl are not run"
 else
 	P=$WORK/plugins
 	mkdir -p "$P"

@@ -159,19 +159,12 @@ fails 5 "401 (kubeconfig token)" --kubeconfig "$WORK/kc-wrong" -n shop get rollo
 fails 5 "401 (--token flag)" --kubeconfig "$KUBECONFIG_FILE" --token "$WRONG" -n shop list rollouts
 fails 5 "401 (status)" --kubeconfig "$WORK/kc-wrong" -n shop status web
 
-# 403 on one list the view needs: exit 5 at once, naming the resource
+# 403 on one list the view needs: exit 5 by itself, naming the resource (a
+# watch that kept retrying would be cut by fails' timeout: exit 124, not 5)
 for args in "get rollout web" "get rollout web -w" "status web" "status web --watch=false"; do
-	t0=$(date +%s%N)
 	# shellcheck disable=SC2086 # the words of the command
 	fails 5 "403 ($args)" --kubeconfig "$KUBECONFIG_FILE" -n shop $args
-	t1=$(date +%s%N)
 	expect_contains "$ERR" "analysisruns" "403 ($args): the message names analysisruns"
-	ms=$(((t1 - t0) / 1000000))
-	if [ "$ms" -lt 9000 ]; then
-		e2e_ok "403 ($args): finished by itself (${ms} ms)"
-	else
-		e2e_fail "403 ($args): finished by itself" "took $ms ms (timeout 10 cut it?)"
-	fi
 done
 expect_not_contains "$(cat "$REQLOG")" "$TOKEN" "the request log holds no token"
 stop_sim

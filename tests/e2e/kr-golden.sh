@@ -11,7 +11,6 @@
 KR=${KUBECTL_ROLLOUTS:?KUBECTL_ROLLOUTS is not set}
 GOLDEN=${GOLDEN:-$E2E_DIR/../golden}
 export PDKIT_NOW=2026-01-08T00:00:00Z
-unset NO_COLOR
 
 for kind in rollout experiment; do
 	for dir in "$GOLDEN/$kind"/*/; do
@@ -47,7 +46,11 @@ PY
 )
 		start_sim --no-controller --fixtures "$objects"
 		out=$WORK/$kind-$name.out
-		KUBECONFIG=$KUBECONFIG_FILE "$KR" get "${args[0]}" "${args[1]}" \
+		# colour needs a terminal type that has it (the suite runs with
+		# TERM=dumb, which turns colour off); the others ask for none
+		term=dumb
+		[ $color = 1 ] && term=xterm-256color
+		env -u NO_COLOR TERM=$term KUBECONFIG="$KUBECONFIG_FILE" "$KR" get "${args[0]}" "${args[1]}" \
 			-n "$ns" "${flags[@]}" >"$out" 2>"$WORK/err"
 		rc=$?
 		expect_eq "$rc" 0 "$kind/$name: exit status"

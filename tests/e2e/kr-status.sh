@@ -65,27 +65,22 @@ expect_exit 0 kr status --watch=0 checkout
 expect_eq "$OUT" "Paused - BlueGreenPause" "status --watch=0 checkout (flag before the name)"
 
 # ------------------------------------------------------------- watching
-t0=$(date +%s%N)
+# a Healthy rollout ends the watch by itself: exit 0, not timeout's 124
 expect_exit 0 kr status web
-t1=$(date +%s%N)
 expect_eq "$OUT" "Healthy" "status web (watch): one line, Healthy"
-expect_true "status web (watch) ends at once ($(((t1 - t0) / 1000000)) ms)" \
-	test $(((t1 - t0) / 1000000)) -lt 3000
 
 expect_exit 7 kr status payments
 expect_eq "$OUT" "Degraded - $ABORTED" "status payments (watch): the Degraded line"
 expect_eq "$(lines "$ERR")" 1 "status payments (watch): one line on stderr"
 expect_contains "$ERR" "kubectl-rollouts: error: " "status payments (watch): an error line"
 
-t0=$(date +%s%N)
+# a rollout that never finishes: --timeout ends the watch with exit 6 (the
+# exit code and message are checked, never the time it took)
 expect_exit 6 kr status search --timeout 1s
-t1=$(date +%s%N)
 expect_eq "$OUT" "Progressing - more replicas need to be updated" \
 	"status search --timeout 1s: its line, printed once"
 expect_eq "$(lines "$ERR")" 1 "status search --timeout 1s: one line on stderr"
 expect_contains "$ERR" "kubectl-rollouts: error: " "status search --timeout 1s: an error line"
-ms=$(((t1 - t0) / 1000000))
-expect_true "status search --timeout 1s took at least 1 s ($ms ms)" test "$ms" -ge 950
 
 expect_exit 6 kr status checkout -t 300ms
 expect_eq "$OUT" "Paused - BlueGreenPause" "status checkout -t 300ms: Paused does not end the watch"

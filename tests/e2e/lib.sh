@@ -9,8 +9,14 @@
 # Inputs (environment, set by tests/meson.build):
 #   ROLLOUTS_SIM  path of the rollouts-sim binary (or the script's first arg)
 #   FIXTURES      tests/e2e/fixtures (default: next to this file)
-#   E2E_KUBECTL   optional: the kubectl to use, or "none" to run as if
-#                 kubectl were not installed (the kubectl tests then skip)
+#   YAML2JSON     tests/tools/yaml2json (the project's YAML loader), for
+#                 yval; without it yval fails the check
+#   E2E_KUBECTL   optional, when a script is run by hand (meson test scrubs
+#                 it): the kubectl to use, or "none" to run as if kubectl
+#                 were not installed (the kubectl tests then skip)
+#
+# Under meson test every script runs in tests/run-scrubbed's environment
+# (fresh HOME and TMPDIR, TERM=dumb, LC_ALL=C.UTF-8, no proxies).
 
 set -u
 
@@ -46,6 +52,9 @@ fi
 python3() {
 	"$E2E_PYTHON" "$@"
 }
+
+# the first arguments of every curl (see start_sim)
+CURL_SAFE=(-q --noproxy '*')
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/e2e-$E2E_NAME.XXXXXX") || exit 1
 mkdir -p "$WORK/home"
@@ -216,6 +225,16 @@ print(v if isinstance(v, str) else json.dumps(v, sort_keys=True, separators=(","
 ' "$1"
 }
 
+# yval EXPR: read YAML on stdin with the project's own loader (YAML2JSON),
+# then like jval over the array of its documents (d[0] is the first)
+yval() {
+	if [ -z "${YAML2JSON:-}" ] || [ ! -x "$YAML2JSON" ]; then
+		echo "<yval error: YAML2JSON is not set to an executable>"
+		return 0
+	fi
+	"$YAML2JSON" - 2>&1 | jval "$1"
+}
+
 # jlines EXPR: like jval, over each line (newline-delimited JSON) of stdin;
 # prints one result per line
 jlines() {
@@ -278,7 +297,10 @@ PYEOF
 
 # start_sim [ARGS...]: start rollouts-sim in the background in a fresh
 # directory; exports SIM_DIR, PORT, KUBECONFIG_FILE, REQLOG, BASE, SIM_PID,
-# and CURL_OPTS (an array: TLS and credentials for curl).
+# and CURL_OPTS (an array: TLS and credentials for curl). CURL_OPTS starts
+# with CURL_SAFE, which every curl of the tests puts first: -q (no
+# ~/.curlrc; it must be the first argument) and --noproxy '*' (loopback
+# traffic never goes to a proxy).
 start_sim() {
 	SIM_N=$((SIM_N + 1))
 	SIM_DIR=$(mktemp -d "$WORK/sim$SIM_N.XXXXXX")
@@ -317,7 +339,7 @@ start_sim() {
 		sleep 0.05
 	done
 	PORT=$(cat "$SIM_DIR/port")
-	CURL_OPTS=(-sS)
+	CURL_OPTS=("${CURL_SAFE[@]}" -sS)
 	if [ "$tls" = 1 ]; then
 		BASE=https://127.0.0.1:$PORT
 		kc_field certificate-authority-data | base64 -d >"$SIM_DIR/ca.crt"
@@ -441,19 +463,17 @@ EOF
 # --------------------------------------------------------------- kubectl
 
 # need_kubectl_ok: set KUBECTL and return 0, or return 1 when kubectl is
-# absent or older than 1.26 (KUBECTL_WHY says why)
+# absent from PATH or older than 1.26 (KUBECTL_WHY says why)
 need_kubectl_ok() {
 	if [ "${E2E_KUBECTL:-}" = none ]; then
 		KUBECTL_WHY="kubectl disabled by E2E_KUBECTL=none"
 		return 1
 	elif [ -n "${E2E_KUBECTL:-}" ]; then
 		KUBECTL=$E2E_KUBECTL
-	elif [ -x /usr/lib/google-cloud-sdk/bin/kubectl.1.32 ]; then
-		KUBECTL=/usr/lib/google-cloud-sdk/bin/kubectl.1.32
 	elif command -v kubectl >/dev/null 2>&1; then
 		KUBECTL=$(command -v kubectl)
 	else
-		KUBECTL_WHY="kubectl is not installed"
+		KUBECTL_WHY="kubectl is not on PATH"
 		return 1
 	fi
 	local minor

@@ -596,8 +596,7 @@ def kr(sim, *args):
 
 def sc_kr_commands(sim):
     """The write commands change the rollout's course as Argo would."""
-    if not KR or not os.access(KR, os.X_OK):
-        ok(True, "# skip kubectl-rollouts is not built")
+    if not have_kr("%s: kubectl-rollouts" % sys._getframe().f_code.co_name):
         return
     ns = "shop"
     rc, out, err = kr(sim, "set", "image", "web", "web=example/web:2.0", "-n", ns)
@@ -674,8 +673,7 @@ def sc_kr_fallbacks(sim):
     """The plugin's v0.9 fallback and set image's conflict retries, against
     the simulator's faults (a Rollout CRD without a status subresource; the
     next N updates refused with 409)."""
-    if not KR or not os.access(KR, os.X_OK):
-        ok(True, "# skip kubectl-rollouts is not built")
+    if not have_kr("%s: kubectl-rollouts" % sys._getframe().f_code.co_name):
         return
     ns = "shop"
     sim.req("PUT", "/sim/v1/faults", {"statusless": ["rollouts"]}, "application/json")
@@ -701,6 +699,153 @@ def sc_kr_fallbacks(sim):
     sim.req("DELETE", "/sim/v1/faults")
 
 
+def have_kr(name):
+    """True when KUBECTL_ROLLOUTS is an executable. Unset (run.py run by
+    hand): a TAP skip, not a pass. Set but not executable: a failure."""
+    global N
+    if KR and os.access(KR, os.X_OK):
+        return True
+    if KR:
+        ok(False, name + " is built", "KUBECTL_ROLLOUTS=%s is not an executable" % KR)
+    else:
+        N += 1
+        print("ok %d - %s # SKIP KUBECTL_ROLLOUTS is not set" % (N, name))
+        sys.stdout.flush()
+    return False
+
+
+AR = "/apis/argoproj.io/v1alpha1/namespaces/%s/analysisruns"
+
+
+def metric_count(ar):
+    res = ar.get("status", {}).get("metricResults") or [{}]
+    return res[0].get("count", 0)
+
+
+def sc_subsecond(sim):
+    """An interval under a second: one measurement per 500 ms step."""
+    run = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisRun",
+           "metadata": {"name": "fast", "namespace": "shop"},
+           "spec": {"metrics": [{
+               "name": "rate", "interval": "500ms", "count": 10,
+               "successCondition": "result[0] >= 0.9",
+               "provider": {"prometheus": {"address": "http://prometheus", "query": "rate"}}}]}}
+    st, body = sim.req("POST", AR % "shop", run, "application/json")
+    ok(st == 201, "sub-second: the AnalysisRun is created", body)
+    counts = [metric_count(sim.req("GET", (AR % "shop") + "/fast")[1])]
+    for _ in range(12):
+        sim.advance("500ms")
+        counts.append(metric_count(sim.req("GET", (AR % "shop") + "/fast")[1]))
+    ok(counts == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10, 10],
+       "sub-second: exactly one measurement per 500 ms, 10 in all", counts)
+    ar = sim.req("GET", (AR % "shop") + "/fast")[1]
+    ok(ar["status"]["phase"] == "Successful", "sub-second: Successful after count 10", ar["status"].get("phase"))
+    stamps = [m["finishedAt"] for m in ar["status"]["metricResults"][0]["measurements"]]
+    ok(all(len(t) == 20 and t.endswith("Z") for t in stamps),
+       "sub-second: timestamps are RFC 3339 in whole seconds", stamps)
+
+
+def runs_by_name(sim, ns):
+    return {a["metadata"]["name"]: a for a in sim.list(AR % ns)}
+
+
+def sc_superseded(sim):
+    """A new revision terminates the superseded revision's background run."""
+    ns, name = "production", "devops-toolkit-devops-toolkit"
+    new_release(sim, ns, name, "vfarcic/devops-toolkit:sup0001")
+    sim.advance("3s")
+    sim.advance("2m")
+    sim.advance("5s")
+    old = list(runs_by_name(sim, ns).values())
+    ok(len(old) == 1 and old[0]["status"]["phase"] == "Running",
+       "superseded: revision 2's background run is Running", [a["status"].get("phase") for a in old])
+    new_release(sim, ns, name, "vfarcic/devops-toolkit:sup0002")
+    sim.advance("3s")
+    sim.advance("2m")
+    sim.advance("5s")
+    runs = runs_by_name(sim, ns)
+    was = runs.get(old[0]["metadata"]["name"], {})
+    ok(was.get("spec", {}).get("terminate") is True, "superseded: spec.terminate set on revision 2's run",
+       was.get("spec", {}).get("terminate"))
+    ok(was.get("status", {}).get("phase") == "Successful" and
+       was.get("status", {}).get("message") == "Run Terminated",
+       "superseded: it ends Successful, 'Run Terminated'", was.get("status"))
+    new = [a for a in runs.values() if a["metadata"]["annotations"]["rollout.argoproj.io/revision"] == "3"]
+    ok(len(new) == 1 and new[0]["status"]["phase"] == "Running" and not new[0]["spec"].get("terminate"),
+       "superseded: revision 3's background run is Running", [a["status"].get("phase") for a in new])
+    ro = sim.get(ns, name)
+    ok(ro["status"]["canary"]["currentBackgroundAnalysisRunStatus"]["name"] == new[0]["metadata"]["name"],
+       "superseded: the rollout's status names the new run")
+    sim.advance("60s")
+    ok(runs_by_name(sim, ns)[old[0]["metadata"]["name"]]["status"]["metricResults"][0]["count"] ==
+       was["status"]["metricResults"][0]["count"], "superseded: the terminated run measures no more")
+
+
+def sc_retry_runs(sim):
+    """Retry keeps the failed run and starts one with Argo's collision name."""
+    ns, name = "production", "devops-toolkit-devops-toolkit"
+    sim.traffic(ns, name, "bad")
+    new_release(sim, ns, name, "vfarcic/devops-toolkit:bad0001")
+    sim.advance("3s")
+    sim.advance("2m")
+    sim.advance("60s")
+    ro = sim.get(ns, name)
+    ok(ro["status"]["phase"] == "Degraded", "retry runs: bad traffic aborts", ro["status"].get("message"))
+    runs = runs_by_name(sim, ns)
+    ok(len(runs) == 1, "retry runs: one run so far", sorted(runs))
+    failed = list(runs)[0]
+    evs = sim.list("/api/v1/namespaces/%s/events" % ns)
+    got = {(e["type"], e["reason"]) for e in evs}
+    ok(("Warning", "RolloutAborted") in got and ("Warning", "AnalysisRunFailed") in got,
+       "retry runs: Warning events RolloutAborted and AnalysisRunFailed", sorted(got))
+    arf = [e["message"] for e in evs if e["reason"] == "AnalysisRunFailed"]
+    ok(arf == ["Background Analysis Run '%s' Status New: 'Failed' Previous: 'Running'" % failed],
+       "retry runs: the AnalysisRunFailed message is Argo's", arf)
+    sim.traffic(ns, name, "good")
+    ok(sim.patch(ns, name, '{"status":{"abort":false}}', "status")[0] == 200, "retry runs: retry accepted")
+    sim.advance("3s")
+    sim.advance("2m")
+    sim.advance("5s")
+    runs = runs_by_name(sim, ns)
+    ok(failed in runs and runs[failed]["status"]["phase"] == "Failed",
+       "retry runs: the failed run is kept", sorted(runs))
+    ok(failed + ".1" in runs and runs[failed + ".1"]["status"]["phase"] == "Running",
+       "retry runs: the new run is named <name>.1 and runs", sorted(runs))
+    ro = sim.get(ns, name)
+    ok(ro["status"]["canary"]["currentBackgroundAnalysisRunStatus"]["name"] == failed + ".1",
+       "retry runs: the status names the new run", ro["status"]["canary"].get("currentBackgroundAnalysisRunStatus"))
+    for _ in range(6):
+        sim.advance("60s")
+    ro = sim.get(ns, name)
+    ok(ro["status"]["phase"] == "Healthy", "retry runs: good traffic completes the retried rollout",
+       ro["status"].get("message"))
+
+
+def cond(ro, type_):
+    return [c for c in ro["status"].get("conditions", []) if c["type"] == type_]
+
+
+def sc_conditions(sim):
+    """Conditions as Argo writes them: no Paused condition until a pause."""
+    ns, name = "shop", "web"
+    ro = sim.get(ns, name)
+    types = sorted(c["type"] for c in ro["status"].get("conditions", []))
+    ok(types == ["Available", "Completed", "Healthy", "Progressing"],
+       "conditions: a fresh rollout has Available, Completed, Healthy, Progressing", types)
+    new_release(sim, ns, name, "example/web:2.0")
+    sim.advance("3s")
+    p = cond(sim.get(ns, name), "Paused")
+    ok(len(p) == 1 and p[0]["status"] == "True" and p[0]["reason"] == "RolloutPaused",
+       "conditions: Paused True RolloutPaused at the pause step", p)
+    promote(sim, ns, name)
+    sim.advance("3s")
+    sim.advance("31s")
+    ro = sim.get(ns, name)
+    p = cond(ro, "Paused")
+    ok(ro["status"]["currentStepIndex"] == 4 and len(p) == 1 and p[0]["status"] == "False",
+       "conditions: Paused False once it runs again (the analysis step)", (ro["status"]["currentStepIndex"], p))
+
+
 def analysis_done(ar):
     return ar.get("status", {}).get("phase") in ("Successful", "Failed", "Error", "Inconclusive")
 
@@ -721,6 +866,10 @@ SCENARIOS = [
     ("progress-deadline", ["canary.yaml"], sc_progress_deadline),
     ("kr-commands", ["canary.yaml"], sc_kr_commands),
     ("kr-fallbacks", ["canary.yaml"], sc_kr_fallbacks),
+    ("subsecond", ["canary.yaml"], sc_subsecond),
+    ("superseded", ["../../demo/production.yaml"], sc_superseded),
+    ("retry-runs", ["../../demo/production.yaml"], sc_retry_runs),
+    ("conditions", ["canary.yaml"], sc_conditions),
 ]
 
 

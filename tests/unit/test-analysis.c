@@ -55,7 +55,7 @@ struct script {
 
 static int
 script_measure(void *arg, const cJSON *run, const cJSON *metric,
-	       cJSON **value, char *msg, size_t msglen)
+	       cJSON **value, struct buf *msg)
 {
 	struct script *s = arg;
 	const char *name = json_str(metric, "name");
@@ -65,7 +65,7 @@ script_measure(void *arg, const cJSON *run, const cJSON *metric,
 	snprintf(s->query, sizeof(s->query), "%s", q ? q : "");
 	if (s->errors > 0) {
 		s->errors--;
-		snprintf(msg, msglen, "connection refused");
+		buf_adds(msg, "connection refused");
 		return -1;
 	}
 	double v = name && strcmp(name, "latency") == 0 ? s->lat : s->sr;
@@ -84,14 +84,14 @@ script_measure(void *arg, const cJSON *run, const cJSON *metric,
 static cJSON *
 new_run(const char *templates_json, const char *args_json)
 {
-	char err[256] = "";
+	struct buf err = BUF_INIT;
 	cJSON *tpls = cJSON_Parse(templates_json);
 	cJSON *args = cJSON_Parse(args_json);
-	cJSON *spec = analysis_spec_from_templates(tpls, args, err,
-						   sizeof(err));
+	cJSON *spec = analysis_spec_from_templates(tpls, args, &err);
 	if (!spec) {
-		printf("# spec: %s\n", err);
+		printf("# spec: %s\n", err.buf);
 	}
+	buf_release(&err);
 	cJSON_Delete(tpls);
 	cJSON_Delete(args);
 	cJSON *run = cJSON_CreateObject();
@@ -329,6 +329,61 @@ test_count(void)
 	is_str(json_str(run, "status.message"),
 	       "Metric \"m\" assessed Failed due to failed (2) > failureLimit "
 	       "(1)", "failureLimit given as a string");
+	cJSON_Delete(run);
+}
+
+/* Intervals under a second keep their cadence: the status has whole
+ * seconds, the engine the milliseconds (sim.pdkit.io/analysis-times). */
+static void
+test_subsecond(void)
+{
+	struct script s = { .sr = 0.95 };
+	struct analysis_provider p = { script_measure, &s, 0 };
+	long long next = 0;
+	bool exact = true;
+	cJSON *run = run_with_spec(
+		"{\"metrics\": [{\"name\": \"m\", \"interval\": \"500ms\","
+		" \"count\": 10, \"successCondition\": \"result[0] > 0.9\","
+		" \"provider\": {\"prometheus\": {\"query\": \"q\"}}}]}");
+	for (int i = 0; i < 10; i++) {
+		analysis_reconcile(run, T0 + 500LL * i, &p, &next);
+		if (rnum(run, "m", "count") != i + 1 || s.calls != i + 1) {
+			exact = false;
+			printf("# at %d ms: count %d, calls %d\n", 500 * i,
+			       rnum(run, "m", "count"), s.calls);
+		}
+		if (i < 9 && next != T0 + 500LL * (i + 1)) {
+			exact = false;
+			printf("# at %d ms: next %lld\n", 500 * i, next - T0);
+		}
+	}
+	ok(exact, "interval 500ms: one measurement every 500 ms");
+	is_str(phase(run), "Successful", "10 of 10: Successful");
+	is_int(rnum(run, "m", "count"), 10, "count 10");
+	is_str(mstr(run, "m", -1, "finishedAt"), "2023-11-14T22:13:24Z",
+	       "finishedAt in whole seconds");
+	ok(!strchr(json_str(run, "status.startedAt"), '.'),
+	   "startedAt in whole seconds");
+	cJSON_Delete(run);
+
+	/* --time-scale 1000: a 5s interval is 5 ms; reconciling every
+	 * millisecond never measures more than count */
+	struct script s2 = { .sr = 0.95 };
+	struct analysis_provider fast = { script_measure, &s2, 1000 };
+	int most = 0;
+	run = run_with_spec(
+		"{\"metrics\": [{\"name\": \"m\", \"interval\": \"5s\","
+		" \"count\": 10, \"successCondition\": \"result[0] > 0.9\","
+		" \"provider\": {\"prometheus\": {\"query\": \"q\"}}}]}");
+	for (long long t = 0; t < 3000; t++) {
+		analysis_reconcile(run, T0 + t, &fast, &next);
+		if (rnum(run, "m", "count") > most) {
+			most = rnum(run, "m", "count");
+		}
+	}
+	ok(most == 10 && s2.calls == 10,
+	   "time scale 1000: 10 measurements, never more than count");
+	is_str(phase(run), "Successful", "time scale 1000: Successful");
 	cJSON_Delete(run);
 }
 
@@ -581,18 +636,74 @@ test_values(void)
 	cJSON_Delete(run);
 }
 
+/* Messages are never cut: a long interval, metric name or provider
+ * error reaches the status whole. */
+static void
+test_long_messages(void)
+{
+	struct script s = { .sr = 0.95 };
+	struct analysis_provider p = { script_measure, &s, 0 };
+	long long next = 0;
+	struct buf long_str = BUF_INIT, spec = BUF_INIT, want = BUF_INIT;
+	for (int i = 0; i < 600; i++) {
+		buf_addch(&long_str, (char)('a' + i % 26));
+	}
+	buf_addf(&spec, "{\"metrics\": [{\"name\": \"m\", \"interval\": "
+		 "\"%s\", \"provider\": {\"prometheus\": {\"query\": "
+		 "\"q\"}}}]}", long_str.buf);
+	cJSON *run = run_with_spec(spec.buf);
+	analysis_reconcile(run, T0, &p, &next);
+	buf_addf(&want, "Analysis spec invalid: metrics[0]: invalid interval "
+		 "string: time: invalid duration \"%s\"", long_str.buf);
+	is_str(json_str(run, "status.message"), want.buf,
+	       "a 600-byte interval: the whole message");
+	cJSON_Delete(run);
+
+	buf_reset(&spec);
+	buf_reset(&want);
+	buf_addf(&spec, "{\"metrics\": [{\"name\": \"%s\", \"provider\": "
+		 "{\"prometheus\": {\"query\": \"q\"}}}, {\"name\": \"%s\","
+		 " \"provider\": {\"prometheus\": {\"query\": \"q\"}}}]}",
+		 long_str.buf, long_str.buf);
+	run = run_with_spec(spec.buf);
+	analysis_reconcile(run, T0, &p, &next);
+	buf_addf(&want, "Analysis spec invalid: metrics[1]: duplicate name "
+		 "'%s'", long_str.buf);
+	is_str(json_str(run, "status.message"), want.buf,
+	       "a duplicate 600-byte name: the whole message");
+	cJSON_Delete(run);
+
+	/* a condition error longer than any old buffer */
+	buf_reset(&spec);
+	buf_reset(&want);
+	buf_addf(&spec, "{\"metrics\": [{\"name\": \"m\", "
+		 "\"successCondition\": \"result.%s > 1\", \"provider\": "
+		 "{\"prometheus\": {\"query\": \"q\"}}}]}", long_str.buf);
+	s.scalar = true;
+	run = run_with_spec(spec.buf);
+	analysis_reconcile(run, T0, &p, &next);
+	buf_addf(&want, "could not evaluate successCondition \"result.%s > "
+		 "1\": type float64 has no field %s", long_str.buf,
+		 long_str.buf);
+	is_str(mstr(run, "m", 0, "message"), want.buf,
+	       "a long condition error: the whole measurement message");
+	cJSON_Delete(run);
+	buf_release(&long_str);
+	buf_release(&spec);
+	buf_release(&want);
+}
+
 static void
 test_templates(void)
 {
-	char err[256] = "";
+	struct buf err = BUF_INIT;
 	char buf[sizeof(tutorial) + 4];
 	snprintf(buf, sizeof(buf), "[%s]", tutorial);
 	cJSON *tpls = cJSON_Parse(buf);
 	cJSON *args = cJSON_Parse("[{\"name\": \"service-name\", \"value\": "
 				  "\"guestbook-canary\"},"
 				  " {\"name\": \"unused\", \"value\": \"x\"}]");
-	cJSON *spec = analysis_spec_from_templates(tpls, args, err,
-						   sizeof(err));
+	cJSON *spec = analysis_spec_from_templates(tpls, args, &err);
 	ok(spec != NULL, "spec from the tutorial template");
 	const cJSON *m0 = cJSON_GetArrayItem(json_path(spec, "metrics"), 0);
 	const cJSON *m1 = cJSON_GetArrayItem(json_path(spec, "metrics"), 1);
@@ -609,18 +720,18 @@ test_templates(void)
 	cJSON_Delete(args);
 
 	args = cJSON_Parse("[]");
-	spec = analysis_spec_from_templates(tpls, args, err, sizeof(err));
+	spec = analysis_spec_from_templates(tpls, args, &err);
 	ok(spec == NULL, "missing arg refused");
-	is_str(err, "args.service-name was not resolved", "missing arg error");
+	is_str(err.buf, "args.service-name was not resolved", "missing arg error");
 	cJSON_Delete(args);
 
 	/* the same template twice: duplicate metric names */
 	cJSON_AddItemToArray(tpls, cJSON_Duplicate(cJSON_GetArrayItem(tpls, 0),
 						   1));
 	args = cJSON_Parse("[{\"name\": \"service-name\", \"value\": \"s\"}]");
-	spec = analysis_spec_from_templates(tpls, args, err, sizeof(err));
+	spec = analysis_spec_from_templates(tpls, args, &err);
 	ok(spec == NULL, "duplicate metrics refused");
-	is_str(err, "two metrics have the same name 'success-rate'",
+	is_str(err.buf, "two metrics have the same name 'success-rate'",
 	       "duplicate metric error");
 	cJSON_Delete(args);
 	cJSON_Delete(tpls);
@@ -631,9 +742,9 @@ test_templates(void)
 		"  \"metrics\": [{\"name\": \"x\"}]}},"
 		" {\"spec\": {\"args\": [{\"name\": \"a\", \"value\": \"2\"}],"
 		"  \"metrics\": [{\"name\": \"y\"}]}}]");
-	spec = analysis_spec_from_templates(tpls, NULL, err, sizeof(err));
+	spec = analysis_spec_from_templates(tpls, NULL, &err);
 	ok(spec == NULL, "conflicting arg values refused");
-	is_str(err, "Argument `a` specified multiple times with different "
+	is_str(err.buf, "Argument `a` specified multiple times with different "
 	       "values: '1', '2'", "conflict error");
 	cJSON_Delete(tpls);
 
@@ -645,6 +756,7 @@ test_templates(void)
 	   !analysis_phase_completed("Pending") &&
 	   !analysis_phase_completed("") && !analysis_phase_completed(NULL),
 	   "not completed phases");
+	buf_release(&err);
 }
 
 int
@@ -653,12 +765,14 @@ main(void)
 	test_tutorial_good();
 	test_tutorial_bad();
 	test_count();
+	test_subsecond();
 	test_inconclusive();
 	test_errors();
 	test_initial_delay();
 	test_success_limit_and_dry_run();
 	test_spec_errors();
 	test_values();
+	test_long_messages();
 	test_templates();
 	return done_testing();
 }

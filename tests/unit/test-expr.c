@@ -11,11 +11,10 @@
 
 /* Evaluate cond with result parsed from JSON (NULL: no result). */
 static int
-eval(const char *cond, const char *result_json, bool *out, char *err,
-	size_t errlen)
+eval(const char *cond, const char *result_json, bool *out, struct buf *err)
 {
 	cJSON *r = result_json ? cJSON_Parse(result_json) : NULL;
-	int rc = expr_eval_bool(cond, r, out, err, errlen);
+	int rc = expr_eval_bool(cond, r, out, err);
 	cJSON_Delete(r);
 	return rc;
 }
@@ -23,24 +22,26 @@ eval(const char *cond, const char *result_json, bool *out, char *err,
 static void
 is_true(const char *cond, const char *result_json, bool want)
 {
-	char err[256] = "";
+	struct buf err = BUF_INIT;
 	bool out = !want;
-	int rc = eval(cond, result_json, &out, err, sizeof(err));
+	int rc = eval(cond, result_json, &out, &err);
 	if (!ok(rc == 0 && out == want, "%s with result %s is %s", cond,
 		result_json ? result_json : "nil", want ? "true" : "false")) {
-		printf("# rc %d, out %d, err '%s'\n", rc, out, err);
+		printf("# rc %d, out %d, err '%s'\n", rc, out, err.buf);
 	}
+	buf_release(&err);
 }
 
 static void
 is_err(const char *cond, const char *result_json, const char *want)
 {
-	char err[256] = "";
+	struct buf err = BUF_INIT;
 	bool out = true;
-	int rc = eval(cond, result_json, &out, err, sizeof(err));
+	int rc = eval(cond, result_json, &out, &err);
 	ok(rc == -1 && !out, "%s with result %s fails", cond,
 	   result_json ? result_json : "nil");
-	is_str(err, want, "  message");
+	is_str(err.buf, want, "  message");
+	buf_release(&err);
 }
 
 static void
@@ -83,22 +84,20 @@ test_argo_conditions(void)
 	cJSON *arr = cJSON_CreateArray();
 	cJSON_AddItemToArray(arr, cJSON_CreateNumber(NAN));
 	bool out = false;
-	char err[128] = "";
-	ok(expr_eval_bool("result[0] < 0.8 || isNaN(result[0])", arr, &out,
-			  err, sizeof(err)) == 0 && out,
+	ok(expr_eval_bool("result[0] < 0.8 || isNaN(result[0])", arr, &out, NULL) == 0 && out,
 	   "isNaN(result[0]) on a NaN sample");
-	ok(expr_eval_bool("result[0] >= 0.8", arr, &out, err,
-			  sizeof(err)) == 0 && !out,
+	ok(expr_eval_bool("result[0] >= 0.8", arr, &out,
+			  NULL) == 0 && !out,
 	   "NaN compares false");
-	ok(expr_eval_bool("result[0] == result[0]", arr, &out, err,
-			  sizeof(err)) == 0 && !out,
+	ok(expr_eval_bool("result[0] == result[0]", arr, &out,
+			  NULL) == 0 && !out,
 	   "NaN is not equal to itself");
 	cJSON_Delete(arr);
 	cJSON *inf = cJSON_CreateNumber(INFINITY);
-	ok(expr_eval_bool("isInf(result) && !isNaN(result)", inf, &out, err,
-			  sizeof(err)) == 0 && out, "isInf(+Inf)");
+	ok(expr_eval_bool("isInf(result) && !isNaN(result)", inf, &out,
+			  NULL) == 0 && out, "isInf(+Inf)");
 	cJSON_Delete(inf);
-	ok(expr_eval_bool("isNil(result)", NULL, &out, err, sizeof(err)) == 0 &&
+	ok(expr_eval_bool("isNil(result)", NULL, &out, NULL) == 0 &&
 	   out, "a NULL result is nil");
 }
 
@@ -209,14 +208,17 @@ test_errors(void)
 	is_err("\"abc == 1", NULL, "literal not terminated");
 	is_err("1x > 0", NULL, "bad number syntax: \"1x\"");
 
-	/* a tiny or missing error buffer is fine */
+	/* the message is appended to the caller's buffer; none is fine */
 	bool out = true;
-	char small[8];
-	ok(expr_eval_bool("result >", NULL, &out, small, sizeof(small)) == -1 &&
-	   strlen(small) == 7, "error truncated to the buffer");
-	ok(expr_eval_bool("result >", NULL, &out, NULL, 0) == -1,
+	struct buf msg = BUF_INIT;
+	buf_adds(&msg, "x: ");
+	ok(expr_eval_bool("result >", NULL, &out, &msg) == -1 &&
+	   strcmp(msg.buf, "x: unexpected end of expression") == 0,
+	   "error appended to the buffer");
+	buf_release(&msg);
+	ok(expr_eval_bool("result >", NULL, &out, NULL) == -1,
 	   "no error buffer");
-	ok(expr_eval_bool(NULL, NULL, &out, NULL, 0) == -1, "NULL condition");
+	ok(expr_eval_bool(NULL, NULL, &out, NULL) == -1, "NULL condition");
 
 	/* deep nesting is refused, not a stack overflow */
 	char deep[1200];
@@ -226,14 +228,68 @@ test_errors(void)
 	}
 	deep[n++] = 'r';
 	deep[n] = '\0';
-	ok(expr_eval_bool(deep, NULL, &out, NULL, 0) == -1,
+	ok(expr_eval_bool(deep, NULL, &out, NULL) == -1,
 	   "500 nested parentheses refused");
+}
+
+/* Numbers of any length: the fuzz finding minimal-number-overflow (a
+ * 127-digit mantissa followed by '.', 'e' and a sign overran the lexer's
+ * 128-byte buffer). */
+static void
+test_long_numbers(void)
+{
+	struct buf cond = BUF_INIT;
+	for (int i = 0; i < 127; i++) {
+		buf_addch(&cond, '1');
+	}
+	buf_adds(&cond, "1.5e+1 > 0");
+	is_true(cond.buf, NULL, true);
+	/* the same with the finding's length of digits in every part */
+	buf_reset(&cond);
+	buf_adds(&cond, "result < 0.");
+	for (int i = 0; i < 300; i++) {
+		buf_addch(&cond, '9');
+	}
+	buf_adds(&cond, "e-");
+	for (int i = 0; i < 200; i++) {
+		buf_addch(&cond, i == 0 ? '1' : '0');
+	}
+	/* 0.999...e-1000...: underflows to 0, as Go's ParseFloat */
+	is_true(cond.buf, "-1", true);
+	buf_reset(&cond);
+	buf_adds(&cond, "0.");
+	for (int i = 0; i < 5000; i++) {
+		buf_addch(&cond, '5');
+	}
+	buf_adds(&cond, " > 0.5");
+	is_true(cond.buf, NULL, true);
+	/* a 200-digit integer: too large for int, the whole literal named */
+	buf_reset(&cond);
+	for (int i = 0; i < 200; i++) {
+		buf_addch(&cond, '7');
+	}
+	struct buf want = BUF_INIT;
+	buf_addf(&want, "integer literal is too large: %s", cond.buf);
+	buf_adds(&cond, " > 0");
+	is_err(cond.buf, NULL, want.buf);
+	/* a float beyond float64 */
+	buf_reset(&cond);
+	buf_reset(&want);
+	buf_adds(&cond, "1e400");
+	buf_addf(&want, "invalid float literal: %s", cond.buf);
+	buf_adds(&cond, " > 0");
+	is_err(cond.buf, NULL, want.buf);
+	/* underscores between digits are dropped, as expr's lexer does */
+	is_true("1_000_000.000_5 > 999999", NULL, true);
+	buf_release(&want);
+	buf_release(&cond);
 }
 
 int
 main(void)
 {
 	test_argo_conditions();
+	test_long_numbers();
 	test_operators();
 	test_errors();
 	return done_testing();

@@ -662,7 +662,10 @@ main(void)
 	struct kube_config zero;
 	memset(&zero, 0, sizeof(zero));
 	kubeconfig_release(&zero);
-	ok(1, "kubeconfig_release on a zeroed struct");
+	kubeconfig_release(&zero);
+	ok(zero.source == NULL && zero.exec == NULL && zero.ca_pem.len == 0 &&
+	   zero.client_key_pem.len == 0,
+	   "kubeconfig_release on a zeroed struct, twice: still empty");
 
 	test_merge();
 	test_tls();

@@ -8,8 +8,10 @@
  *                           [objects OTHER]
  * (now defaults to 2026-01-08T00:00:00Z; "objects OTHER" reads
  * OTHER/objects.yaml, relative to the kind's directory, instead of this
- * fixture's own; "json" renders the -o json view). UPDATE_GOLDEN=1 rewrites every
- * expected.txt from the renderer (review each by hand before keeping it).
+ * fixture's own; "json" renders the -o json view). `test-render
+ * --update-golden` (what scripts/update-golden runs; never meson test, which
+ * passes no argument) rewrites every expected.txt from the renderer (review
+ * each by hand before keeping it).
  * The golden directory is $PDKIT_GOLDEN_DIR, else found from __FILE__.
  *
  * When PDKIT_CONFORMANCE_DIR names the peer's conformance data (argo/ with
@@ -682,12 +684,15 @@ render_case(struct buf *out, struct objset *s, const char *kind,
 	return false;
 }
 
+/* set by --update-golden on the command line, never by the environment */
+static bool update_golden;
+
 static void
 test_goldens(void)
 {
 	char *root = golden_dir();
 	const char *kinds[] = {"rollout", "experiment"};
-	bool update = getenv("UPDATE_GOLDEN") && !strcmp(getenv("UPDATE_GOLDEN"), "1");
+	bool update = update_golden;
 	int count = 0;
 
 	for (size_t k = 0; k < 2; k++) {
@@ -981,8 +986,14 @@ test_conformance(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--update-golden") == 0) {
+		update_golden = true;
+	} else if (argc > 1) {
+		fprintf(stderr, "usage: test-render [--update-golden]\n");
+		return 2;
+	}
 	timeutil_parse(NOW_STR, &now0);
 	test_ages();
 	test_status_lines();

@@ -64,7 +64,12 @@ test_registry(void)
 	is_str(json_str(j, "apiVersion"), "apidiscovery.k8s.io/v2",
 	       "aggregated /apis apiVersion");
 	int groups = cJSON_GetArraySize(cJSON_GetObjectItem(j, "items"));
-	is_int(groups, 5, "groups: apps batch argoproj.io istio autoscaling");
+	is_int(groups, 6, "groups: apps batch events.k8s.io argoproj.io istio "
+	       "autoscaling");
+	ok(hpa && hpa->categories && strcmp(hpa->categories, "all") == 0,
+	   "a learnt HorizontalPodAutoscaler is in category all");
+	ok(strstr(b.buf, "\"categories\":[\"all\"]") != NULL,
+	   "aggregated discovery carries categories");
 	ok(strstr(b.buf, "\"subresource\":\"status\"") != NULL,
 	   "subresources listed");
 	cJSON_Delete(j);
@@ -173,6 +178,27 @@ test_json(void)
 	ok(json_parse("{} x", 4, &e) == NULL, "trailing data refused");
 }
 
+/* --forbid rules: known verbs (and *) only. */
+static void
+test_forbid(void)
+{
+	struct pd_err e = { 0 };
+	faults_reset();
+	ok(faults_add_forbid("list:analysisruns", &e) == 0, "list:analysisruns");
+	ok(faults_add_forbid("*:pods", &e) == 0, "*:pods");
+	ok(faults_add_forbid("deletecollection:*", &e) == 0,
+	   "deletecollection:*");
+	ok(faults_add_forbid("frobnicate:pods", &e) < 0 &&
+	   e.code == PD_EUSAGE, "frobnicate:pods refused as a usage error");
+	is_str(e.msg, "invalid verb 'frobnicate' in forbid rule "
+	       "'frobnicate:pods' (valid: get, list, watch, create, update, "
+	       "patch, delete, deletecollection, *)", "  naming the verb");
+	ok(faults_add_forbid("lis:pods", &e) < 0, "a verb's prefix refused");
+	ok(faults_forbidden("list", "analysisruns") &&
+	   !faults_forbidden("get", "analysisruns"), "the rules apply");
+	faults_reset();
+}
+
 int
 main(void)
 {
@@ -181,5 +207,6 @@ main(void)
 	test_age();
 	test_base64();
 	test_json();
+	test_forbid();
 	return done_testing();
 }

@@ -424,13 +424,13 @@ test_helpers(void)
 	ok(!yaml_emit_plain_is_string("1:20", 4), "base 60");
 	ok(!yaml_emit_plain_is_string("<<", 2), "merge key");
 	ok(!yaml_emit_plain_is_string(".inf", 4), ".inf");
-	yaml_emit_number(&f, 1234567.5, YAML_EMIT_NUM_GO);
+	yaml_emit_number(&f, 1234567.5);
 	is_str(f.buf, "1.2345675e+06", "FormatFloat g, large");
 	buf_reset(&f);
-	yaml_emit_number(&f, 0.0001, YAML_EMIT_NUM_GO);
+	yaml_emit_number(&f, 0.0001);
 	is_str(f.buf, "0.0001", "FormatFloat g, small");
 	buf_reset(&f);
-	yaml_emit_number(&f, 100000.5, YAML_EMIT_NUM_GO);
+	yaml_emit_number(&f, 100000.5);
 	is_str(f.buf, "100000.5", "FormatFloat g, below 1e6");
 	buf_release(&f);
 }
@@ -484,6 +484,164 @@ test_check(void)
 	tmpl_values_free(v);
 }
 
+/* Issue 10: nesting, duplicate keys, messages, the empty kyml stream. */
+static void
+test_hardening(void)
+{
+	struct tmpl_values *v = tmpl_values_new();
+	struct pd_err e = { 0 };
+	struct buf b = BUF_INIT;
+	tmpl_values_set(v, "X", "1", TMPL_FROM_ARG);
+
+	/* the collection stack is reallocated under an open flow sequence */
+	buf_adds(&b, "a: ");
+	for (int i = 0; i < 40; i++) {
+		buf_addch(&b, '[');
+	}
+	for (int i = 0; i < 40; i++) {
+		buf_addch(&b, ']');
+	}
+	buf_addch(&b, '\n');
+	is_str(render(b.buf, v, TMPL_CHECK), b.buf,
+	       "40 nested flow sequences render unchanged");
+	is_int(last_rc, 0, "40 nested: no error");
+	static const unsigned modes[] = { 0, TMPL_KYML, TMPL_CHECK };
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		buf_reset(&b);
+		buf_adds(&b, "kind: K\na: ");
+		for (int i = 0; i < 9000; i++) {
+			buf_addch(&b, '[');
+		}
+		for (int i = 0; i < 9000; i++) {
+			buf_addch(&b, ']');
+		}
+		buf_addch(&b, '\n');
+		is_str(render(b.buf, v, modes[m]), "",
+		       "9000 nested (mode %u): no output", modes[m]);
+		is_int(last_rc, -PD_EINVALID, "9000 nested (mode %u): invalid",
+		       modes[m]);
+		is_str(diags.buf,
+		       "E f.yaml:2:1003: document nested too deeply\n",
+		       "9000 nested (mode %u): one error at the limit",
+		       modes[m]);
+	}
+
+	/* duplicate keys, as kubectl (and yaml_to_json) refuse them */
+	for (size_t m = 0; m < 2; m++) {
+		unsigned fl = modes[m];
+		render("kind: K\ndup: 1\ndup: 2\n", v, fl);
+		is_int(last_rc, -PD_EINVALID, "duplicate key (mode %u)", fl);
+		is_str(diags.buf,
+		       "E f.yaml:3:1: mapping key \"dup\" already defined at "
+		       "line 2\n",
+		       "duplicate key (mode %u): place and kubectl's words",
+		       fl);
+		render("kind: A\n---\nkind: B\nmetadata:\n  name: x\n"
+		       "  name: y\n",
+		       v, fl);
+		is_str(diags.buf,
+		       "E f.yaml:6:3: mapping key \"name\" already defined "
+		       "at line 5\n",
+		       "duplicate key in a second document (mode %u): lines "
+		       "of the file",
+		       fl);
+		render("kind: K\na: {x: 1, \"x\": 2}\n", v, fl);
+		is_str(diags.buf,
+		       "E f.yaml:2:11: mapping key \"x\" already defined at "
+		       "line 2\n",
+		       "duplicate key in a flow mapping (mode %u)", fl);
+		render("kind: K\nk: &k key\n*k: 1\nkey: 2\n", v, fl);
+		is_str(diags.buf,
+		       "E f.yaml:4:1: mapping key \"key\" already defined at "
+		       "line 3\n",
+		       "an alias key is its anchor's text (mode %u)", fl);
+		render("kind: K\nb: &m {x: 1}\nc:\n  <<: *m\n  <<: *m\n"
+		       "  x: 2\nd: {x: 1}\ne:\n- x: 1\n- x: 2\n",
+		       v, fl);
+		is_int(last_rc, 0, "merge keys repeat, maps apart (mode %u)",
+		       fl);
+	}
+
+	/* messages */
+	render("{{.X}}: v\n", v, 0);
+	is_str(diags.buf,
+	       "E f.yaml:1:1: '{{.X}}' is a mapping key: keys are never "
+	       "templated, and YAML reads an unquoted '{{' as a flow mapping\n",
+	       "an action as a key is called a key");
+	render("a:\n  {{.X}}: v\n", v, TMPL_KYML);
+	ok(has(diags.buf, "E f.yaml:2:3: '{{.X}}' is a mapping key"),
+	   "an action as a nested key (kyml)");
+	render("a: {{.X}}\n", v, 0);
+	ok(has(diags.buf, "starts an unquoted value"),
+	   "an action as a value is still an unquoted value");
+	render("a:\n\tb: \"{{.X}}\"\n", v, 0);
+	is_str(diags.buf,
+	       "E f.yaml:2:1: invalid YAML: found character that cannot start "
+	       "any token (while scanning for the next token at line 2); a "
+	       "tab cannot indent YAML: indent with spaces\n",
+	       "a tab in indentation: a tab hint, not a quoting one");
+	render("a: {b: 1}\n\tc: \"{{.X}}\"\n", v, 0);
+	ok(has(diags.buf, "a tab cannot indent YAML") &&
+	       !has(diags.buf, "quote it"),
+	   "a tab after a flow mapping: no quoting hint");
+	render("key: value\n\tindented: tab\n", v, 0);
+	is_str(diags.buf,
+	       "E f.yaml:2:1: invalid YAML: found a tab character that "
+	       "violates indentation (while scanning a plain scalar at line "
+	       "1)\n",
+	       "libyaml's own tab message stands alone");
+
+	/* an empty kyml stream (qsort(NULL, 0) before) */
+	is_str(render("", v, TMPL_KYML | TMPL_CHECK), "", "empty kyml stream");
+	is_int(last_rc, 0, "empty kyml stream: ok");
+	is_str(render("# only a comment\n---\n", v, TMPL_KYML), "",
+	       "kyml stream of comments");
+	is_int(last_rc, 0, "kyml stream of comments: ok");
+
+	/* values: an empty -v key, aliases, duplicate keys */
+	ok(tmpl_values_add_arg(v, "=1", &e) < 0 && e.code == PD_EUSAGE,
+	   "-v =1 is a usage error");
+	is_str(e.msg, "invalid argument '=1' for -v: empty key",
+	       "-v =1: empty key");
+	ok(tmpl_values_add_arg(v, "a=1,=2", &e) < 0, "-v a=1,=2: empty key");
+	const char *al = "a: &x v1\nTAG: *x\nn: &n ~\nN: *n\nk: &k K\n*k: kv\n";
+	ok(tmpl_values_load(v, al, strlen(al), "v.yaml", &e) == 0,
+	   "--values: aliases to scalars");
+	is_str(tmpl_values_get(v, "TAG", NULL), "v1", "an alias is its scalar");
+	int origin = 0;
+	ok(tmpl_values_get(v, "N", &origin) == NULL && origin != 0,
+	   "an alias to null is unset");
+	is_str(tmpl_values_get(v, "K", NULL), "kv", "an alias as a key");
+	const char *am = "&r {a: 1, B: *r}\n";
+	ok(tmpl_values_load(v, am, strlen(am), "v.yaml", &e) < 0, "--values: "
+	   "an alias to a mapping is refused");
+	is_str(e.msg,
+	       "v.yaml:1:14: the value of 'B' is not a string, number or "
+	       "boolean",
+	       "an alias to a mapping: the existing message");
+	const char *au = "A: *nope\n";
+	ok(tmpl_values_load(v, au, strlen(au), "v.yaml", &e) < 0,
+	   "--values: an unknown anchor");
+	is_str(e.msg, "v.yaml:1:4: unknown anchor 'nope' referenced",
+	       "an unknown anchor: yaml_to_json's words");
+	const char *vd = "T: 1\nT: 2\n";
+	ok(tmpl_values_load(v, vd, strlen(vd), "v.yaml", &e) < 0 &&
+	       e.code == PD_EINVALID,
+	   "--values: a duplicate key is refused");
+	is_str(e.msg, "v.yaml:2:1: mapping key \"T\" already defined at line 1",
+	       "--values duplicate key: kubectl's words");
+	buf_reset(&b);
+	buf_adds(&b, "T: ");
+	for (int i = 0; i < 9000; i++) {
+		buf_addch(&b, '[');
+	}
+	ok(tmpl_values_load(v, b.buf, b.len, "v.yaml", &e) < 0 &&
+	       e.code == PD_EINVALID,
+	   "--values: deep nesting is refused at its first level");
+	buf_release(&b);
+	tmpl_values_free(v);
+}
+
 int
 main(void)
 {
@@ -493,6 +651,7 @@ main(void)
 	test_kyml();
 	test_helpers();
 	test_check();
+	test_hardening();
 	buf_release(&diags);
 	return done_testing();
 }
