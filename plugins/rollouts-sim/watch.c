@@ -256,6 +256,19 @@ watch_start(struct MHD_Connection *c, const struct server_route *rt,
 			watch_destroy(w);
 			return NULL;
 		}
+		if (want > store_rv()) {
+			/* a resourceVersion this server never issued (a
+			 * client from before a restart): the API server's
+			 * watch cache gives up with 504 "Too large resource
+			 * version", and clients list again */
+			char *msg = xasprintf("Too large resource version: "
+					      "%llu, current: %llu", want,
+					      (unsigned long long)store_rv());
+			apierr_status(rep, 504, "Timeout", msg, NULL, NULL);
+			free(msg);
+			watch_destroy(w);
+			return NULL;
+		}
 		if (sim_faults.watch_expire || want < store_floor()) {
 			apierr_watch_expired(&w->pending, want, store_rv());
 			w->done = true;

@@ -460,5 +460,10 @@ expect_true "a watch from the oldest kept resourceVersion replays" wait_until 10
 watch_stop "$w8"
 expect_eq "$(jlines 'd["object"]["metadata"]["name"]' <"$WORK/w8" | tr '\n' ' ')" "cm4 cm5 " \
 	"the replay from the oldest kept resourceVersion holds the two kept events"
+# a resourceVersion the server never issued (a client from before a restart)
+req GET "$NS?watch=true&resourceVersion=99999999"
+expect_eq "$CODE" "504" "a watch from a future resourceVersion: 504, as the API server's watch cache"
+expect_eq "$(printf '%s' "$BODY" | jval '[d["reason"], d["message"].startswith("Too large resource version: 99999999, current: ")]')" \
+	'["Timeout",true]' "its Status says Too large resource version"
 
 finish
