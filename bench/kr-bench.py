@@ -44,7 +44,8 @@ NS = "bench"
 
 
 def kubectl_path():
-    for k in ("/usr/lib/google-cloud-sdk/bin/kubectl.1.32", shutil.which("kubectl")):
+    """kubectl from $KUBECTL or PATH, when it is v1.26 or newer."""
+    for k in (os.environ.get("KUBECTL"), shutil.which("kubectl")):
         if k and os.access(k, os.X_OK):
             try:
                 out = subprocess.run([k, "version", "--client", "-o", "json"],
