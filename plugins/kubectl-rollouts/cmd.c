@@ -166,13 +166,26 @@ cmd_find(char **ops, int nops, int *used, const char **parent_only)
 }
 
 
+/* The first SIGINT or SIGTERM asks the watch to end; a second one later
+ * than half a second after it (an impatient operator) ends the process at
+ * once. One sent twice at the same moment (timeout(1) signals the child
+ * and then its process group) counts once. */
 static void
 cmd_on_signal(int sig)
 {
+	static struct timespec first;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (cmd_interrupted) {
-		signal(sig, SIG_DFL);
-		raise(sig);
+		long long ms = (long long)(now.tv_sec - first.tv_sec) * 1000 +
+			       (now.tv_nsec - first.tv_nsec) / 1000000;
+		if (ms > 500) {
+			signal(sig, SIG_DFL);
+			raise(sig);
+		}
+		return;
 	}
+	first = now;
 	cmd_interrupted = sig;
 }
 

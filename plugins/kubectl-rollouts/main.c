@@ -298,6 +298,14 @@ main(int argc, char **argv)
 	ctx.color = !cmd_flag_bool(&ctx, "no-color", false) &&
 		    !(term && strcmp(term, "dumb") == 0) &&
 		    !(nocolor && *nocolor);
+	/* a watch catches SIGINT and SIGTERM from its start: an interrupt
+	 * right after the first view still ends it as an interrupt (0, or 6
+	 * where completion was asked for), never by the default action */
+	const struct cmd_opt *wo = cmd_find_opt(e, false, "watch", 5, 0);
+	if (wo && cmd_flag_bool(&ctx, "watch", wo->def &&
+				strcmp(wo->def, "true") == 0)) {
+		cmd_catch_signals();
+	}
 	rc = e->exec(&ctx);
 out:
 	kube_client_free(ctx.client);
