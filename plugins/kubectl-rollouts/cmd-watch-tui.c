@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * cmd-watch-tui: the full-screen part of `watch`. Built without the tui
- * feature (ncursesw, PDKIT_TUI undefined), it is one line saying so and
- * exit 1.
+ * cmd-watch-tui: the full-screen part of `watch`, with ncursesw: the
+ * informers of `get -w` (fetch_watch_*) keep the objects; each tick (every
+ * 100 ms, to read keys without blocking the informers' loop) redraws the
+ * frame of src/watchview.c when the objects changed, a key was pressed or
+ * the second changed (countdowns and ages). ncurses turns SIGWINCH into
+ * KEY_RESIZE; q, Ctrl-C and SIGTERM end the loop and endwin() restores the
+ * terminal. p, a (after y), r and z run the write commands' own exec on a
+ * copy of the context, their standard output and error caught in a
+ * temporary file whose last line becomes the status line.
+ * Built without the tui feature (PDKIT_TUI undefined), it is one line
+ * saying so and exit 1.
  */
 #include "cmd-watch.h"
 
@@ -14,6 +22,338 @@ cmd_watch_tui(struct cmd_ctx *ctx, const char *name)
 	(void)name;
 	err_set(&ctx->err, PD_ERUNTIME, "built without the watch view "
 		"(meson -Dtui=enabled)");
+	return cmd_fail(ctx);
+}
+
+#endif
+
+#ifdef PDKIT_TUI
+
+#include <curses.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "xalloc.h"
+
+extern const struct cmd_entry cmd_promote_entry;
+extern const struct cmd_entry cmd_abort_entry;
+extern const struct cmd_entry cmd_retry_rollout_entry;
+extern const struct cmd_entry cmd_pause_entry;
+
+/* Colour pairs by attribute (0: none). */
+enum { CMD_WATCH_TUI_PAIRS = 6 };
+
+struct cmd_watch_tui {
+	struct cmd_ctx *ctx;
+	const char *name;
+	struct fetch_watch fw;
+	bool color, utf8;
+	int scroll;
+	bool help;
+	int confirm;            /* the key awaiting y/n, or 0 */
+	struct buf status;      /* the status line ("" = key hints) */
+	time_t drawn_now;       /* the second last drawn */
+	bool dirty;
+};
+
+static int
+cmd_watch_tui_attr(const struct cmd_watch_tui *t, enum watchview_attr a)
+{
+	switch (a) {
+	case WATCHVIEW_BOLD:
+		return A_BOLD;
+	case WATCHVIEW_DIM:
+		return A_DIM;
+	case WATCHVIEW_REVERSE:
+		return A_REVERSE;
+	case WATCHVIEW_GOOD:
+		return t->color ? COLOR_PAIR(1) : 0;
+	case WATCHVIEW_BAD:
+		return t->color ? COLOR_PAIR(2) | A_BOLD : A_BOLD;
+	case WATCHVIEW_WARN:
+		return t->color ? COLOR_PAIR(3) : A_BOLD;
+	case WATCHVIEW_INFO:
+		return t->color ? COLOR_PAIR(4) : 0;
+	case WATCHVIEW_STABLE:
+		return t->color ? COLOR_PAIR(5) : 0;
+	case WATCHVIEW_CANARY:
+		return t->color ? COLOR_PAIR(6) : A_REVERSE;
+	default:
+		return 0;
+	}
+}
+
+static void
+cmd_watch_tui_help(void)
+{
+	static const char *const lines[] = {
+		"keys",
+		"  p        promote (the next step)",
+		"  a        abort (asks y/n)",
+		"  r        retry an aborted rollout",
+		"  z        pause",
+		"  j k      scroll the ReplicaSets (arrows, PgUp, PgDn too)",
+		"  ?        this help (any key closes it)",
+		"  q        quit (Ctrl-C too)",
+	};
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		mvaddnstr(2 + (int)i, 2, lines[i], COLS > 4 ? COLS - 4 : 0);
+		clrtoeol();
+	}
+}
+
+static void
+cmd_watch_tui_draw(struct cmd_watch_tui *t, const struct fetch_set *fs)
+{
+	struct watchview_opts vo = {
+		.cols = COLS, .rows = LINES, .color = t->color,
+		.utf8 = t->utf8, .scroll = t->scroll,
+		.now = cmd_now(t->ctx),
+		.status = t->status.len ? t->status.buf : NULL,
+	};
+	struct watchview_frame f;
+	cmd_watch_frame(t->ctx, fs, &vo, &f);
+	t->scroll = t->scroll > f.scroll_max ? f.scroll_max : t->scroll;
+	erase();
+	for (size_t i = 0; i < f.n_lines && (int)i < LINES; i++) {
+		const struct watchview_line *l = &f.lines[i];
+		size_t at = 0;
+		move((int)i, 0);
+		for (size_t s = 0; s <= l->n_spans; s++) {
+			size_t end = s < l->n_spans ? l->spans[s].off
+				: strlen(l->text);
+			if (end > at) {
+				addnstr(l->text + at, (int)(end - at));
+			}
+			if (s == l->n_spans) {
+				break;
+			}
+			int a = cmd_watch_tui_attr(t, l->spans[s].attr);
+			attron(a);
+			addnstr(l->text + l->spans[s].off, (int)l->spans[s].len);
+			attroff(a);
+			at = l->spans[s].off + l->spans[s].len;
+		}
+	}
+	if (t->help) {
+		cmd_watch_tui_help();
+	}
+	watchview_frame_release(&f);
+	refresh();
+	t->drawn_now = cmd_now(t->ctx);
+	t->dirty = false;
+}
+
+/* Run a write command's own code on the rollout, its standard output and
+ * error caught into the status line (the last line either wrote). */
+static void
+cmd_watch_tui_act(struct cmd_watch_tui *t, const struct cmd_entry *e)
+{
+	struct cmd_ctx sub = *t->ctx;
+	char *args[] = { (char *)t->name, NULL };
+	sub.entry = e;
+	sub.args = args;
+	sub.nargs = 1;
+	memset(&sub.err, 0, sizeof(sub.err));
+	buf_reset(&t->status);
+	char *path = xasprintf("%s/kr-watch-XXXXXX", getenv("TMPDIR") &&
+			       *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		buf_addf(&t->status, "cannot run %s: no temporary file",
+			 e->name);
+		free(path);
+		return;
+	}
+	unlink(path);
+	free(path);
+	fflush(stdout);
+	fflush(stderr);
+	int out = dup(1), err = dup(2);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	int rc = e->exec(&sub);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(out, 1);
+	dup2(err, 2);
+	close(out);
+	close(err);
+	struct buf b = BUF_INIT;
+	lseek(fd, 0, SEEK_SET);
+	char chunk[4096];
+	ssize_t n;
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n <= 0) {
+			break;
+		}
+		buf_add(&b, chunk, (size_t)n);
+	}
+	close(fd);
+	buf_trim(&b);
+	const char *last = strrchr(b.buf, '\n');
+	last = last ? last + 1 : b.buf;
+	if (*last) {
+		buf_adds(&t->status, last);
+	} else {
+		buf_addf(&t->status, "%s: exit %d", e->name, rc);
+	}
+	buf_release(&b);
+	t->dirty = true;
+}
+
+static const struct cmd_entry *
+cmd_watch_tui_key_entry(int key)
+{
+	switch (key) {
+	case 'p':
+		return &cmd_promote_entry;
+	case 'a':
+		return &cmd_abort_entry;
+	case 'r':
+		return &cmd_retry_rollout_entry;
+	case 'z':
+		return &cmd_pause_entry;
+	default:
+		return NULL;
+	}
+}
+
+/* One key; 1 to quit. */
+static int
+cmd_watch_tui_key(struct cmd_watch_tui *t, int key)
+{
+	t->dirty = true;
+	if (t->help) {
+		t->help = false;
+		return 0;
+	}
+	if (t->confirm) {
+		int k = t->confirm;
+		t->confirm = 0;
+		buf_reset(&t->status);
+		if (key == 'y' || key == 'Y') {
+			cmd_watch_tui_act(t, cmd_watch_tui_key_entry(k));
+		} else {
+			buf_adds(&t->status, "cancelled");
+		}
+		return 0;
+	}
+	switch (key) {
+	case 'q':
+	case 'Q':
+		return 1;
+	case '?':
+		t->help = true;
+		return 0;
+	case 'a':
+		t->confirm = key;
+		buf_reset(&t->status);
+		buf_addf(&t->status, "abort rollout '%s'? (y/n)", t->name);
+		return 0;
+	case 'p':
+	case 'r':
+	case 'z':
+		cmd_watch_tui_act(t, cmd_watch_tui_key_entry(key));
+		return 0;
+	case 'j':
+	case KEY_DOWN:
+		t->scroll++;
+		return 0;
+	case 'k':
+	case KEY_UP:
+		t->scroll = t->scroll > 0 ? t->scroll - 1 : 0;
+		return 0;
+	case KEY_NPAGE:
+		t->scroll += LINES / 2;
+		return 0;
+	case KEY_PPAGE:
+		t->scroll = t->scroll > LINES / 2 ? t->scroll - LINES / 2 : 0;
+		return 0;
+	case KEY_RESIZE:
+		return 0;
+	default:
+		t->dirty = false;
+		return 0;
+	}
+}
+
+static int
+cmd_watch_tui_tick(void *arg, bool changed)
+{
+	struct cmd_watch_tui *t = arg;
+	struct fetch_set fs;
+	if (!fetch_watch_view(&t->fw, &fs)) {
+		err_set(&t->ctx->err, PD_ENOTFOUND, "rollout '%s' was deleted",
+			t->name);
+		return -1;
+	}
+	for (;;) {
+		int key = getch();
+		if (key == ERR) {
+			break;
+		}
+		if (cmd_watch_tui_key(t, key)) {
+			return 1;
+		}
+	}
+	/* a redraw on a change, a key, and once a second for the ages */
+	if (changed || t->dirty || cmd_now(t->ctx) != t->drawn_now) {
+		cmd_watch_tui_draw(t, &fs);
+	}
+	return 0;
+}
+
+int
+cmd_watch_tui(struct cmd_ctx *ctx, const char *name)
+{
+	struct fetch_set first;
+	int rc = cmd_watch_fetch(ctx, name, &first);
+	if (rc != 0) {
+		return rc;
+	}
+	struct cmd_watch_tui t;
+	memset(&t, 0, sizeof(t));
+	t.ctx = ctx;
+	t.name = name;
+	t.utf8 = cmd_watch_utf8();
+	buf_init(&t.status, 0);
+	fetch_watch_init(&t.fw, cmd_client(ctx), cmd_namespace(ctx), name,
+			 true, first.rollout);
+
+	initscr();
+	cbreak();
+	noecho();
+	nodelay(stdscr, TRUE);
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	t.color = ctx->color && has_colors();
+	if (t.color) {
+		start_color();
+		use_default_colors();
+		init_pair(1, COLOR_GREEN, -1);
+		init_pair(2, COLOR_RED, -1);
+		init_pair(3, COLOR_YELLOW, -1);
+		init_pair(4, COLOR_BLUE, -1);
+		init_pair(5, COLOR_GREEN, -1);
+		init_pair(6, COLOR_YELLOW, -1);
+	}
+	cmd_catch_signals();
+	/* the informers' loop; 100 ms ticks read the keys */
+	rc = informer_run(t.fw.infs, t.fw.n, 100, cmd_watch_tui_tick, &t,
+			  &cmd_interrupted, &ctx->err);
+	endwin();
+	fetch_watch_release(&t.fw);
+	fetch_release(&first);
+	buf_release(&t.status);
+	if (rc == 1 || (rc == -PD_ETIMEOUT && cmd_interrupted)) {
+		return 0;
+	}
 	return cmd_fail(ctx);
 }
 

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# kr-watch-tmux: the real full-screen `watch` in tmux (send-keys,
+# capture-pane) against rollouts-sim on its manual clock: the view shows a
+# rollout paused at its indefinite pause as "waiting for promote", `p`
+# promotes it (the write command's own line in the status line) and the
+# view moves past the pause, `a` then `n` cancels, `q` quits with the
+# terminal restored. Skipped (77) without tmux or when the binary was built
+# without the tui feature. The pane's TERM and locale are set here, never
+# the caller's.
+. "$(dirname "$0")/lib.sh"
+
+KR=${KUBECTL_ROLLOUTS:?KUBECTL_ROLLOUTS is not set}
+command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
+RO=/apis/argoproj.io/v1alpha1/namespaces/shop/rollouts
+
+E2E_CONTROLLER=1 start_sim --clock manual --fixtures "$FIXTURES/faults/web.yaml"
+advance() {
+	req POST "/sim/v1/clock?advance=$1"
+	[ "$CODE" = 200 ] || e2e_fail "advance the clock $1" "HTTP $CODE: $BODY"
+}
+advance 10s
+req_json PATCH "$RO/web" application/merge-patch+json \
+	'{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"example/web:2.0"}]}}}}'
+advance 10s
+
+SOCK=$WORK/tmux.sock
+tm() {
+	tmux -S "$SOCK" -f /dev/null "$@"
+}
+cleanup_tmux() {
+	tm kill-server >/dev/null 2>&1
+}
+trap cleanup_tmux EXIT
+tm new-session -d -s w -x 100 -y 30 \
+	"env TERM=xterm-256color LC_ALL=C.UTF-8 KUBECONFIG='$KUBECONFIG_FILE' '$KR' watch web -n shop; echo \"exit:\$?\"; sleep 30"
+
+# wait_for TEXT: up to 10 s for the pane to show TEXT
+wait_for() {
+	local i=0
+	while [ $i -lt 100 ]; do
+		tm capture-pane -p -t w >"$WORK/pane" 2>/dev/null
+		grep -qF -- "$1" "$WORK/pane" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cat "$WORK/pane" >&2
+	return 1
+}
+
+wait_for "waiting for promote" || wait_for "exit:"
+if grep -q "built without the watch view" "$WORK/pane"; then
+	skip "built without the tui feature"
+fi
+if wait_for "web  shop  ॥ Paused" && wait_for "▶ pause: waiting for promote"; then
+	e2e_ok "the view shows the indefinite pause waiting for promote"
+else
+	e2e_fail "the view shows the indefinite pause waiting for promote"
+fi
+tm send-keys -t w p
+if wait_for "rollout 'web' promoted"; then
+	e2e_ok "p promotes: the write command's line in the status line"
+else
+	e2e_fail "p promotes: the write command's line in the status line"
+fi
+advance 10s
+if wait_for "web  shop  ✔ Healthy" && wait_for " 2 ✔ pause until promoted"; then
+	e2e_ok "the view follows the rollout past the pause to Healthy"
+else
+	e2e_fail "the view follows the rollout past the pause to Healthy"
+fi
+tm set-option -t w window-size manual >/dev/null 2>&1
+tm resize-window -t w -x 80 -y 24
+sleep 0.5
+if wait_for "Traffic" &&
+	[ "$(wc -l <"$WORK/pane")" -eq 24 ] &&
+	python3 -c 'import sys; sys.exit(any(len(l.rstrip("\n")) > 80 for l in open(sys.argv[1], encoding="utf-8")))' "$WORK/pane" &&
+	[[ "$(tail -1 "$WORK/pane")" == *"rollout 'web' promoted"* ]]; then
+	e2e_ok "after a resize to 80x24 the layout fits, the status line on the last row"
+else
+	cat "$WORK/pane" >&2
+	e2e_fail "after a resize to 80x24 the layout fits, the status line on the last row"
+fi
+tm send-keys -t w a
+if wait_for "abort rollout 'web'? (y/n)"; then
+	e2e_ok "a asks before aborting"
+else
+	e2e_fail "a asks before aborting"
+fi
+tm send-keys -t w n
+if wait_for "cancelled"; then
+	e2e_ok "n cancels the abort"
+else
+	e2e_fail "n cancels the abort"
+fi
+req GET "$RO/web"
+if printf '%s' "$BODY" | jval 'd["status"].get("abort", False)' | grep -q true; then
+	e2e_fail "a cancelled abort sends nothing"
+else
+	e2e_ok "a cancelled abort sends nothing"
+fi
+tm send-keys -t w q
+if wait_for "exit:0"; then
+	e2e_ok "q quits with exit 0"
+else
+	e2e_fail "q quits with exit 0"
+fi
+stop_sim
+finish
