@@ -3,7 +3,9 @@
 # capture-pane) against rollouts-sim on its manual clock: the view shows a
 # rollout paused at its indefinite pause as "waiting for promote", `p`
 # promotes it (the write command's own line in the status line) and the
-# view moves past the pause, `a` then `n` cancels, `q` quits with the
+# view moves past the pause when the clock advances, a resize to 80x24
+# keeps the layout, `a` then `n` cancels, `a` then `y` aborts and the view
+# shows Degraded with the abort reason, `q` quits with the
 # terminal restored. Skipped (77) without tmux or when the binary was built
 # without the tui feature. The pane's TERM and locale are set here, never
 # the caller's.
@@ -97,6 +99,28 @@ if printf '%s' "$BODY" | jval 'd["status"].get("abort", False)' | grep -q true; 
 	e2e_fail "a cancelled abort sends nothing"
 else
 	e2e_ok "a cancelled abort sends nothing"
+fi
+# a new revision stops at the pause again; a then y aborts: Degraded
+req_json PATCH "$RO/web" application/merge-patch+json \
+	'{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"example/web:3.0"}]}}}}'
+advance 10s
+if wait_for "▶ pause: waiting for promote"; then
+	e2e_ok "a new revision shows the pause again"
+else
+	e2e_fail "a new revision shows the pause again"
+fi
+tm send-keys -t w a
+wait_for "abort rollout 'web'? (y/n)" >/dev/null
+tm send-keys -t w y
+if wait_for "rollout 'web' aborted" && wait_for "web  shop  ✖ Degraded"; then
+	e2e_ok "a then y aborts, and the view shows Degraded"
+else
+	e2e_fail "a then y aborts, and the view shows Degraded"
+fi
+if wait_for "✖ aborted: RolloutAborted"; then
+	e2e_ok "the abort reason shows"
+else
+	e2e_fail "the abort reason shows"
 fi
 tm send-keys -t w q
 if wait_for "exit:0"; then
