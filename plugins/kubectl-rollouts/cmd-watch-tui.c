@@ -43,6 +43,8 @@ extern const struct cmd_entry cmd_promote_entry;
 extern const struct cmd_entry cmd_abort_entry;
 extern const struct cmd_entry cmd_retry_rollout_entry;
 extern const struct cmd_entry cmd_pause_entry;
+extern const struct cmd_entry cmd_undo_entry;
+extern const struct cmd_entry cmd_restart_entry;
 
 /* Colour pairs by attribute (0: none). */
 enum { CMD_WATCH_TUI_PAIRS = 6 };
@@ -93,9 +95,12 @@ cmd_watch_tui_help(void)
 	static const char *const lines[] = {
 		"keys",
 		"  p        promote (the next step)",
+		"  P        promote --full (asks y/n)",
 		"  a        abort (asks y/n)",
 		"  r        retry an aborted rollout",
 		"  z        pause",
+		"  u        undo to the previous revision (asks y/n)",
+		"  R        restart the pods (asks y/n)",
 		"  j k      scroll the ReplicaSets (arrows, PgUp, PgDn too)",
 		"  ?        this help (any key closes it)",
 		"  q        quit (Ctrl-C too)",
@@ -151,13 +156,26 @@ cmd_watch_tui_draw(struct cmd_watch_tui *t, const struct fetch_set *fs)
 /* Run a write command's own code on the rollout, its standard output and
  * error caught into the status line (the last line either wrote). */
 static void
-cmd_watch_tui_act(struct cmd_watch_tui *t, const struct cmd_entry *e)
+cmd_watch_tui_act(struct cmd_watch_tui *t, const struct cmd_entry *e,
+		  const char *flag)
 {
 	struct cmd_ctx sub = *t->ctx;
 	char *args[] = { (char *)t->name, NULL };
 	sub.entry = e;
 	sub.args = args;
 	sub.nargs = 1;
+	/* the flags are the parent's (the connection's) plus flag, in
+	 * arrays of the sub-context's own */
+	sub.avals = t->ctx->nvals + 1;
+	sub.val_name = xcalloc((size_t)sub.avals, sizeof(*sub.val_name));
+	sub.val = xcalloc((size_t)sub.avals, sizeof(*sub.val));
+	for (int i = 0; i < t->ctx->nvals; i++) {
+		sub.val_name[i] = t->ctx->val_name[i];
+		sub.val[i] = t->ctx->val[i];
+	}
+	if (flag) {
+		cmd_flag_add(&sub, flag, "true");
+	}
 	memset(&sub.err, 0, sizeof(sub.err));
 	buf_reset(&t->status);
 	char *path = xasprintf("%s/kr-watch-XXXXXX", getenv("TMPDIR") &&
@@ -204,24 +222,38 @@ cmd_watch_tui_act(struct cmd_watch_tui *t, const struct cmd_entry *e)
 		buf_addf(&t->status, "%s: exit %d", e->name, rc);
 	}
 	buf_release(&b);
+	free(sub.val_name);
+	free(sub.val);
 	t->dirty = true;
 }
 
-static const struct cmd_entry *
-cmd_watch_tui_key_entry(int key)
+/* A key's command, its flag (or NULL), whether it asks y/n first and the
+ * question's verb. */
+struct cmd_watch_tui_action {
+	int key;
+	const struct cmd_entry *e;
+	const char *flag;
+	const char *ask;    /* NULL: no question */
+};
+
+static const struct cmd_watch_tui_action *
+cmd_watch_tui_action(int key)
 {
-	switch (key) {
-	case 'p':
-		return &cmd_promote_entry;
-	case 'a':
-		return &cmd_abort_entry;
-	case 'r':
-		return &cmd_retry_rollout_entry;
-	case 'z':
-		return &cmd_pause_entry;
-	default:
-		return NULL;
+	static const struct cmd_watch_tui_action tab[] = {
+		{ 'p', &cmd_promote_entry, NULL, NULL },
+		{ 'P', &cmd_promote_entry, "full", "fully promote" },
+		{ 'a', &cmd_abort_entry, NULL, "abort" },
+		{ 'r', &cmd_retry_rollout_entry, NULL, NULL },
+		{ 'z', &cmd_pause_entry, NULL, NULL },
+		{ 'u', &cmd_undo_entry, NULL, "undo" },
+		{ 'R', &cmd_restart_entry, NULL, "restart" },
+	};
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		if (tab[i].key == key) {
+			return &tab[i];
+		}
 	}
+	return NULL;
 }
 
 /* One key; 1 to quit. */
@@ -237,11 +269,23 @@ cmd_watch_tui_key(struct cmd_watch_tui *t, int key)
 		int k = t->confirm;
 		t->confirm = 0;
 		buf_reset(&t->status);
+		const struct cmd_watch_tui_action *ac = cmd_watch_tui_action(k);
 		if (key == 'y' || key == 'Y') {
-			cmd_watch_tui_act(t, cmd_watch_tui_key_entry(k));
+			cmd_watch_tui_act(t, ac->e, ac->flag);
 		} else {
 			buf_adds(&t->status, "cancelled");
 		}
+		return 0;
+	}
+	const struct cmd_watch_tui_action *ac = cmd_watch_tui_action(key);
+	if (ac && ac->ask) {
+		t->confirm = key;
+		buf_reset(&t->status);
+		buf_addf(&t->status, "%s rollout '%s'? (y/n)", ac->ask, t->name);
+		return 0;
+	}
+	if (ac) {
+		cmd_watch_tui_act(t, ac->e, ac->flag);
 		return 0;
 	}
 	switch (key) {
@@ -250,16 +294,6 @@ cmd_watch_tui_key(struct cmd_watch_tui *t, int key)
 		return 1;
 	case '?':
 		t->help = true;
-		return 0;
-	case 'a':
-		t->confirm = key;
-		buf_reset(&t->status);
-		buf_addf(&t->status, "abort rollout '%s'? (y/n)", t->name);
-		return 0;
-	case 'p':
-	case 'r':
-	case 'z':
-		cmd_watch_tui_act(t, cmd_watch_tui_key_entry(key));
 		return 0;
 	case 'j':
 	case KEY_DOWN:

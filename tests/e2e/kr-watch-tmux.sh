@@ -122,6 +122,17 @@ if wait_for "✖ aborted: RolloutAborted"; then
 else
 	e2e_fail "the abort reason shows"
 fi
+tm send-keys -t w u
+if wait_for "undo rollout 'web'? (y/n)"; then
+	tm send-keys -t w n
+	if wait_for "cancelled"; then
+		e2e_ok "u asks before undoing; n cancels"
+	else
+		e2e_fail "u asks before undoing; n cancels"
+	fi
+else
+	e2e_fail "u asks before undoing; n cancels"
+fi
 tm send-keys -t w q
 if wait_for "exit:0"; then
 	e2e_ok "q quits with exit 0"
