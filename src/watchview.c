@@ -1039,6 +1039,23 @@ watchview_render(struct watchview_frame *f, const struct ro_info *ri,
 		watchview_emit_range(f, &traffic, 0, traffic.n, body);
 		watchview_emit_range(f, &an, 0, an_max, body);
 	}
+	/* the newest events seen while watching: a sixth of the screen (two
+	 * lines below 30 rows) */
+	if (opts->n_events && f->n_lines + 4 < body) {
+		size_t room = (size_t)(w.rows >= 30 ? w.rows / 6 : 2);
+		size_t from = opts->n_events > room ? opts->n_events - room : 0;
+		struct wv_lines ev = { 0 };
+		struct wv_line *l = watchview_new_line(&ev);
+		watchview_put(&w, l, w.cols, WATCHVIEW_BOLD, "Events");
+		for (size_t i = from; i < opts->n_events; i++) {
+			l = watchview_new_line(&ev);
+			watchview_put(&w, l, w.cols, WATCHVIEW_NORMAL, "  ");
+			watchview_put(&w, l, w.cols, WATCHVIEW_NORMAL,
+				      opts->events[i]);
+		}
+		watchview_emit_range(f, &ev, 0, ev.n, body);
+		watchview_lines_release(&ev);
+	}
 	/* ReplicaSets and pods: the rest, from the scroll offset */
 	if (f->n_lines + 1 < body) {
 		struct wv_lines t = { 0 };

@@ -6,7 +6,8 @@
  * step has run), the canary steps or blue-green stages with done / current
  * / pending marks, the traffic bar, the current analysis (per metric its
  * phase, counts against limits, latest value and a small trend), the abort
- * reason, and the ReplicaSets with their pods (scrollable), laid out for a
+ * reason, the caller's event log, and the ReplicaSets with their pods
+ * (scrollable), laid out for a
  * cols x rows screen (80x24 at least; wider screens put steps and analysis
  * side by side). The last row is the caller's status line.
  *
@@ -68,6 +69,10 @@ struct watchview_opts {
 	int scroll;         /* first line of the ReplicaSet section */
 	time_t now;         /* countdowns and ages; 0 = the model's now */
 	const char *status; /* the bottom line; NULL: the key hints */
+	const char *const *events; /* transitions seen, oldest first: the
+				      newest that fit show above the
+				      ReplicaSets */
+	size_t n_events;
 };
 
 /* Lay out one frame (f is overwritten; release it first when reused). */

@@ -34,9 +34,11 @@ cmd_watch_tui(struct cmd_ctx *ctx, const char *name)
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "rollout.h"
 #include "xalloc.h"
 
 extern const struct cmd_entry cmd_promote_entry;
@@ -47,7 +49,7 @@ extern const struct cmd_entry cmd_undo_entry;
 extern const struct cmd_entry cmd_restart_entry;
 
 /* Colour pairs by attribute (0: none). */
-enum { CMD_WATCH_TUI_PAIRS = 6 };
+enum { CMD_WATCH_TUI_PAIRS = 6, CMD_WATCH_TUI_EVENTS = 50 };
 
 struct cmd_watch_tui {
 	struct cmd_ctx *ctx;
@@ -60,6 +62,10 @@ struct cmd_watch_tui {
 	struct buf status;      /* the status line ("" = key hints) */
 	time_t drawn_now;       /* the second last drawn */
 	bool dirty;
+	/* the event log: the last CMD_WATCH_TUI_EVENTS transitions */
+	char *events[CMD_WATCH_TUI_EVENTS];
+	size_t n_events;
+	char *last_status, *last_step, *last_runs;
 };
 
 static int
@@ -111,6 +117,75 @@ cmd_watch_tui_help(void)
 	}
 }
 
+/* Log "HH:MM:SS what" (UTC), dropping the oldest past the bound. */
+static void
+cmd_watch_tui_event(struct cmd_watch_tui *t, const char *what)
+{
+	time_t now = cmd_now(t->ctx);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	if (t->n_events == CMD_WATCH_TUI_EVENTS) {
+		free(t->events[0]);
+		memmove(t->events, t->events + 1,
+			(CMD_WATCH_TUI_EVENTS - 1) * sizeof(t->events[0]));
+		t->n_events--;
+	}
+	t->events[t->n_events++] = xasprintf("%02d:%02d:%02d %s", tm.tm_hour,
+					     tm.tm_min, tm.tm_sec, what);
+}
+
+/* Compare old (may be NULL: the first view, nothing logged) with cur;
+ * log "LABEL old -> cur" when they differ; keep cur. */
+static void
+cmd_watch_tui_diff(struct cmd_watch_tui *t, char **old, const char *cur,
+		   const char *label)
+{
+	if (*old && strcmp(*old, cur) != 0) {
+		char *e = xasprintf("%s %s -> %s", label, **old ? *old : "-",
+				    *cur ? cur : "-");
+		cmd_watch_tui_event(t, e);
+		free(e);
+	}
+	free(*old);
+	*old = xstrdup(cur);
+}
+
+/* The transitions between the last view and fs: status (with message),
+ * step, and the newest revision's analysis runs' phases. */
+static void
+cmd_watch_tui_transitions(struct cmd_watch_tui *t, const struct fetch_set *fs)
+{
+	struct ro_objects objs = {
+		.rollout = fs->rollout, .replicasets = fs->replicasets,
+		.pods = fs->pods, .analysisruns = fs->analysisruns,
+		.experiments = fs->experiments,
+	};
+	struct ro_info *ri = rollout_info_new(&objs, cmd_now(t->ctx));
+	if (!ri) {
+		return;
+	}
+	struct buf b = BUF_INIT;
+	buf_adds(&b, ri->status ? ri->status : "");
+	if (ri->message && *ri->message) {
+		buf_addf(&b, " (%s)", ri->message);
+	}
+	cmd_watch_tui_diff(t, &t->last_status, b.buf, "status");
+	cmd_watch_tui_diff(t, &t->last_step, ri->step ? ri->step : "", "step");
+	buf_reset(&b);
+	if (ri->n_revisions) {
+		const struct ro_revision *rv = &ri->revisions[0];
+		for (size_t i = 0; i < rv->n_analysisruns; i++) {
+			buf_addf(&b, "%s%s %s", i ? ", " : "",
+				 rv->analysisruns[i].name,
+				 *rv->analysisruns[i].status ?
+				 rv->analysisruns[i].status : "Pending");
+		}
+	}
+	cmd_watch_tui_diff(t, &t->last_runs, b.buf, "analysis");
+	buf_release(&b);
+	rollout_info_free(ri);
+}
+
 static void
 cmd_watch_tui_draw(struct cmd_watch_tui *t, const struct fetch_set *fs)
 {
@@ -119,6 +194,8 @@ cmd_watch_tui_draw(struct cmd_watch_tui *t, const struct fetch_set *fs)
 		.utf8 = t->utf8, .scroll = t->scroll,
 		.now = cmd_now(t->ctx),
 		.status = t->status.len ? t->status.buf : NULL,
+		.events = (const char *const *)t->events,
+		.n_events = t->n_events,
 	};
 	struct watchview_frame f;
 	cmd_watch_frame(t->ctx, fs, &vo, &f);
@@ -336,6 +413,9 @@ cmd_watch_tui_tick(void *arg, bool changed)
 			return 1;
 		}
 	}
+	if (changed || !t->last_status) {
+		cmd_watch_tui_transitions(t, &fs);
+	}
 	/* a redraw on a change, a key, and once a second for the ages */
 	if (changed || t->dirty || cmd_now(t->ctx) != t->drawn_now) {
 		cmd_watch_tui_draw(t, &fs);
@@ -385,6 +465,12 @@ cmd_watch_tui(struct cmd_ctx *ctx, const char *name)
 	fetch_watch_release(&t.fw);
 	fetch_release(&first);
 	buf_release(&t.status);
+	for (size_t i = 0; i < t.n_events; i++) {
+		free(t.events[i]);
+	}
+	free(t.last_status);
+	free(t.last_step);
+	free(t.last_runs);
 	if (rc == 1 || (rc == -PD_ETIMEOUT && cmd_interrupted)) {
 		return 0;
 	}

@@ -70,6 +70,11 @@ if wait_for "web  shop  ✔ Healthy" && wait_for " 2 ✔ pause until promoted"; 
 else
 	e2e_fail "the view follows the rollout past the pause to Healthy"
 fi
+if wait_for "step 1/2 -> 2/2" && wait_for "-> Healthy"; then
+	e2e_ok "the event log shows the step change and Healthy"
+else
+	e2e_fail "the event log shows the step change and Healthy"
+fi
 tm set-option -t w window-size manual >/dev/null 2>&1
 tm resize-window -t w -x 80 -y 24
 sleep 0.5

@@ -274,6 +274,35 @@ test_canary(void)
 	watchview_frame_release(&f);
 	free(t);
 
+	{
+		static const char *const ev[] = {
+			"10:00:00 step 2/6 -> 3/6",
+			"10:00:05 analysis a Pending -> Running",
+			"10:01:00 status Paused -> Progressing",
+		};
+		struct ro_objects ro = {
+			.rollout = o.rollout, .replicasets = o.rs,
+			.pods = o.pods, .analysisruns = o.ars,
+			.experiments = o.exps,
+		};
+		struct ro_info *ri = rollout_info_new(&ro, now0);
+		struct watchview_opts vo = {
+			.cols = 80, .rows = 24, .utf8 = true, .now = now0,
+			.events = ev, .n_events = 3,
+		};
+		struct buf b = BUF_INIT;
+		watchview_render(&f, ri, &ro, &vo);
+		watchview_frame_text(&f, &b);
+		ok(strstr(b.buf, "Events\n  10:00:05 analysis a Pending -> "
+			  "Running\n  10:01:00 status Paused -> Progressing\n"
+			  "ReplicaSets") && !strstr(b.buf, "10:00:00"),
+		   "80x24: the two newest events above the ReplicaSets");
+		is_int((int)f.n_lines, 24, "with events: still one line per row");
+		watchview_frame_release(&f);
+		buf_release(&b);
+		rollout_info_free(ri);
+	}
+
 	t = frame(&o, 120, 40, true, false, 0, NULL);
 	ok(strstr(t, "Steps") && strstr(t, " 1 ✔ setWeight 25%") &&
 		   strstr(strstr(t, " 1 ✔ setWeight 25%"),
