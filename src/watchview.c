@@ -314,6 +314,9 @@ watchview_header(const struct wv *w, struct wv_lines *ls)
 	watchview_putf(w, l, max, WATCHVIEW_DIM, "  %s  ", ri->namespace);
 	watchview_putf(w, l, max, watchview_status_attr(ri->status), "%s %s",
 		       watchview_icon(w, ri->icon), ri->status);
+	if (w->opts->reconnecting) {
+		watchview_put(w, l, max, WATCHVIEW_WARN, " [reconnecting]");
+	}
 	if (ri->message && *ri->message) {
 		watchview_putf(w, l, max, WATCHVIEW_NORMAL, ": %s",
 			       ri->message);

@@ -73,6 +73,7 @@ struct watchview_opts {
 				      newest that fit show above the
 				      ReplicaSets */
 	size_t n_events;
+	bool reconnecting;  /* the watches are down: said in the header */
 };
 
 /* Lay out one frame (f is overwritten; release it first when reused). */

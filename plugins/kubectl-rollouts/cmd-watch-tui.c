@@ -62,6 +62,7 @@ struct cmd_watch_tui {
 	struct buf status;      /* the status line ("" = key hints) */
 	time_t drawn_now;       /* the second last drawn */
 	bool dirty;
+	bool reconnecting;
 	/* the event log: the last CMD_WATCH_TUI_EVENTS transitions */
 	char *events[CMD_WATCH_TUI_EVENTS];
 	size_t n_events;
@@ -196,6 +197,7 @@ cmd_watch_tui_draw(struct cmd_watch_tui *t, const struct fetch_set *fs)
 		.status = t->status.len ? t->status.buf : NULL,
 		.events = (const char *const *)t->events,
 		.n_events = t->n_events,
+		.reconnecting = t->reconnecting,
 	};
 	struct watchview_frame f;
 	cmd_watch_frame(t->ctx, fs, &vo, &f);
@@ -412,6 +414,16 @@ cmd_watch_tui_tick(void *arg, bool changed)
 		if (cmd_watch_tui_key(t, key)) {
 			return 1;
 		}
+	}
+	bool down = false;
+	for (size_t i = 0; i < t->fw.n; i++) {
+		down |= informer_retrying(t->fw.infs[i]);
+	}
+	if (down != t->reconnecting) {
+		t->reconnecting = down;
+		t->dirty = true;
+		cmd_watch_tui_event(t, down ? "watch lost: reconnecting"
+				    : "watch back");
 	}
 	if (changed || !t->last_status) {
 		cmd_watch_tui_transitions(t, &fs);

@@ -5,7 +5,8 @@
 # promotes it (the write command's own line in the status line) and the
 # view moves past the pause when the clock advances, a resize to 80x24
 # keeps the layout, `a` then `n` cancels, `a` then `y` aborts and the view
-# shows Degraded with the abort reason, `q` quits with the
+# shows Degraded with the abort reason, a server killed and restarted on
+# the same port is survived ("reconnecting", then back), `q` quits with the
 # terminal restored. Skipped (77) without tmux or when the binary was built
 # without the tui feature. The pane's TERM and locale are set here, never
 # the caller's.
@@ -137,6 +138,34 @@ if wait_for "undo rollout 'web'? (y/n)"; then
 	fi
 else
 	e2e_fail "u asks before undoing; n cancels"
+fi
+# the server killed and restarted on the same port: the view keeps what
+# it showed, says reconnecting, and comes back
+OLD_PID=$SIM_PID
+SIM_PID=""
+kill -KILL "$OLD_PID"
+wait "$OLD_PID" 2>/dev/null
+e2e_forget "$OLD_PID"
+if wait_for "[reconnecting]" && grep -qF "web  shop" "$WORK/pane"; then
+	e2e_ok "server gone: the view keeps the rollout and says reconnecting"
+else
+	e2e_fail "server gone: the view keeps the rollout and says reconnecting"
+fi
+E2E_CONTROLLER=1 start_sim --clock manual --fixtures "$FIXTURES/faults/web.yaml" --listen "127.0.0.1:$PORT"
+advance 10s
+# wait_gone TEXT: up to 20 s (the watches' back-off) for TEXT to leave
+i=0
+while [ $i -lt 200 ]; do
+	tm capture-pane -p -t w >"$WORK/pane" 2>/dev/null
+	grep -qF "[reconnecting]" "$WORK/pane" || break
+	sleep 0.1
+	i=$((i + 1))
+done
+if ! grep -qF "[reconnecting]" "$WORK/pane" && wait_for "web  shop  ✔ Healthy"; then
+	e2e_ok "server back: the view recovers and shows the new server's rollout"
+else
+	cat "$WORK/pane" >&2
+	e2e_fail "server back: the view recovers and shows the new server's rollout"
 fi
 tm send-keys -t w q
 if wait_for "exit:0"; then

@@ -288,7 +288,7 @@ test_canary(void)
 		struct ro_info *ri = rollout_info_new(&ro, now0);
 		struct watchview_opts vo = {
 			.cols = 80, .rows = 24, .utf8 = true, .now = now0,
-			.events = ev, .n_events = 3,
+			.events = ev, .n_events = 3, .reconnecting = true,
 		};
 		struct buf b = BUF_INIT;
 		watchview_render(&f, ri, &ro, &vo);
@@ -298,6 +298,8 @@ test_canary(void)
 			  "ReplicaSets") && !strstr(b.buf, "10:00:00"),
 		   "80x24: the two newest events above the ReplicaSets");
 		is_int((int)f.n_lines, 24, "with events: still one line per row");
+		ok(strstr(b.buf, "shop  prod  ◌ Progressing [reconnecting]: ") !=
+		   NULL, "the header says reconnecting while the watches are down");
 		watchview_frame_release(&f);
 		buf_release(&b);
 		rollout_info_free(ri);
