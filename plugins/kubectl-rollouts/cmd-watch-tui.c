@@ -452,7 +452,18 @@ cmd_watch_tui(struct cmd_ctx *ctx, const char *name)
 	fetch_watch_init(&t.fw, cmd_client(ctx), cmd_namespace(ctx), name,
 			 true, first.rollout);
 
-	initscr();
+	/* newterm rather than initscr, so delscreen() frees the screen */
+	SCREEN *scr = newterm(NULL, stdout, stdin);
+	if (!scr) {
+		fetch_watch_release(&t.fw);
+		fetch_release(&first);
+		buf_release(&t.status);
+		err_set(&ctx->err, PD_ERUNTIME, "cannot start the view on "
+			"terminal type '%s'", getenv("TERM") ? getenv("TERM")
+			: "");
+		return cmd_fail(ctx);
+	}
+	set_term(scr);
 	cbreak();
 	noecho();
 	nodelay(stdscr, TRUE);
@@ -474,6 +485,7 @@ cmd_watch_tui(struct cmd_ctx *ctx, const char *name)
 	rc = informer_run(t.fw.infs, t.fw.n, 100, cmd_watch_tui_tick, &t,
 			  &cmd_interrupted, &ctx->err);
 	endwin();
+	delscreen(scr);
 	fetch_watch_release(&t.fw);
 	fetch_release(&first);
 	buf_release(&t.status);
