@@ -218,6 +218,13 @@ informer_synced(const struct informer *inf)
 	return inf->synced;
 }
 
+bool
+informer_retrying(const struct informer *inf)
+{
+	return inf->state == INFORMER_WAIT && inf->backoff > 0 &&
+	       inf->ok_since == 0;
+}
+
 static void informer_done(struct kube_xfer *x);
 
 static void

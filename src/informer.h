@@ -33,6 +33,9 @@ void informer_free(struct informer *inf);
 const cJSON *informer_items(const struct informer *inf);
 /* True once the first LIST has completed. */
 bool informer_synced(const struct informer *inf);
+/* True while it waits to try again after a failed LIST or watch (the
+ * server gone, a dropped stream): what a live view calls reconnecting. */
+bool informer_retrying(const struct informer *inf);
 
 /*
  * Run the informers (all of one client) until tick() returns non-zero.

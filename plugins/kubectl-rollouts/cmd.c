@@ -32,6 +32,7 @@ extern const struct cmd_entry cmd_set_image_entry;
 extern const struct cmd_entry cmd_terminate_analysisrun_entry;
 extern const struct cmd_entry cmd_terminate_experiment_entry;
 extern const struct cmd_entry cmd_undo_entry;
+extern const struct cmd_entry cmd_watch_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_abort_entry,
@@ -51,6 +52,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_terminate_experiment_entry,
 	&cmd_undo_entry,
 	&cmd_version_entry,
+	&cmd_watch_entry,
 	&cmd_complete_entry,
 	NULL,
 };

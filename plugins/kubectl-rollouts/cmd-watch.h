@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd-watch: what the `watch` command (cmd-watch.c) shares with its
+ * full-screen part (cmd-watch-tui.c, built with the tui feature, or its
+ * stand-in that says the binary was built without it). The frame is owned
+ * by the caller (watchview_frame_release()); fetch sets as in fetch.h.
+ */
+#ifndef KR_CMD_WATCH_H
+#define KR_CMD_WATCH_H
+
+#include <stdbool.h>
+
+#include "cmd.h"
+#include "fetch.h"
+#include "watchview.h"
+
+/* The locale's character set is UTF-8 (sets LC_CTYPE from the
+ * environment). */
+bool cmd_watch_utf8(void);
+/* Build the model from fs and lay out one frame into f. */
+void cmd_watch_frame(struct cmd_ctx *ctx, const struct fetch_set *fs,
+		     const struct watchview_opts *vo, struct watchview_frame *f);
+/* Fetch the rollout once: 0, or the exit code of the reported failure. */
+int cmd_watch_fetch(struct cmd_ctx *ctx, const char *name,
+		    struct fetch_set *fs);
+/* The full-screen view on the terminal; an exit code. */
+int cmd_watch_tui(struct cmd_ctx *ctx, const char *name);
+
+#endif
