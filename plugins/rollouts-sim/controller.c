@@ -79,6 +79,27 @@ controller_create(struct sim_resource *r, const char *ns, cJSON *obj)
 }
 
 cJSON *
+controller_new_object(const char *kind, const char *name, const char *ns,
+		      const cJSON *labels_src, cJSON **labels)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "apiVersion", "argoproj.io/v1alpha1");
+	cJSON_AddStringToObject(o, "kind", kind);
+	cJSON *md = cJSON_AddObjectToObject(o, "metadata");
+	cJSON_AddStringToObject(md, "name", name);
+	cJSON_AddStringToObject(md, "namespace", ns);
+	*labels = cJSON_AddObjectToObject(md, "labels");
+	for (const cJSON *l = labels_src ? labels_src->child : NULL; l;
+	     l = l->next) {
+		if (cJSON_IsString(l)) {
+			cJSON_AddStringToObject(*labels, l->string,
+						l->valuestring);
+		}
+	}
+	return o;
+}
+
+cJSON *
 controller_owner_ref(const cJSON *owner, const char *api, const char *kind)
 {
 	cJSON *refs = cJSON_CreateArray();
@@ -314,20 +335,12 @@ controller_create_run(const cJSON *ro, const cJSON *ra, const char *name,
 			      : NULL;
 	cJSON_Delete(tpls);
 	cJSON_Delete(args);
-	cJSON *run = cJSON_CreateObject();
-	cJSON_AddStringToObject(run, "apiVersion", "argoproj.io/v1alpha1");
-	cJSON_AddStringToObject(run, "kind", "AnalysisRun");
-	cJSON *md = cJSON_AddObjectToObject(run, "metadata");
-	cJSON_AddStringToObject(md, "name", name);
-	cJSON_AddStringToObject(md, "namespace", ns);
-	cJSON *labels = cJSON_AddObjectToObject(md, "labels");
-	const cJSON *ml = json_path(ro, "spec.selector.matchLabels");
-	for (const cJSON *l = ml ? ml->child : NULL; l; l = l->next) {
-		if (cJSON_IsString(l)) {
-			cJSON_AddStringToObject(labels, l->string,
-						l->valuestring);
-		}
-	}
+	cJSON *labels;
+	cJSON *run = controller_new_object("AnalysisRun", name, ns,
+					   json_path(ro,
+						     "spec.selector.matchLabels"),
+					   &labels);
+	cJSON *md = cJSON_GetObjectItemCaseSensitive(run, "metadata");
 	cJSON_AddStringToObject(labels, CONTROLLER_HASH_LABEL, hash);
 	cJSON_AddStringToObject(labels, "rollout-type", type);
 	if (step >= 0) {

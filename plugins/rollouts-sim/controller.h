@@ -52,6 +52,13 @@ struct sim_obj *controller_put(struct sim_resource *r, cJSON *next,
 struct sim_obj *controller_create(struct sim_resource *r, const char *ns,
 				  cJSON *obj);
 /* An ownerReferences array naming owner as the controller. */
+/* A new argoproj.io/v1alpha1 object of kind with metadata.name and
+ * namespace, and metadata.labels holding the string members of labels_src
+ * (may be NULL); *labels is set to that labels object. The caller owns
+ * the object. */
+cJSON *controller_new_object(const char *kind, const char *name,
+			     const char *ns, const cJSON *labels_src,
+			     cJSON **labels);
 cJSON *controller_owner_ref(const cJSON *owner, const char *api,
 			    const char *kind);
 /* A label or annotation of obj (borrowed), or NULL. */

@@ -281,20 +281,11 @@ experiments_create(const cJSON *ro, const cJSON *step, const char *name,
 		   const struct sim_obj *stable_rs)
 {
 	const char *ns = json_str(ro, "metadata.namespace");
-	cJSON *e = cJSON_CreateObject();
-	cJSON_AddStringToObject(e, "apiVersion", "argoproj.io/v1alpha1");
-	cJSON_AddStringToObject(e, "kind", "Experiment");
-	cJSON *md = cJSON_AddObjectToObject(e, "metadata");
-	cJSON_AddStringToObject(md, "name", name);
-	cJSON_AddStringToObject(md, "namespace", ns);
-	cJSON *labels = cJSON_AddObjectToObject(md, "labels");
-	const cJSON *rl = json_path(ro, "metadata.labels");
-	for (const cJSON *l = rl ? rl->child : NULL; l; l = l->next) {
-		if (cJSON_IsString(l)) {
-			cJSON_AddStringToObject(labels, l->string,
-						l->valuestring);
-		}
-	}
+	cJSON *labels;
+	cJSON *e = controller_new_object("Experiment", name, ns,
+					 json_path(ro, "metadata.labels"),
+					 &labels);
+	cJSON *md = cJSON_GetObjectItemCaseSensitive(e, "metadata");
 	json_set_str(labels, CONTROLLER_HASH_LABEL, hash);
 	const char *rev = controller_annotation(ro, CONTROLLER_ANN_REVISION);
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "annotations"),
