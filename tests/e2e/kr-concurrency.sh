@@ -24,10 +24,6 @@ kr() {
 		--kubeconfig "$KUBECONFIG_FILE" -n shop "$@" </dev/null
 }
 
-advance() {
-	req POST "/sim/v1/clock?advance=$1"
-	[ "$CODE" = 200 ] || e2e_fail "advance the clock $1" "HTTP $CODE: $BODY"
-}
 
 # field EXPR: a Python expression over web (d)
 field() {

@@ -41,23 +41,7 @@ kr_bg() {
 	E2E_BG="$E2E_BG $KR_PID"
 }
 
-# bg_end PID: wait (at most 30 s) for it to end; its status in BG_RC
-bg_end() {
-	if wait_until 30 bash -c "! kill -0 $1 2>/dev/null"; then
-		wait "$1"
-		BG_RC=$?
-	else
-		BG_RC=running
-		kill "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-	fi
-	e2e_forget "$1"
-}
 
-advance() {
-	req POST "/sim/v1/clock?advance=$1"
-	[ "$CODE" = 200 ] || e2e_fail "advance the clock $1" "HTTP $CODE: $BODY"
-}
 
 faults() {
 	req_json PUT /sim/v1/faults application/json "$1"

@@ -48,18 +48,6 @@ nofaults() {
 	req DELETE /sim/v1/faults
 }
 
-# bg_end PID: its exit status in BG_RC (at most 30 s), or "running"
-bg_end() {
-	if wait_until 30 bash -c "! kill -0 $1 2>/dev/null"; then
-		wait "$1"
-		BG_RC=$?
-	else
-		BG_RC=running
-		kill "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-	fi
-	e2e_forget "$1"
-}
 
 advance 10s
 expect_exit 0 kr set image web web=example/web:2.0

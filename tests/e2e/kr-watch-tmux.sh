@@ -17,10 +17,6 @@ command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
 RO=/apis/argoproj.io/v1alpha1/namespaces/shop/rollouts
 
 E2E_CONTROLLER=1 start_sim --clock manual --fixtures "$FIXTURES/faults/web.yaml"
-advance() {
-	req POST "/sim/v1/clock?advance=$1"
-	[ "$CODE" = 200 ] || e2e_fail "advance the clock $1" "HTTP $CODE: $BODY"
-}
 advance 10s
 req_json PATCH "$RO/web" application/merge-patch+json \
 	'{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"example/web:2.0"}]}}}}'

@@ -426,10 +426,11 @@ watch_bg() {
 	E2E_BG="$E2E_BG $WATCH_PID"
 }
 
-# watch_end PID: wait (at most 10 s) for a background watcher to end by
-# itself; sets WATCH_RC (its exit status, or "running" when it did not end)
+# watch_end PID [SECONDS]: wait (at most SECONDS, default 10) for a
+# background watcher to end by itself; sets WATCH_RC (its exit status, or
+# "running" when it did not end)
 watch_end() {
-	if wait_until 10 bash -c "! kill -0 $1 2>/dev/null"; then
+	if wait_until "${2:-10}" bash -c "! kill -0 $1 2>/dev/null"; then
 		wait "$1"
 		WATCH_RC=$?
 		e2e_forget "$1"
@@ -437,6 +438,20 @@ watch_end() {
 		WATCH_RC=running
 		watch_stop "$1"
 	fi
+}
+
+# bg_end PID: wait (at most 30 s) for a background command to end by
+# itself; sets BG_RC (its exit status, or "running" when it did not end)
+bg_end() {
+	watch_end "$1" 30
+	BG_RC=$WATCH_RC
+}
+
+# advance DURATION: move rollouts-sim's manual clock (a failed request is a
+# failed check; a good one counts none)
+advance() {
+	req POST "/sim/v1/clock?advance=$1"
+	[ "$CODE" = 200 ] || e2e_fail "advance the clock $1" "HTTP $CODE: $BODY"
 }
 
 # watch_stop PID: end a background watcher
