@@ -42,7 +42,8 @@ atomicfile_open(struct atomicfile *af, const char *target, int mode,
 		return err_set(e, PD_EUSAGE, "empty output file name");
 	}
 	af->target = xstrdup(target);
-	if (stat(target, &st) == 0 && !S_ISREG(st.st_mode)) {
+	bool exists = stat(target, &st) == 0;
+	if (exists && !S_ISREG(st.st_mode)) {
 		if (S_ISDIR(st.st_mode)) {
 			int rc = err_set(e, PD_ERUNTIME,
 					 "cannot write '%s': Is a directory",
@@ -69,7 +70,6 @@ atomicfile_open(struct atomicfile *af, const char *target, int mode,
 	}
 
 	mode_t m;
-	bool exists = stat(target, &st) == 0;
 	if (mode >= 0) {
 		m = (mode_t)mode;
 	} else if (exists) {

@@ -208,12 +208,10 @@ yaml_emit_plain_is_string(const char *s, size_t len)
 /*
  * The shortest decimal digits that read back to d (finite, not zero):
  * digits[0..*nd) without trailing zeros, *exp10 the decimal exponent of
- * the first, *prec how many digits the shortest form rounded to (C's %g
- * precision). digits holds at least 18 bytes.
+ * the first. digits holds at least 18 bytes.
  */
 static void
-yaml_emit_digits(double d, char *digits, int *nd, int *exp10, int *prec,
-		 int *neg)
+yaml_emit_digits(double d, char *digits, int *nd, int *exp10, int *neg)
 {
 	char tmp[64];
 	int p = 1;
@@ -223,7 +221,6 @@ yaml_emit_digits(double d, char *digits, int *nd, int *exp10, int *prec,
 			break;
 		}
 	}
-	*prec = p;
 	*nd = 0;
 	*exp10 = 0;
 	*neg = 0;
@@ -251,13 +248,12 @@ static void
 yaml_emit_float(struct buf *b, double d)
 {
 	char digits[32];
-	int nd, exp10, prec, neg;
-	yaml_emit_digits(d, digits, &nd, &exp10, &prec, &neg);
-	int eprec = 6;
+	int nd, exp10, neg;
+	yaml_emit_digits(d, digits, &nd, &exp10, &neg);
 	if (neg) {
 		buf_addch(b, '-');
 	}
-	if (exp10 < -4 || exp10 >= eprec) {
+	if (exp10 < -4 || exp10 >= 6) {
 		buf_addch(b, digits[0]);
 		if (nd > 1) {
 			buf_addch(b, '.');
