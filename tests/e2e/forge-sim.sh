@@ -122,6 +122,16 @@ expect_exit 0 "$FORGE_SIM" --version
 expect_contains "$OUT" "forge-sim " "--version"
 expect_exit 0 "$FORGE_SIM" --help
 expect_contains "$OUT" "--token-file FILE" "--help lists the flags"
+# every flag of --help is in the man page and the three completions
+SRC=$E2E_DIR/../..
+missing=""
+for f in $(printf '%s\n' "$OUT" | grep -o -- '--[a-z0-9-]*' | sort -u); do
+	grep -qF -- "Fl ${f#-}" "$SRC/man/forge-sim.1" || missing="$missing man:$f"
+	grep -qF -- "$f" "$SRC/completions/bash/forge-sim" || missing="$missing bash:$f"
+	grep -qF -- "$f" "$SRC/completions/zsh/_forge-sim" || missing="$missing zsh:$f"
+	grep -qF -- "-l ${f#--} " "$SRC/completions/fish/forge-sim.fish" || missing="$missing fish:$f"
+done
+expect_eq "$missing" "" "the man page and completions know every flag"
 
 # ------------------------------------------------------------ git over HTTP
 
