@@ -83,11 +83,11 @@ api_gitea_label(const char *repo, const char *name)
 	return l;
 }
 
-/* Label names from a JSON array of ids (or names); unknown ids are
- * skipped, as Gitea does. Appended to *v. */
+/* Label names from a JSON array of ids (or, when names_ok, names);
+ * unknown ids are skipped, as Gitea does. Appended to *v. */
 static bool
-api_gitea_label_names(const char *repo, const cJSON *a, char ***v,
-		      size_t *n)
+api_gitea_label_names(const char *repo, const cJSON *a, bool names_ok,
+		      char ***v, size_t *n)
 {
 	if (!a) {
 		return true;
@@ -102,7 +102,7 @@ api_gitea_label_names(const char *repo, const cJSON *a, char ***v,
 						 &nm) == 0) {
 				pulls_list_add(v, n, nm.buf);
 			}
-		} else if (cJSON_IsString(c) && *c->valuestring) {
+		} else if (names_ok && cJSON_IsString(c) && *c->valuestring) {
 			pulls_list_add(v, n, c->valuestring);
 		} else {
 			buf_release(&nm);
@@ -312,9 +312,13 @@ api_gitea_create(struct forge_ctx *cx, const char *owner, const char *name,
 				"found.");
 		goto out;
 	}
+	/* CreatePullRequestOption's labels are int64 ids: a name does not
+	 * decode */
 	if (!api_gitea_label_names(repo, cJSON_GetObjectItemCaseSensitive(j,
-				   "labels"), &p.labels, &p.nlabels)) {
-		api_gitea_error(rep, cx->base, 422, "[Labels]: invalid");
+				   "labels"), false, &p.labels, &p.nlabels)) {
+		api_gitea_error(rep, cx->base, 422, "json: cannot unmarshal "
+				"string into Go struct field "
+				"CreatePullRequestOption.labels of type int64");
 		goto out;
 	}
 	const cJSON *as = cJSON_GetObjectItemCaseSensitive(j, "assignees");
@@ -500,8 +504,8 @@ api_gitea_issue_labels(struct forge_ctx *cx, const char *repo, long number,
 		char **names = NULL;
 		size_t n = 0;
 		bool ok = api_gitea_label_names(repo,
-			cJSON_GetObjectItemCaseSensitive(j, "labels"), &names,
-			&n);
+			cJSON_GetObjectItemCaseSensitive(j, "labels"), true,
+			&names, &n);
 		int rc = ok ? pulls_add_labels(repo, number,
 			(const char *const *)names, n) : 0;
 		for (size_t i = 0; i < n; i++) {

@@ -313,12 +313,17 @@ expect_eq "$CODE:$(printf '%s' "$BODY" | jval 'd["full_name"]')" "200:acme/env" 
 gt POST /repos/acme/env/labels '{"name":"deploy","color":"#00aabb"}'
 expect_eq "$CODE" 201 "gitea: create a label"
 GT_LABEL=$(printf '%s' "$BODY" | jval 'd["id"]')
+gt POST /repos/acme/env/pulls '{"head":"gt-1","base":"master","title":"x","labels":["deploy"]}'
+expect_eq "$CODE" 422 "gitea: create takes label ids, not names"
 gt POST /repos/acme/env/pulls "{\"head\":\"gt-1\",\"base\":\"master\",\"title\":\"gt one\",\"body\":\"b\",\"labels\":[$GT_LABEL],\"assignees\":[\"bob\"]}"
 expect_eq "$CODE" 201 "gitea: create a pull request"
 GT_N=$(printf '%s' "$BODY" | jval 'd["number"]')
 expect_eq "$(printf '%s' "$BODY" | jval 'd["html_url"] + " " + d["head"]["ref"] + " " + d["head"]["sha"]')" \
 	"$BASE/acme/env/pull/$GT_N gt-1 $(bare gt-1)" "gitea: html_url and head"
 expect_eq "$(printf '%s' "$BODY" | jval '[l["name"] for l in d["labels"]]')" '["deploy"]' "gitea: label ids become labels"
+gt POST "/repos/acme/env/issues/$GT_N/labels" '{"labels":["extra"]}'
+expect_eq "$CODE:$(printf '%s' "$BODY" | jval '[l["name"] for l in d]')" '200:["deploy","extra"]' \
+	"gitea: issue labels by name"
 gt POST /repos/acme/env/pulls '{"head":"gt-1","base":"master","title":"again"}'
 expect_eq "$CODE" 409 "gitea: a duplicate is 409"
 expect_contains "$(printf '%s' "$BODY" | jval 'd["message"]')" \
