@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * api-github: the GitHub REST endpoints pipeline-pr uses, under /api/v3
- * (GitHub Enterprise Server's base): the repository, pull requests (list
+ * (GitHub Enterprise Server's base), which refuse a request without a
+ * User-Agent as GitHub does: the repository, pull requests (list
  * with head=OWNER:BRANCH, create, get, merge), labels and requested
  * reviewers, with GitHub's status codes and error bodies (422 Validation
  * Failed with errors[], 404 Not Found, 405 not mergeable).
@@ -524,6 +525,19 @@ api_github(struct forge_ctx *cx, struct forge_reply *rep)
 	int n = cx->n;
 	const char *m = cx->method;
 	bool get = strcmp(m, "GET") == 0;
+	const char *ua = httpd_header(cx->rq->conn,
+				      MHD_HTTP_HEADER_USER_AGENT);
+	if (!ua || !*ua) {
+		/* GitHub refuses requests without a User-Agent */
+		api_github_error(rep, 403, "Request forbidden by "
+				 "administrative rules. Please make sure your "
+				 "request has a User-Agent header "
+				 "(https://docs.github.com/en/rest/overview/"
+				 "resources-in-the-rest-api#user-agent-required)."
+				 " Check https://developer.github.com for other "
+				 "possible causes.");
+		return;
+	}
 	if (route_match(s, n, "user", cap) && get) {
 		server_reply_json(rep, 200, api_github_user(cx->user,
 							    cx->base));

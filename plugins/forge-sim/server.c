@@ -463,11 +463,6 @@ server_handle(struct httpd_req *rq, struct forge_reply *rep)
 		}
 		goto out;
 	}
-	if (n < 0) {
-		server_unauthorized(fl, AUTH_OK, base.buf, rep);
-		rep->status = 404;
-		goto out;
-	}
 	if (server_opts->token) {
 		enum server_auth a = server_check(rq->conn, fl == FL_GITLAB);
 		if (a != AUTH_OK) {

@@ -201,6 +201,8 @@ gh GET /repos/acme/env
 expect_eq "$CODE" 200 "github: get the repository"
 expect_eq "$(printf '%s' "$BODY" | jval 'd["full_name"] + " " + d["default_branch"]')" "acme/env master" \
 	"github: full_name and default_branch"
+req GET /api/v3/repos/acme/env -H "Authorization: Bearer $TOKEN" -H 'User-Agent:'
+expect_eq "$CODE" 403 "github: a request without a User-Agent is refused"
 gh GET /repos/acme/nope
 expect_eq "$CODE" 404 "github: unknown repository"
 expect_eq "$(printf '%s' "$BODY" | jval 'd["message"] + " " + d["status"]')" "Not Found 404" "github: 404 body"
