@@ -357,6 +357,12 @@ expect_eq "$(printf '%s' "$BODY" | jval '[(p["number"], p["state"]) for p in d]'
 expect_eq "$(printf '%s' "$BODY" | jval 'd[0]["labels"] + d[0]["reviewers"]')" \
 	'["release","env/prod","alice"]' "the model keeps labels and reviewers"
 
+req GET "/acme/env/-/merge_requests/$GL_IID"
+expect_eq "$CODE:$(printf '%s' "$BODY" | jval 'd["head"] + " " + d["state"]')" "200:gl-1 merged" \
+	"a web_url answers with the PR"
+req GET "/acme/env/pull/999"
+expect_eq "$CODE" 404 "the page of a missing PR is 404"
+
 # ------------------------------------------------------------ tokens
 
 req GET /api/v3/repos/acme/env -H "Authorization: Bearer wrong"
