@@ -22,6 +22,36 @@ export GIT_AUTHOR_NAME="E2E Author" GIT_AUTHOR_EMAIL=author@example.com
 export GIT_COMMITTER_NAME="E2E Author" GIT_COMMITTER_EMAIL=author@example.com
 unset GIT_ASKPASS SSH_ASKPASS GIT_DIR GIT_WORK_TREE
 
+# lib.sh's jval and jlines, with python started without site (-S -E): this
+# script calls them often and python's start-up dominates on a busy machine
+jval() {
+	"$E2E_PYTHON" -S -E -c '
+import json, sys
+try:
+    d = json.loads(sys.stdin.read())
+    v = eval(sys.argv[1], {"d": d, "json": json})
+except Exception as ex:
+    print("<jval error: %s: %s>" % (type(ex).__name__, ex))
+    sys.exit(0)
+print(v if isinstance(v, str) else json.dumps(v, sort_keys=True, separators=(",", ":")))
+' "$1"
+}
+jlines() {
+	"$E2E_PYTHON" -S -E -c '
+import json, sys
+for line in sys.stdin:
+    line = line.strip()
+    if not line:
+        continue
+    try:
+        d = json.loads(line)
+        v = eval(sys.argv[1], {"d": d, "json": json})
+    except Exception as ex:
+        v = "<jlines error: %s: %s>" % (type(ex).__name__, ex)
+    print(v if isinstance(v, str) else json.dumps(v, sort_keys=True, separators=(",", ":")))
+' "$1"
+}
+
 TOKEN="fs-e2e-$$-$RANDOM-secret-token"
 ROOT=$WORK/root
 mkdir -p "$ROOT"
