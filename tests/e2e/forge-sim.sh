@@ -222,6 +222,16 @@ expect_eq "$(git -C "$WORK/wc2" rev-parse origin/big)" "$(bare big)" "the clone 
 expect_true "a shallow fetch (protocol v2)" \
 	git -c protocol.version=2 clone -q --depth 1 --single-branch -b master "$BASE/acme/env.git" "$WORK/wc3"
 git -C "$WORK/wc" checkout -q master
+# a negotiation over 1 KiB goes gzip'd: http-backend inflates it
+for i in $(seq 40); do
+	git -C "$WORK/wc2" commit -q --allow-empty -m "local $i"
+done
+git -C "$WORK/wc" commit -q --allow-empty -m "second"
+git_auth -C "$WORK/wc" push -q origin master 2>"$WORK/push.err"
+GIT_TRACE_CURL=1 GIT_TRACE_CURL_NO_DATA=1 git -C "$WORK/wc2" fetch -q origin 2>"$WORK/trace"
+expect_contains "$(grep -i 'content-encoding' "$WORK/trace")" "Content-Encoding: gzip" \
+	"the fetch sent its negotiation gzip'd"
+expect_eq "$(git -C "$WORK/wc2" rev-parse origin/master)" "$(bare master)" "a gzip'd negotiation fetches"
 
 # ------------------------------------------------------------ GitHub
 
