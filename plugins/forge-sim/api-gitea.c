@@ -377,6 +377,39 @@ out:
 }
 
 static void
+api_gitea_update(struct forge_ctx *cx, const char *repo, long number,
+		 struct forge_reply *rep)
+{
+	cJSON *j = server_body_json(cx);
+	const char *state = json_str(j, "state");
+	int st = -1;
+	if (state && strcmp(state, "open") == 0) {
+		st = PULL_OPEN;
+	} else if (state && strcmp(state, "closed") == 0) {
+		st = PULL_CLOSED;
+	}
+	long existing = 0;
+	struct pull p;
+	int rc = pulls_update(repo, number, json_str(j, "title"),
+			      json_str(j, "body"), st, &existing, &p);
+	cJSON_Delete(j);
+	if (rc == -PD_ENOTFOUND) {
+		api_gitea_error(rep, cx->base, 404, "The target couldn't be "
+				"found.");
+	} else if (rc == -PD_EUSAGE) {
+		api_gitea_error(rep, cx->base, 409, "cannot change state of "
+				"this pull request, it was already merged");
+	} else if (rc == -PD_ECONFLICT) {
+		api_gitea_error(rep, cx->base, 409, "cannot reopen: another "
+				"open pull request exists for these targets");
+	} else {
+		/* Gitea answers an edit with 201 */
+		server_reply_json(rep, 201, api_gitea_pull(&p, cx->base));
+		pulls_release(&p);
+	}
+}
+
+static void
 api_gitea_merge(struct forge_ctx *cx, const char *repo, long number,
 		struct forge_reply *rep)
 {
@@ -611,6 +644,9 @@ api_gitea(struct forge_ctx *cx, struct forge_reply *rep)
 								   cx->base));
 			pulls_release(&p);
 		}
+	} else if (route_match(s, n, "repos/:o/:r/pulls/:n", cap) &&
+		   strcmp(m, "PATCH") == 0 && route_number(cap[2], &num)) {
+		api_gitea_update(cx, repo, num, rep);
 	} else if (route_match(s, n, "repos/:o/:r/pulls/:n/merge", cap) &&
 		   (post || get) && route_number(cap[2], &num)) {
 		api_gitea_merge(cx, repo, num, rep);

@@ -436,6 +436,54 @@ out:
 }
 
 static void
+api_github_update(struct forge_ctx *cx, const char *repo, const char *owner,
+		  long number, struct forge_reply *rep)
+{
+	cJSON *j = server_body_json(cx);
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		api_github_error(rep, 400, "Problems parsing JSON");
+		return;
+	}
+	const char *state = json_str(j, "state");
+	int st = -1;
+	if (state && strcmp(state, "open") == 0) {
+		st = PULL_OPEN;
+	} else if (state && strcmp(state, "closed") == 0) {
+		st = PULL_CLOSED;
+	} else if (state) {
+		cJSON_Delete(j);
+		api_github_invalid(rep, NULL, "state", "invalid");
+		return;
+	}
+	long existing = 0;
+	struct pull p;
+	int rc = pulls_update(repo, number, json_str(j, "title"),
+			      json_str(j, "body"), st, &existing, &p);
+	cJSON_Delete(j);
+	if (rc == -PD_ENOTFOUND) {
+		api_github_error(rep, 404, "Not Found");
+	} else if (rc == -PD_EUSAGE) {
+		api_github_invalid(rep, "state cannot be changed. The pull "
+				   "request has been merged.", NULL, NULL);
+	} else if (rc == -PD_ECONFLICT) {
+		struct pull q;
+		char *msg = NULL;
+		if (pulls_get(repo, number, &q) == 0) {
+			msg = xasprintf("A pull request already exists for "
+					"%s:%s.", owner, q.head);
+			pulls_release(&q);
+		}
+		api_github_invalid(rep, msg ? msg : "A pull request already "
+				   "exists.", NULL, NULL);
+		free(msg);
+	} else {
+		server_reply_json(rep, 200, api_github_pull(&p, cx->base));
+		pulls_release(&p);
+	}
+}
+
+static void
 api_github_merge(struct forge_ctx *cx, const char *repo, const char *owner,
 		 long number, struct forge_reply *rep)
 {
@@ -572,6 +620,9 @@ api_github(struct forge_ctx *cx, struct forge_reply *rep)
 								    cx->base));
 			pulls_release(&p);
 		}
+	} else if (route_match(s, n, "repos/:o/:r/pulls/:n", cap) &&
+		   strcmp(m, "PATCH") == 0 && route_number(cap[2], &num)) {
+		api_github_update(cx, repo, owner, num, rep);
 	} else if (route_match(s, n, "repos/:o/:r/pulls/:n/merge", cap) &&
 		   (get || strcmp(m, "PUT") == 0) &&
 		   route_number(cap[2], &num)) {

@@ -387,6 +387,20 @@ expect_eq "$CODE" 405 "gitea: merging twice is 405"
 gt GET "/repos/acme/env/pulls/$GT_N"
 expect_eq "$(printf '%s' "$BODY" | jval 'd["state"] + " " + str(d["merged"])')" "closed True" "gitea: closed and merged"
 
+# ------------------------------------------------------------ updates
+
+gl PUT "/projects/$GL_ID/merge_requests/$GL_DRAFT" '{"state_event":"close"}'
+expect_eq "$CODE:$(printf '%s' "$BODY" | jval 'd["state"]')" "200:closed" "gitlab: close a merge request"
+gh GET "/repos/acme/env/pulls?state=closed&head=acme:gh-1"
+expect_eq "$(printf '%s' "$BODY" | jval '[(p["number"], p["merged"]) for p in d]')" \
+	"[[$GH_N,true],[$GL_DRAFT,false]]" "github: closed lists the merged and the closed"
+gh PATCH "/repos/acme/env/pulls/$GL_DRAFT" '{"state":"open","body":"again"}'
+expect_eq "$CODE:$(printf '%s' "$BODY" | jval 'd["state"] + " " + d["body"]')" "200:open again" "github: reopen"
+gh PATCH "/repos/acme/env/pulls/$GH_N" '{"state":"open"}'
+expect_eq "$CODE" 422 "github: a merged PR cannot be reopened"
+gt PATCH "/repos/acme/env/pulls/$GL_DRAFT" '{"title":"Draft: wip 2"}'
+expect_eq "$CODE:$(printf '%s' "$BODY" | jval 'd["title"]')" "201:Draft: wip 2" "gitea: edit a title (201)"
+
 # ------------------------------------------------------------ the model
 
 req GET /sim/v1/pulls
