@@ -303,9 +303,7 @@ server_admin(struct httpd_req *rq, char **segs, int n, const char *base,
 			server_admin_pulls(rep);
 		} else if (strcmp(m, "DELETE") == 0) {
 			pulls_reset();
-			server_admin_error(rep, 200, "");
-			buf_reset(&rep->body);
-			buf_adds(&rep->body, "{}\n");
+			server_reply_json(rep, 200, cJSON_CreateArray());
 		} else {
 			server_admin_error(rep, 405, "method not allowed");
 		}

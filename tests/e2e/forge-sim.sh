@@ -417,6 +417,11 @@ expect_eq "$CODE:$(printf '%s' "$BODY" | jval 'd["head"] + " " + d["state"]')" "
 req GET "/acme/env/pull/999"
 expect_eq "$CODE" 404 "the page of a missing PR is 404"
 
+req DELETE /sim/v1/pulls
+expect_eq "$CODE:$BODY" "200:[]" "DELETE /sim/v1/pulls"
+req GET /sim/v1/pulls
+expect_eq "$BODY" "[]" "the model is empty afterwards"
+
 # ------------------------------------------------------------ tokens
 
 req GET /api/v3/repos/acme/env -H "Authorization: Bearer wrong"
