@@ -166,16 +166,13 @@ api_gitea_repo(const char *owner, const char *name, const char *base)
 }
 
 static cJSON *
-api_gitea_branch(const struct pull *p, const char *owner, const char *ref,
-		 const char *sha, long repo_id)
+api_gitea_branch(const char *ref, const char *sha, long repo_id)
 {
 	cJSON *b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "label", ref);
 	cJSON_AddStringToObject(b, "ref", ref);
 	cJSON_AddStringToObject(b, "sha", sha);
 	cJSON_AddNumberToObject(b, "repo_id", (double)repo_id);
-	(void)p;
-	(void)owner;
 	return b;
 }
 
@@ -232,11 +229,9 @@ api_gitea_pull(const struct pull *p, const char *base)
 	}
 	char sha[41];
 	server_base_sha(p, sha);
-	cJSON_AddItemToObject(j, "base", api_gitea_branch(p, owner, p->base,
-							  sha, rid));
+	cJSON_AddItemToObject(j, "base", api_gitea_branch(p->base, sha, rid));
 	server_head_sha(p, sha);
-	cJSON_AddItemToObject(j, "head", api_gitea_branch(p, owner, p->head,
-							  sha, rid));
+	cJSON_AddItemToObject(j, "head", api_gitea_branch(p->head, sha, rid));
 	cJSON_AddStringToObject(j, "updated_at", t);
 	server_time(p->created, t);
 	cJSON_AddStringToObject(j, "created_at", t);

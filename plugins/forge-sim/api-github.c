@@ -183,13 +183,9 @@ api_github_pull(const struct pull *p, const char *base)
 							 base));
 	}
 	cJSON_AddBoolToObject(j, "merged", p->state == PULL_MERGED);
-	if (p->state == PULL_OPEN) {
-		cJSON_AddNullToObject(j, "mergeable");
-		cJSON_AddStringToObject(j, "mergeable_state", "unknown");
-	} else {
-		cJSON_AddNullToObject(j, "mergeable");
-		cJSON_AddStringToObject(j, "mergeable_state", "unknown");
-	}
+	/* null until GitHub has computed it, as right after a create */
+	cJSON_AddNullToObject(j, "mergeable");
+	cJSON_AddStringToObject(j, "mergeable_state", "unknown");
 	free(owner);
 	return j;
 }
@@ -512,20 +508,15 @@ api_github_merge(struct forge_ctx *cx, const char *repo, const char *owner,
 		api_github_invalid(rep, NULL, "merge_method", "invalid");
 		goto out;
 	}
-	char *msg;
-	if (m == MERGE_SQUASH) {
-		msg = xasprintf("%s (#%ld)\n\n%s", ctitle ? ctitle : p.title,
-				number, cmsg ? cmsg : "");
-	} else {
-		msg = xasprintf("%s\n\n%s", ctitle ? ctitle :
-				"Merge pull request", cmsg ? cmsg : p.title);
-		if (!ctitle) {
-			free(msg);
-			msg = xasprintf("Merge pull request #%ld from %s/%s\n\n"
-					"%s", number, owner, p.head,
-					cmsg ? cmsg : p.title);
-		}
-	}
+	/* GitHub's default titles: "Merge pull request #N from O/BRANCH"
+	 * with the PR's title as the message; "TITLE (#N)" for a squash */
+	char *title = ctitle ? xstrdup(ctitle)
+		: m == MERGE_SQUASH ? xasprintf("%s (#%ld)", p.title, number)
+		: xasprintf("Merge pull request #%ld from %s/%s", number, owner,
+			    p.head);
+	char *msg = xasprintf("%s\n\n%s", title, cmsg ? cmsg
+			      : m == MERGE_SQUASH ? "" : p.title);
+	free(title);
 	struct pd_err e = { 0 };
 	struct pull done;
 	memset(&done, 0, sizeof(done));

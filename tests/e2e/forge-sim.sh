@@ -446,6 +446,7 @@ req POST /sim/v1/faults -H 'Content-Type: application/json' --data-binary '{"sta
 expect_eq "$CODE" 200 "set a 500 fault"
 gh GET /repos/acme/env
 expect_eq "$CODE:$(printf '%s' "$BODY" | jval 'd["message"]')" "500:Server Error" "github: the injected 500"
+expect_eq "$(header Retry-After)" "" "a 500 without retryAfter has no Retry-After"
 gh GET /repos/acme/env
 expect_eq "$CODE" 200 "the fault is used up"
 req POST /sim/v1/faults -H 'Content-Type: application/json' \
