@@ -46,7 +46,9 @@ def _high(fd):
 
 class Browser:
     def __init__(self, chromium, width=1200, height=900):
-        self.tmp = tempfile.mkdtemp(prefix="cdp-", dir=os.environ.get("TMPDIR"))
+        # /tmp, not $TMPDIR: the profile's socket path must stay under
+        # the 108 bytes of a unix socket address
+        self.tmp = tempfile.mkdtemp(prefix="cdp-", dir="/tmp")
         to_r, to_w = (_high(f) for f in os.pipe())
         from_r, from_w = (_high(f) for f in os.pipe())
 
@@ -64,6 +66,7 @@ class Browser:
                 "--window-size=%d,%d" % (width, height), "about:blank"]
         env = dict(os.environ)
         env.setdefault("HOME", self.tmp)
+        env["TMPDIR"] = self.tmp
         self.log = open(os.path.join(self.tmp, "chromium.log"), "wb")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=self.log,
