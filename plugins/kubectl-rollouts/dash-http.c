@@ -280,7 +280,7 @@ dash_http_sse(struct dash_http *h, struct MHD_Connection *c, const char *ns,
 	st->status = -1;
 	buf_init(&st->pending, 0);
 	struct MHD_Response *r = MHD_create_response_from_callback(
-		MHD_SIZE_UNKNOWN, 16384, dash_http_sse_read, st,
+		MHD_SIZE_UNKNOWN, 4096, dash_http_sse_read, st,
 		dash_http_sse_free);
 	if (!r) {
 		dash_http_sse_free(st);
@@ -896,6 +896,8 @@ dash_http_new(struct dash_http **out, const struct dash_http_options *o,
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, dash_http_access, h,
 		MHD_OPTION_LISTEN_SOCKET, h->fd,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+		/* a page's connection: its request and a 4 KiB write buffer */
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 		MHD_OPTION_NOTIFY_COMPLETED, dash_http_completed, h,
 		MHD_OPTION_UNESCAPE_CALLBACK, dash_http_no_unescape, h,

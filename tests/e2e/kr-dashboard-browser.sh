@@ -59,6 +59,7 @@ dash_start() {
 	local name=$1
 	shift
 	"$KR" dashboard -n shop -p 0 "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+	DASH_PIDS="${DASH_PIDS:-} $!"
 	E2E_BG="$E2E_BG $!"
 	if ! wait_until 10 file_has "$WORK/$name.out" "http://"; then
 		e2e_fail "dashboard $* prints its URL" "$(cat "$WORK/$name.err")"
@@ -88,4 +89,9 @@ if [ "$rc" != 0 ]; then
 	e2e_fail "the browser test ran to its end" "exit $rc" "$(tail -c 2000 "$WORK/browser.err")"
 fi
 [ "$E2E_CHECKS" -ge 20 ] || e2e_fail "the browser test made its checks" "only $E2E_CHECKS"
+for p in $DASH_PIDS; do
+	kill "$p"
+	bg_end "$p"
+	expect_eq "$BG_RC" 0 "the dashboard ends with 0 on SIGTERM"
+done
 finish
