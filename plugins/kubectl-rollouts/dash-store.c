@@ -49,7 +49,7 @@ dash_store_new(void)
 }
 
 static void
-dash_entry_release(struct dash_entry *en)
+dash_store_entry_release(struct dash_entry *en)
 {
 	free(en->ns);
 	free(en->name);
@@ -64,7 +64,7 @@ dash_store_free(struct dash_store *s)
 		return;
 	}
 	for (size_t i = 0; i < s->n; i++) {
-		dash_entry_release(&s->v[i]);
+		dash_store_entry_release(&s->v[i]);
 	}
 	free(s->v);
 	pthread_mutex_destroy(&s->mu);
@@ -178,7 +178,7 @@ dash_store_cmp(const char *ns1, const char *n1, const char *ns2,
 }
 
 static bool
-dash_str_eq(const char *a, const char *b)
+dash_store_str_eq(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
@@ -198,7 +198,7 @@ dash_store_prune(struct dash_store *s)
 		if (s->v[old].seq > s->floor) {
 			s->floor = s->v[old].seq;
 		}
-		dash_entry_release(&s->v[old]);
+		dash_store_entry_release(&s->v[old]);
 		memmove(&s->v[old], &s->v[old + 1],
 			(s->n - old - 1) * sizeof(*s->v));
 		s->n--;
@@ -274,15 +274,15 @@ dash_store_publish(struct dash_store *s, const cJSON *rollouts,
 			if (!en->row) {
 				s->tombs--;
 			}
-			if (dash_str_eq(en->row, ne->row) &&
-			    dash_str_eq(en->info, ne->info)) {
-				dash_entry_release(ne);
+			if (dash_store_str_eq(en->row, ne->row) &&
+			    dash_store_str_eq(en->info, ne->info)) {
+				dash_store_entry_release(ne);
 				mv[m++] = *en;
 				continue;
 			}
 			ne->seq = ++s->seq;
 			changed++;
-			dash_entry_release(en);
+			dash_store_entry_release(en);
 			mv[m++] = *ne;
 		}
 	}
@@ -389,7 +389,7 @@ dash_store_info(struct dash_store *s, const char *ns, const char *name,
 /* One server-sent event: "event: TYPE\ndata: DATA\n\n" (DATA is one line
  * of compact JSON). */
 static void
-dash_sse(struct buf *out, const char *type, const char *data)
+dash_store_sse(struct buf *out, const char *type, const char *data)
 {
 	buf_addf(out, "event: %s\ndata: %s\n\n", type, data);
 }
@@ -403,7 +403,7 @@ dash_store_events_since(struct dash_store *s, const char *ns,
 	pthread_mutex_lock(&s->mu);
 	if (*status != (int)s->connected) {
 		*status = (int)s->connected;
-		dash_sse(out, "status", s->connected ? "{\"connected\":true}"
+		dash_store_sse(out, "status", s->connected ? "{\"connected\":true}"
 			 : "{\"connected\":false}");
 	}
 	if (name) {
@@ -411,15 +411,15 @@ dash_store_events_since(struct dash_store *s, const char *ns,
 		if (*seq == 0 || (en && en->seq > *seq) ||
 		    (!en && *seq < s->floor)) {
 			if (en && en->info) {
-				dash_sse(out, "info", en->info);
+				dash_store_sse(out, "info", en->info);
 			} else {
-				dash_sse(out, "deleted", "{}");
+				dash_store_sse(out, "deleted", "{}");
 			}
 		}
 	} else if (*seq == 0 || *seq < s->floor) {
 		struct buf b = BUF_INIT;
 		dash_store_rows(s, ns, &b);
-		dash_sse(out, "snapshot", b.buf);
+		dash_store_sse(out, "snapshot", b.buf);
 		buf_release(&b);
 	} else {
 		for (size_t i = 0; i < s->n; i++) {
@@ -428,7 +428,7 @@ dash_store_events_since(struct dash_store *s, const char *ns,
 				continue;
 			}
 			if (en->row) {
-				dash_sse(out, "rollout", en->row);
+				dash_store_sse(out, "rollout", en->row);
 			} else {
 				struct buf b = BUF_INIT;
 				buf_adds(&b, "{\"namespace\":\"");
@@ -436,7 +436,7 @@ dash_store_events_since(struct dash_store *s, const char *ns,
 				buf_adds(&b, "\",\"name\":\"");
 				buf_add_json_escaped(&b, en->name);
 				buf_adds(&b, "\"}");
-				dash_sse(out, "deleted", b.buf);
+				dash_store_sse(out, "deleted", b.buf);
 				buf_release(&b);
 			}
 		}
