@@ -417,8 +417,11 @@ dash_http_put_refused(struct dash_http *h, struct MHD_Connection *c,
 	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							 "Origin");
 	if (origin) {
-		if (!host || strncmp(origin, "http://", 7) != 0 ||
-		    strcmp(origin + 7, host) != 0) {
+		/* https:// too: behind a TLS-terminating proxy */
+		const char *o = strncmp(origin, "http://", 7) == 0 ? origin + 7 :
+				strncmp(origin, "https://", 8) == 0 ? origin + 8 :
+				NULL;
+		if (!host || !o || strcmp(o, host) != 0) {
 			return "cross-origin request refused";
 		}
 	}

@@ -15,6 +15,8 @@ it also writes dashboard-list.png and dashboard-rollout.png there.
 """
 import json
 import os
+import signal
+import subprocess
 import sys
 import urllib.request
 
@@ -224,6 +226,58 @@ def run(b, url, ro_url, sim, shots):
                                         "promote"))
     check("the read-only dashboard refuses a PUT from its own page", r == 403,
           r)
+
+    resync(b, sim)
+
+
+def dashboard(port=0):
+    """A dashboard of our own (KUBECTL_ROLLOUTS, KUBECONFIG from the
+    environment); the process and its URL."""
+    d = subprocess.Popen([os.environ["KUBECTL_ROLLOUTS"], "dashboard", "-n",
+                          "shop", "-p", str(port)], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True)
+    return d, d.stdout.readline().strip()
+
+
+def stop(d):
+    d.send_signal(signal.SIGTERM)
+    try:
+        return d.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        d.kill()
+        return d.wait()
+
+
+def resync(b, sim):
+    """The dashboard goes away and comes back on its port: the open page
+    says it is reconnecting, then shows what changed meanwhile, without a
+    reload."""
+    if not os.environ.get("KUBECTL_ROLLOUTS"):
+        return
+    d, url = dashboard()
+    port = int(url.split(":")[2].split("/")[0])
+    p = b.new_page(url + "rollout/shop/api")
+    ok = p.wait_for("/Healthy/.test(%s)" % text("#status"), 10)
+    check("a third dashboard's page shows api", bool(ok))
+    p.eval("window.__kept = 'before the restart'")
+    rc = stop(d)
+    check("the dashboard stops with 0 while a page is open", rc == 0, rc)
+    down = p.wait_for("(function(){var c=document.getElementById('conn');"
+                      "return /reconnecting/.test(c.textContent)})()", 10)
+    check("the page says it is reconnecting", bool(down))
+    set_image(sim, "api", "example/api:9.9")
+    d, url = dashboard(port)
+    try:
+        img = p.wait_for("(function(){var t=%s;return /api:9\\.9/.test(t)?t:''"
+                         "})()" % text("#images"), 15)
+        check("after the restart the page resyncs by itself (no reload)",
+              bool(img) and p.eval("window.__kept") == "before the restart",
+              p.eval(text("#images")))
+        live = p.wait_for("document.getElementById('conn').textContent === "
+                          "'live'", 5)
+        check("the page says it is live again", bool(live))
+    finally:
+        stop(d)
 
 
 if __name__ == "__main__":
