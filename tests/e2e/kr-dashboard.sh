@@ -290,4 +290,40 @@ watch_end "$LIST_PID" 10
 expect_ne "$WATCH_RC" running "the open streams end with the server"
 watch_end "$WEB_PID" 10
 BASE=$SIM_BASE
+
+# ------------------------------------- -A, and the metrics' latest values
+
+stop_sim
+start_sim --fixtures "$FIXTURES/kr/shop.yaml"
+SIM_BASE=$BASE
+export KUBECONFIG=$KUBECONFIG_FILE
+dash_start all -A
+ALL_PID=$DASH_PID
+BASE=${DASH_URL%/rollouts/}
+wait_until 10 bash -c "curl -s $BASE/api/v1/rollouts/_all/info | grep -q payments"
+req GET /api/v1/rollouts/_all/info
+expect_eq "$(printf '%s' "$BODY" | jval '[r["namespace"] + "/" + r["name"] for r in d["rollouts"]]')" \
+	'["shop/checkout","shop/payments","shop/search","shop/web"]' "-A: the list of every namespace at _all"
+req GET /rollouts/
+expect_contains "$BODY" 'data-ns="_all"' "-A: the page lists every namespace"
+AR=payments-9c8b7a6d5-3
+watch_bg "$WORK/pay.sse" /api/v1/rollouts/shop/payments/info/watch
+PAY_PID=$WATCH_PID
+wait_until 10 file_has "$WORK/pay.sse" "event: info"
+expect_eq "$(sed -n 's/^data: //p' "$WORK/pay.sse" | tail -n 1 | jval '[a["metrics"] for r in d["revisions"] for a in r["analysisRuns"] if a["name"] == "'$AR'"]')" \
+	'[[{"count":5,"name":"error-rate","phase":"Failed","value":null}]]' "an analysis run's metrics, no measurement yet"
+BASE=$SIM_BASE req_json PATCH "/apis/argoproj.io/v1alpha1/namespaces/shop/analysisruns/$AR" \
+	application/merge-patch+json \
+	'{"status":{"metricResults":[{"name":"error-rate","phase":"Failed","count":6,"measurements":[{"phase":"Successful","value":"0.01"},{"phase":"Failed","value":"0.12"}]}]}}'
+expect_eq "$CODE" 200 "a new measurement"
+if wait_until 10 file_has "$WORK/pay.sse" '"value":"0.12"'; then
+	e2e_ok "the stream carries the metric's latest value"
+else
+	e2e_fail "the stream carries the metric's latest value" "$(tail -c 800 "$WORK/pay.sse")"
+fi
+kill "$ALL_PID"
+bg_end "$ALL_PID"
+expect_eq "$BG_RC" 0 "the -A dashboard ends with 0"
+watch_end "$PAY_PID" 10
+BASE=$SIM_BASE
 finish
