@@ -10,6 +10,11 @@
  * the informers' thread (which owns the Kubernetes client) and is resumed
  * with the result.
  *
+ * libmicrohttpd (with GnuTLS behind it) is loaded with dlopen() when the
+ * dashboard starts (PD_MHD_SONAME, the soname of the library the build
+ * found), as src/curl_lazy.c loads libcurl: the other commands of
+ * kubectl-rollouts never pay for loading it.
+ *
  * Safety: when bound to a loopback address the Host header must name it
  * (no DNS rebinding); with a token every request needs it (a bearer
  * header, or the cookie the sign-in form sets); a PUT is refused under
@@ -18,6 +23,7 @@
  * header).
  */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -34,7 +40,66 @@
 #include "dash.h"
 #include "xalloc.h"
 
+#ifndef PD_MHD_SONAME
+#define PD_MHD_SONAME "libmicrohttpd.so.12"
+#endif
+
 enum { DASH_SEGS = 12 };
+
+/* The libmicrohttpd functions used, resolved by dash_http_load(). */
+#define DASH_MHD_FUNCS(X)                                                  \
+	X(struct MHD_Response *, create_response_from_buffer,              \
+	  (size_t, void *, enum MHD_ResponseMemoryMode))                   \
+	X(struct MHD_Response *, create_response_from_callback,            \
+	  (uint64_t, size_t, MHD_ContentReaderCallback, void *,            \
+	   MHD_ContentReaderFreeCallback))                                 \
+	X(enum MHD_Result, add_response_header,                            \
+	  (struct MHD_Response *, const char *, const char *))             \
+	X(enum MHD_Result, queue_response,                                 \
+	  (struct MHD_Connection *, unsigned int, struct MHD_Response *))  \
+	X(void, destroy_response, (struct MHD_Response *))                 \
+	X(void, suspend_connection, (struct MHD_Connection *))             \
+	X(void, resume_connection, (struct MHD_Connection *))              \
+	X(const char *, lookup_connection_value,                           \
+	  (struct MHD_Connection *, enum MHD_ValueKind, const char *))     \
+	X(void, stop_daemon, (struct MHD_Daemon *))
+
+static struct {
+#define DASH_MHD_PTR(ret, name, args) ret (*name) args;
+	DASH_MHD_FUNCS(DASH_MHD_PTR)
+#undef DASH_MHD_PTR
+	struct MHD_Daemon *(*start_daemon)(unsigned int, uint16_t,
+		MHD_AcceptPolicyCallback, void *, MHD_AccessHandlerCallback,
+		void *, ...);
+	bool loaded;
+} dash_mhd;
+
+/* Load libmicrohttpd: 0, or a negative PD_E* with e filled. */
+static int
+dash_http_load(struct pd_err *e)
+{
+	if (dash_mhd.loaded) {
+		return 0;
+	}
+	void *lib = dlopen(PD_MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		return err_set(e, PD_ERUNTIME, "cannot load %s: %s",
+			       PD_MHD_SONAME, dlerror());
+	}
+	void *sym;
+#define DASH_MHD_SYM(ret, name, args)                                      \
+	sym = dlsym(lib, "MHD_" #name);                                    \
+	if (!sym) {                                                        \
+		return err_set(e, PD_ERUNTIME, "cannot load %s: no MHD_%s", \
+			       PD_MHD_SONAME, #name);                      \
+	}                                                                  \
+	memcpy(&dash_mhd.name, &sym, sizeof(sym));
+	DASH_MHD_FUNCS(DASH_MHD_SYM)
+	DASH_MHD_SYM(void, start_daemon, ())
+#undef DASH_MHD_SYM
+	dash_mhd.loaded = true;
+	return 0;
+}
 
 struct dash_stream {
 	struct dash_stream *next;
@@ -147,23 +212,23 @@ static enum MHD_Result
 dash_http_send(struct MHD_Connection *c, unsigned status, const char *type,
 	       const void *body, size_t len)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len,
+	struct MHD_Response *r = dash_mhd.create_response_from_buffer(len,
 		(void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!r) {
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, "Content-Type", type);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	dash_mhd.add_response_header(r, "Content-Type", type);
+	dash_mhd.add_response_header(r, "Cache-Control", "no-store");
+	dash_mhd.add_response_header(r, "X-Content-Type-Options", "nosniff");
+	dash_mhd.add_response_header(r, "X-Frame-Options", "DENY");
+	dash_mhd.add_response_header(r, "Referrer-Policy", "no-referrer");
 	if (strncmp(type, "text/html", 9) == 0) {
-		MHD_add_response_header(r, "Content-Security-Policy",
+		dash_mhd.add_response_header(r, "Content-Security-Policy",
 			"default-src 'self'; img-src 'self' data:; "
 			"frame-ancestors 'none'; form-action 'none'");
 	}
-	enum MHD_Result ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+	enum MHD_Result ret = dash_mhd.queue_response(c, status, r);
+	dash_mhd.destroy_response(r);
 	return ret;
 }
 
@@ -191,14 +256,14 @@ dash_http_json(struct MHD_Connection *c, struct buf *b)
 static enum MHD_Result
 dash_http_redirect(struct MHD_Connection *c, const char *to)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"",
+	struct MHD_Response *r = dash_mhd.create_response_from_buffer(0, (void *)"",
 		MHD_RESPMEM_PERSISTENT);
 	if (!r) {
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, "Location", to);
-	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_FOUND, r);
-	MHD_destroy_response(r);
+	dash_mhd.add_response_header(r, "Location", to);
+	enum MHD_Result ret = dash_mhd.queue_response(c, MHD_HTTP_FOUND, r);
+	dash_mhd.destroy_response(r);
 	return ret;
 }
 
@@ -234,7 +299,7 @@ dash_http_sse_read(void *cls, uint64_t pos, char *out, size_t max)
 			buf_release(&st->pending);
 		}
 		st->suspended = true;
-		MHD_suspend_connection(st->conn);
+		dash_mhd.suspend_connection(st->conn);
 		pthread_mutex_unlock(&h->mu);
 		return 0;
 	}
@@ -279,7 +344,7 @@ dash_http_sse(struct dash_http *h, struct MHD_Connection *c, const char *ns,
 	st->name = name ? xstrdup(name) : NULL;
 	st->status = -1;
 	buf_init(&st->pending, 0);
-	struct MHD_Response *r = MHD_create_response_from_callback(
+	struct MHD_Response *r = dash_mhd.create_response_from_callback(
 		MHD_SIZE_UNKNOWN, 4096, dash_http_sse_read, st,
 		dash_http_sse_free);
 	if (!r) {
@@ -291,11 +356,11 @@ dash_http_sse(struct dash_http *h, struct MHD_Connection *c, const char *ns,
 	h->streams = st;
 	h->nstreams++;
 	pthread_mutex_unlock(&h->mu);
-	MHD_add_response_header(r, "Content-Type", "text/event-stream");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Accel-Buffering", "no");
-	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
+	dash_mhd.add_response_header(r, "Content-Type", "text/event-stream");
+	dash_mhd.add_response_header(r, "Cache-Control", "no-store");
+	dash_mhd.add_response_header(r, "X-Accel-Buffering", "no");
+	enum MHD_Result ret = dash_mhd.queue_response(c, MHD_HTTP_OK, r);
+	dash_mhd.destroy_response(r);
 	return ret;
 }
 
@@ -315,7 +380,7 @@ dash_http_wake(struct dash_http *h)
 		st->ping = st->ping || ping;
 		if (st->suspended) {
 			st->suspended = false;
-			MHD_resume_connection(st->conn);
+			dash_mhd.resume_connection(st->conn);
 		}
 	}
 	pthread_mutex_unlock(&h->mu);
@@ -358,7 +423,7 @@ dash_http_run_actions(struct dash_http *h,
 		}
 		pthread_mutex_lock(&h->mu);
 		r->state = 2;
-		MHD_resume_connection(r->conn);
+		dash_mhd.resume_connection(r->conn);
 		pthread_mutex_unlock(&h->mu);
 		r = n;
 	}
@@ -412,9 +477,9 @@ dash_http_put_refused(struct dash_http *h, struct MHD_Connection *c,
 	if (h->o.read_only) {
 		return "the dashboard is read-only";
 	}
-	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	const char *host = dash_mhd.lookup_connection_value(c, MHD_HEADER_KIND,
 						       "Host");
-	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	const char *origin = dash_mhd.lookup_connection_value(c, MHD_HEADER_KIND,
 							 "Origin");
 	if (origin) {
 		/* https:// too: behind a TLS-terminating proxy */
@@ -425,13 +490,13 @@ dash_http_put_refused(struct dash_http *h, struct MHD_Connection *c,
 			return "cross-origin request refused";
 		}
 	}
-	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	const char *site = dash_mhd.lookup_connection_value(c, MHD_HEADER_KIND,
 						       "Sec-Fetch-Site");
 	if (site && strcmp(site, "same-origin") != 0 &&
 	    strcmp(site, "none") != 0) {
 		return "cross-origin request refused";
 	}
-	const char *tok = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	const char *tok = dash_mhd.lookup_connection_value(c, MHD_HEADER_KIND,
 						      "X-CSRF-Token");
 	if (!bearer && (!tok || !dash_http_same(tok, h->csrf))) {
 		return "missing or wrong X-CSRF-Token";
@@ -477,7 +542,7 @@ dash_http_action(struct dash_http *h, struct MHD_Connection *c,
 		if ((strcmp(v, "promote") == 0 || strcmp(v, "abort") == 0 ||
 		     strcmp(v, "retry") == 0 || strcmp(v, "restart") == 0 ||
 		     strcmp(v, "pause") == 0) && m == 1) {
-			const char *full = MHD_lookup_connection_value(c,
+			const char *full = dash_mhd.lookup_connection_value(c,
 				MHD_GET_ARGUMENT_KIND, "full");
 			a->full = full && strcmp(full, "true") == 0;
 		} else if (strcmp(v, "set") == 0 && m == 4) {
@@ -509,7 +574,7 @@ dash_http_action(struct dash_http *h, struct MHD_Connection *c,
 	rq->state = 1;
 	rq->qnext = h->queue;
 	h->queue = rq;
-	MHD_suspend_connection(c);
+	dash_mhd.suspend_connection(c);
 	pthread_mutex_unlock(&h->mu);
 	return MHD_YES;
 }
@@ -608,7 +673,7 @@ static const char dash_http_signin[] =
 static char *
 dash_http_cookie(struct MHD_Connection *c, const char *name)
 {
-	const char *v = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, name);
+	const char *v = dash_mhd.lookup_connection_value(c, MHD_COOKIE_KIND, name);
 	if (!v) {
 		return NULL;
 	}
@@ -628,7 +693,7 @@ dash_http_auth(struct dash_http *h, struct MHD_Connection *c)
 	if (!h->o.token) {
 		return 0;
 	}
-	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	const char *a = dash_mhd.lookup_connection_value(c, MHD_HEADER_KIND,
 						    "Authorization");
 	if (a && strncmp(a, "Bearer ", 7) == 0 &&
 	    dash_http_same(a + 7, h->o.token)) {
@@ -646,7 +711,7 @@ dash_http_host_ok(struct dash_http *h, struct MHD_Connection *c)
 	if (!h->o.loopback) {
 		return true;
 	}
-	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	const char *host = dash_mhd.lookup_connection_value(c, MHD_HEADER_KIND,
 						       "Host");
 	for (size_t i = 0; host && i < sizeof(h->hosts) / sizeof(h->hosts[0]);
 	     i++) {
@@ -865,6 +930,10 @@ int
 dash_http_new(struct dash_http **out, const struct dash_http_options *o,
 	      struct pd_err *e)
 {
+	int rc = dash_http_load(e);
+	if (rc < 0) {
+		return rc;
+	}
 	struct dash_http *h = xcalloc(1, sizeof(*h));
 	h->o = *o;
 	h->root = xstrdup(o->root);
@@ -883,7 +952,7 @@ dash_http_new(struct dash_http **out, const struct dash_http_options *o,
 	for (size_t i = 0; i < sizeof(rnd); i++) {
 		snprintf(h->csrf + 2 * i, 3, "%02x", rnd[i]);
 	}
-	int rc = dash_http_listen(h, e);
+	rc = dash_http_listen(h, e);
 	if (rc < 0) {
 		dash_http_free(h);
 		return rc;
@@ -896,7 +965,7 @@ dash_http_new(struct dash_http **out, const struct dash_http_options *o,
 				h->port);
 	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD |
 			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, dash_http_access, h,
+	h->d = dash_mhd.start_daemon(flags, 0, NULL, NULL, dash_http_access, h,
 		MHD_OPTION_LISTEN_SOCKET, h->fd,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
 		/* a page's connection: its request and a 4 KiB write buffer */
@@ -935,7 +1004,7 @@ dash_http_free(struct dash_http *h)
 		for (struct dash_stream *st = h->streams; st; st = st->next) {
 			if (st->suspended) {
 				st->suspended = false;
-				MHD_resume_connection(st->conn);
+				dash_mhd.resume_connection(st->conn);
 			}
 		}
 		pthread_mutex_unlock(&h->mu);
@@ -944,7 +1013,7 @@ dash_http_free(struct dash_http *h)
 			struct timespec ts = { 0, 10 * 1000 * 1000 };
 			nanosleep(&ts, NULL);
 		}
-		MHD_stop_daemon(h->d);
+		dash_mhd.stop_daemon(h->d);
 	}
 	if (h->fd >= 0) {
 		close(h->fd);
