@@ -120,7 +120,27 @@ class Browser:
                 return r.get("result", {})
             if "method" in r:
                 self.events.append(r)
-                del self.events[:-500]
+                del self.events[:-2000]
+
+    def problems(self):
+        """The page errors seen so far: uncaught exceptions, and console
+        or log errors about the Content Security Policy."""
+        out = []
+        for e in self.events:
+            m, p = e.get("method"), e.get("params", {})
+            if m == "Runtime.exceptionThrown":
+                d = p.get("exceptionDetails", {})
+                out.append(d.get("exception", {}).get("description")
+                           or d.get("text"))
+            elif m == "Log.entryAdded":
+                t = p.get("entry", {}).get("text", "")
+                if "Content Security Policy" in t or \
+                        p.get("entry", {}).get("source") == "security":
+                    out.append(t)
+            elif m == "Runtime.consoleAPICalled" and p.get("type") == "error":
+                out.append(" ".join(str(a.get("value", a.get("description")))
+                                    for a in p.get("args", [])))
+        return out
 
     def new_page(self, url="about:blank"):
         t = self.send("Target.createTarget", {"url": "about:blank"})
@@ -129,6 +149,7 @@ class Browser:
         p = Page(self, t["targetId"], s["sessionId"])
         p.send("Page.enable")
         p.send("Runtime.enable")
+        p.send("Log.enable")
         if url != "about:blank":
             p.goto(url)
         return p

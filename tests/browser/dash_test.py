@@ -20,6 +20,7 @@ import subprocess
 import sys
 import urllib.request
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cdp  # noqa: E402
 
@@ -137,6 +138,11 @@ def run(b, url, ro_url, sim, shots):
     check("the traffic weights are shown",
           p.eval(text("#set-weight")) == "25%" and
           p.eval(text("#actual-weight")) != "", p.eval(text("#weights")))
+    frac = p.eval("(function(){var b=document.getElementById('set-bar');"
+                  "return b.getBoundingClientRect().width/"
+                  "b.parentNode.getBoundingClientRect().width})()")
+    check("the set weight's bar is a quarter of its track",
+          frac is not None and 0.2 < frac < 0.3, frac)
     imgs = p.eval(text("#images"))
     check("the images are shown with their roles",
           "example/web:2.0" in imgs and "canary" in imgs and
@@ -226,6 +232,10 @@ def run(b, url, ro_url, sim, shots):
                                         "promote"))
     check("the read-only dashboard refuses a PUT from its own page", r == 403,
           r)
+
+    probs = b.problems()
+    check("no script error and no Content Security Policy violation",
+          not probs, "; ".join(str(x) for x in probs)[:500])
 
     resync(b, sim)
 

@@ -22,6 +22,8 @@
       if (v === null || v === undefined || v === false) continue;
       if (k === 'text') el.textContent = v;
       else if (k === 'class') el.className = v;
+      // through the CSSOM: the page's CSP refuses style attributes
+      else if (k === 'width') el.style.width = v;
       else if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), v);
       else el.setAttribute(k, v === true ? '' : v);
     }
@@ -274,11 +276,11 @@
         nodes.push(h('h2', null, 'Traffic'), h('div', { class: 'weights', id: 'weights' },
           h('span', null, 'Set weight'),
           h('div', { class: 'bar', role: 'img', 'aria-label': 'set weight ' + r.setWeight + '%' },
-            h('span', { style: 'width:' + Math.max(0, Math.min(100, r.setWeight)) + '%' })),
+            h('span', { id: 'set-bar', width: Math.max(0, Math.min(100, r.setWeight)) + '%' })),
           h('span', { class: 'num', id: 'set-weight' }, r.setWeight + '%'),
           h('span', null, 'Actual weight'),
           h('div', { class: 'bar actual', role: 'img', 'aria-label': 'actual weight ' + r.actualWeight + '%' },
-            h('span', { style: 'width:' + Math.max(0, Math.min(100, r.actualWeight)) + '%' })),
+            h('span', { id: 'actual-bar', width: Math.max(0, Math.min(100, r.actualWeight)) + '%' })),
           h('span', { class: 'num', id: 'actual-weight' }, r.actualWeight + '%')));
       }
       if (steps.length) {
