@@ -177,6 +177,13 @@ dash_store_cmp(const char *ns1, const char *n1, const char *ns2,
 	return c ? c : strcmp(n1, n2);
 }
 
+static int
+dash_store_entry_cmp(const void *a, const void *b)
+{
+	const struct dash_entry *x = a, *y = b;
+	return dash_store_cmp(x->ns, x->name, y->ns, y->name);
+}
+
 static bool
 dash_store_str_eq(const char *a, const char *b)
 {
@@ -238,6 +245,9 @@ dash_store_publish(struct dash_store *s, const cJSON *rollouts,
 		k++;
 	}
 	nn = k;
+	/* the informers keep this order already; sorting makes the merge
+	 * and the binary search independent of it */
+	qsort(nv, nn, sizeof(*nv), dash_store_entry_cmp);
 	/* merge the sorted lists: old entries i, new ones j */
 	pthread_mutex_lock(&s->mu);
 	size_t changed = 0, cap = s->n + nn, m = 0, i = 0, j = 0;

@@ -58,6 +58,13 @@ main(void)
 	cJSON_AddItemToArray(items, ro("b", "web", 3));
 	is_int(publish(s, items), 3, "the first publish records every rollout");
 	is_int(publish(s, items), 0, "the same objects again: nothing changed");
+	cJSON *rev = cJSON_CreateArray();
+	for (int i = 2; i >= 0; i--) {
+		cJSON_AddItemToArray(rev, cJSON_Duplicate(
+			cJSON_GetArrayItem(items, i), 1));
+	}
+	is_int(publish(s, rev), 0, "in another order: nothing changed");
+	cJSON_Delete(rev);
 
 	struct buf b = BUF_INIT;
 	dash_store_list(s, "a", &b);
