@@ -21,6 +21,7 @@ extern const struct cmd_entry cmd_list_experiments_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_completion_entry;
+extern const struct cmd_entry cmd_dashboard_entry;
 extern const struct cmd_entry cmd_complete_entry;
 extern const struct cmd_entry cmd_abort_entry;
 extern const struct cmd_entry cmd_pause_entry;
@@ -37,6 +38,7 @@ extern const struct cmd_entry cmd_watch_entry;
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_abort_entry,
 	&cmd_completion_entry,
+	&cmd_dashboard_entry,
 	&cmd_get_experiment_entry,
 	&cmd_get_rollout_entry,
 	&cmd_list_experiments_entry,
