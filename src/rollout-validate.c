@@ -562,7 +562,7 @@ rollout_validate_pause_seconds(const cJSON *pause)
 		return (long long)d->valuedouble;
 	if (cJSON_IsString(d)) {
 		char *end;
-		char err[128];
+		char err[128]; /* checksrc: bounded (the text is not used) */
 		long long n = strtoll(d->valuestring, &end, 10), ms;
 		if (*d->valuestring && !*end)
 			return n;
