@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <cjson/cJSON.h>
 
+#include "buf.h"
+
 /*
  * The plugin's message for the first unknown field, by how it decoded:
  * through YAML (sigs.k8s.io/yaml, which lint uses for every file and create
@@ -45,6 +47,14 @@ int argo_schema_unknown(const cJSON *obj, const char *kind,
  */
 int argo_schema_unknown_sorted(const cJSON *obj, const char *kind,
 	void (*fn)(void *cls, const char *path, const char *field), void *cls);
+/*
+ * Append v as Go's json.Marshal writes the typed value: type is a Go type of
+ * the table ("argo.SetHeaderRoute", "core.Service"), fields in struct order,
+ * omitempty honoured, missing fields as their zero values, unknown ones
+ * dropped, map keys sorted (how apimachinery's field.Error prints a value).
+ * 0, or -1 when type is not in the table.
+ */
+int argo_schema_marshal(struct buf *out, const cJSON *v, const char *type);
 /* True when kind is one argo_schema_unknown() knows. */
 bool argo_schema_has_kind(const char *kind);
 

@@ -203,6 +203,17 @@ rollout_validate_j(struct rollout_validate_val *v, const cJSON *j)
 	return b->buf;
 }
 
+/* JSON of a typed Argo or Kubernetes value (struct order, omitempty). */
+static const char *
+rollout_validate_m(struct rollout_validate_val *v, const cJSON *j, const char *type)
+{
+	struct buf *b = &v->b[v->next++ % 4];
+	buf_setlen(b, 0);
+	if (argo_schema_marshal(b, j, type) != 0)
+		rollout_validate_json_sorted(b, j);
+	return b->buf;
+}
+
 static void
 rollout_validate_val_release(struct rollout_validate_val *v)
 {
@@ -420,40 +431,11 @@ rollout_validate_selector(struct rollout_validate_ctx *c, const cJSON *sel)
 	}
 }
 
-/* The JSON of a metav1.LabelSelector in its struct order. */
+/* The JSON of a metav1.LabelSelector. */
 static const char *
 rollout_validate_selector_json(struct rollout_validate_ctx *c, const cJSON *sel)
 {
-	struct buf *b = &c->v.b[c->v.next++ % 4];
-	const cJSON *ml = rollout_validate_get(sel, "matchLabels");
-	const cJSON *me = rollout_validate_get(sel, "matchExpressions");
-	buf_setlen(b, 0);
-	buf_addch(b, '{');
-	if (rollout_validate_len(ml)) {
-		buf_adds(b, "\"matchLabels\":");
-		rollout_validate_json_sorted(b, ml);
-	}
-	if (rollout_validate_len(me)) {
-		const cJSON *e;
-		int i = 0;
-		buf_adds(b, rollout_validate_len(ml) ? ",\"matchExpressions\":[" : "\"matchExpressions\":[");
-		cJSON_ArrayForEach(e, me) {
-			if (i++)
-				buf_addch(b, ',');
-			buf_addf(b, "{\"key\":");
-			rollout_validate_quote(b, rollout_validate_s(e, "key"));
-			buf_adds(b, ",\"operator\":");
-			rollout_validate_quote(b, rollout_validate_s(e, "operator"));
-			if (rollout_validate_len(rollout_validate_get(e, "values"))) {
-				buf_adds(b, ",\"values\":");
-				rollout_validate_json_sorted(b, rollout_validate_get(e, "values"));
-			}
-			buf_addch(b, '}');
-		}
-		buf_addch(b, ']');
-	}
-	buf_addch(b, '}');
-	return b->buf;
+	return rollout_validate_m(&c->v, sel, "meta.LabelSelector");
 }
 
 /* The pod template checks of ValidatePodTemplateSpecForReplicaSet() that a
@@ -583,7 +565,7 @@ rollout_validate_stringmatch(struct rollout_validate_ctx *c, const cJSON *m, con
 	}
 	if (alb) {
 		if (!*rollout_validate_s(m, "exact") || *rollout_validate_s(m, "regex") || *rollout_validate_s(m, "prefix"))
-			rollout_validate_add(c->l, c->doc, field, RV_INVALID, rollout_validate_j(&c->v, m),
+			rollout_validate_add(c->l, c->doc, field, RV_INVALID, rollout_validate_m(&c->v, m, "argo.StringMatch"),
 				"SetHeaderRoute match value invalid. ALB supports 'exact' value only");
 		return;
 	}
@@ -591,9 +573,9 @@ rollout_validate_stringmatch(struct rollout_validate_ctx *c, const cJSON *m, con
 	n += *rollout_validate_s(m, "regex") != '\0';
 	n += *rollout_validate_s(m, "prefix") != '\0';
 	if (n > 1)
-		rollout_validate_add(c->l, c->doc, field, RV_INVALID, rollout_validate_j(&c->v, m), RV_STR_MULTI);
+		rollout_validate_add(c->l, c->doc, field, RV_INVALID, rollout_validate_m(&c->v, m, "argo.StringMatch"), RV_STR_MULTI);
 	if (n == 0)
-		rollout_validate_add(c->l, c->doc, field, RV_INVALID, rollout_validate_j(&c->v, m), RV_STR_MISSED);
+		rollout_validate_add(c->l, c->doc, field, RV_INVALID, rollout_validate_m(&c->v, m, "argo.StringMatch"), RV_STR_MISSED);
 }
 
 static bool
@@ -701,7 +683,7 @@ rollout_validate_step(struct rollout_validate_ctx *c, const cJSON *canary, const
 		snprintf(f, sizeof(f), "%s.setHeaderRoute", sp);
 		if (!tr || (!rollout_validate_get(tr, "istio") && !rollout_validate_get(tr, "alb") &&
 			    !rollout_validate_get(tr, "apisix") && rollout_validate_len(rollout_validate_get(tr, "plugins")) == 0)) {
-			rollout_validate_add(c->l, c->doc, f, RV_INVALID, rollout_validate_j(&c->v, shr),
+			rollout_validate_add(c->l, c->doc, f, RV_INVALID, rollout_validate_m(&c->v, shr, "argo.SetHeaderRoute"),
 				"SetHeaderRoute requires TrafficRouting, supports Istio and ALB and Apisix");
 		} else {
 			const cJSON *m;
@@ -718,7 +700,7 @@ rollout_validate_step(struct rollout_validate_ctx *c, const cJSON *canary, const
 		int j = 0;
 		snprintf(f, sizeof(f), "%s.setMirrorRoute", sp);
 		if (!tr || !rollout_validate_get(tr, "istio"))
-			rollout_validate_add(c->l, c->doc, f, RV_INVALID, rollout_validate_j(&c->v, smr),
+			rollout_validate_add(c->l, c->doc, f, RV_INVALID, rollout_validate_m(&c->v, smr, "argo.SetMirrorRoute"),
 				"SetMirrorRoute requires TrafficRouting, supports Istio only");
 		cJSON_ArrayForEach(m, rollout_validate_get(smr, "match")) {
 			const cJSON *method = rollout_validate_get(m, "method");
@@ -782,7 +764,18 @@ rollout_validate_step(struct rollout_validate_ctx *c, const cJSON *canary, const
 									"fieldRef"), "fieldPath");
 			if (strncmp(fp, "metadata", 8) == 0 && !rollout_validate_fieldpath_ok(fp)) {
 				snprintf(f, sizeof(f), "%s.analyses", sp);
-				rollout_validate_add(c->l, c->doc, f, RV_INVALID, rollout_validate_j(&c->v, args),
+				struct buf *b = &c->v.b[c->v.next++ % 4];
+				const cJSON *x;
+				int k = 0;
+				buf_setlen(b, 0);
+				buf_addch(b, '[');
+				cJSON_ArrayForEach(x, args) {
+					if (k++)
+						buf_addch(b, ',');
+					argo_schema_marshal(b, x, "argo.AnalysisRunArgument");
+				}
+				buf_addch(b, ']');
+				rollout_validate_add(c->l, c->doc, f, RV_INVALID, b->buf,
 					"Analyses arguments must refer to valid object metadata supported by downwardAPI");
 			}
 		}
