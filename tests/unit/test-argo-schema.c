@@ -130,6 +130,30 @@ main(void)
 	ok(argo_schema_has_kind("AnalysisRun") && !argo_schema_has_kind("Pod"), "has_kind");
 	is_int(argo_schema_unknown(NULL, "Rollout", NULL, NULL), 0, "NULL object");
 
+	{
+		struct pd_err e = { 0 };
+		const char *y = "{match: [{headerValue: {prefix: '<a&b>'}}], name: h, extra: 1}\n";
+		cJSON *d = yaml_to_json(y, strlen(y), "t", &e);
+		buf_setlen(&b, 0);
+		is_int(argo_schema_marshal(&b, cJSON_GetArrayItem(d, 0), "argo.SetHeaderRoute"), 0, "marshal");
+		is_str(b.buf, "{\"name\":\"h\",\"match\":[{\"headerName\":\"\",\"headerValue\":{\"prefix\":\"\\u003ca\\u0026b\\u003e\"}}]}",
+		       "marshal: struct order, zero values of fields without omitempty, unknown fields dropped, HTML escapes");
+		cJSON_Delete(d);
+		y = "{matchLabels: {b: '2', a: '1'}}\n";
+		d = yaml_to_json(y, strlen(y), "t", &e);
+		buf_setlen(&b, 0);
+		argo_schema_marshal(&b, cJSON_GetArrayItem(d, 0), "meta.LabelSelector");
+		is_str(b.buf, "{\"matchLabels\":{\"a\":\"1\",\"b\":\"2\"}}", "marshal: map keys sorted, empty slices omitted");
+		cJSON_Delete(d);
+		y = "{name: a, percentage: 0}\n";
+		d = yaml_to_json(y, strlen(y), "t", &e);
+		buf_setlen(&b, 0);
+		argo_schema_marshal(&b, cJSON_GetArrayItem(d, 0), "argo.SetMirrorRoute");
+		is_str(b.buf, "{\"name\":\"a\",\"percentage\":0}", "marshal: a pointer's zero is kept under omitempty");
+		cJSON_Delete(d);
+		is_int(argo_schema_marshal(&b, NULL, "argo.Nope"), -1, "marshal: an unknown type");
+	}
+
 	char msg[200];
 	snprintf(msg, sizeof(msg), ARGO_SCHEMA_MSG_YAML, "unknown-strategy");
 	is_str(msg, "error unmarshaling JSON: while decoding JSON: json: unknown field \"unknown-strategy\"",
