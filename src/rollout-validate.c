@@ -7,7 +7,6 @@
  * apimachinery's field.Error does: numbers and bools plainly, strings
  * quoted as Go's %q, anything else as its JSON.
  */
-#include <regex.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -265,16 +264,72 @@ rollout_validate_str_in(const cJSON *arr, const char *s)
 	return false;
 }
 
+/* The patterns of apimachinery's util/validation, by hand (no regex per
+ * label on every pass of the simulated controller). */
+#define RV_ALNUM(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || ((c) >= '0' && (c) <= '9'))
+#define RV_LOWER_ALNUM(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= '0' && (c) <= '9'))
+
+enum rollout_validate_pattern {
+	RV_PAT_PERCENT,		/* ^[0-9]+%$ */
+	RV_PAT_QNAME,		/* ^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$ */
+	RV_PAT_LABEL_VALUE,	/* ^(QNAME)?$ */
+	RV_PAT_DNS_LABEL,	/* ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ */
+	RV_PAT_DNS_SUBDOMAIN,	/* DNS_LABEL(\.DNS_LABEL)* */
+};
+
 static bool
-rollout_validate_match(const char *re, const char *s)
+rollout_validate_dns_label(const char *s, size_t n)
 {
-	regex_t rx;
-	bool ok;
-	if (regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) != 0)
+	if (n == 0 || !RV_LOWER_ALNUM(s[0]) || !RV_LOWER_ALNUM(s[n - 1]))
 		return false;
-	ok = regexec(&rx, s, 0, NULL, 0) == 0;
-	regfree(&rx);
-	return ok;
+	for (size_t i = 0; i < n; i++) {
+		if (!RV_LOWER_ALNUM(s[i]) && s[i] != '-')
+			return false;
+	}
+	return true;
+}
+
+static bool
+rollout_validate_match(enum rollout_validate_pattern pat, const char *s)
+{
+	size_t n = strlen(s);
+	switch (pat) {
+	case RV_PAT_PERCENT:
+		if (n < 2 || s[n - 1] != '%')
+			return false;
+		for (size_t i = 0; i + 1 < n; i++) {
+			if (s[i] < '0' || s[i] > '9')
+				return false;
+		}
+		return true;
+	case RV_PAT_LABEL_VALUE:
+		if (n == 0)
+			return true;
+		/* fall through */
+	case RV_PAT_QNAME:
+		if (n == 0 || !RV_ALNUM(s[0]) || !RV_ALNUM(s[n - 1]))
+			return false;
+		for (size_t i = 0; i < n; i++) {
+			if (!RV_ALNUM(s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+				return false;
+		}
+		return true;
+	case RV_PAT_DNS_LABEL:
+		return rollout_validate_dns_label(s, n);
+	case RV_PAT_DNS_SUBDOMAIN: {
+		const char *p = s;
+		for (;;) {
+			const char *dot = strchr(p, '.');
+			size_t l = dot ? (size_t)(dot - p) : strlen(p);
+			if (!rollout_validate_dns_label(p, l))
+				return false;
+			if (!dot)
+				return true;
+			p = dot + 1;
+		}
+	}
+	}
+	return false;
 }
 
 /* intstr.IntOrString as getIntOrPercentValue() reads it. */
@@ -287,7 +342,7 @@ rollout_validate_intorpercent(const cJSON *v)
 		const char *s = v->valuestring;
 		char *end;
 		long long n;
-		if (rollout_validate_match("^[0-9]+%$", s))
+		if (rollout_validate_match(RV_PAT_PERCENT, s))
 			return strtoll(s, NULL, 10);
 		/* IntValue(): strconv.Atoi, 0 when not a whole number */
 		n = strtoll(s, &end, 10);
@@ -312,7 +367,6 @@ rollout_validate_qname(const char *value, void (*fn)(void *cls, const char *msg)
 {
 	const char *slash = strchr(value, '/');
 	const char *name = value;
-	struct buf m = BUF_INIT;
 	if (slash && strchr(slash + 1, '/')) {
 		fn(cls, "a qualified name " RV_QNAME_MSG " (e.g. 'MyName',  or 'my.name',  or '123-abc', "
 		   "regex used for validation is '" RV_QNAME_FMT "') with an optional DNS subdomain prefix "
@@ -327,7 +381,7 @@ rollout_validate_qname(const char *value, void (*fn)(void *cls, const char *msg)
 		} else {
 			if (strlen(prefix) > 253)
 				fn(cls, "prefix part must be no more than 253 characters");
-			if (!rollout_validate_match("^" RV_DNS_SUB_FMT "$", prefix))
+			if (!rollout_validate_match(RV_PAT_DNS_SUBDOMAIN, prefix))
 				fn(cls, "prefix part " RV_DNS_SUB_MSG " (e.g. 'example.com', regex used for "
 				   "validation is '" RV_DNS_SUB_FMT "')");
 		}
@@ -337,10 +391,9 @@ rollout_validate_qname(const char *value, void (*fn)(void *cls, const char *msg)
 		fn(cls, "name part must be non-empty");
 	else if (strlen(name) > 63)
 		fn(cls, "name part must be no more than 63 characters");
-	if (!rollout_validate_match("^" RV_QNAME_FMT "$", name))
+	if (!rollout_validate_match(RV_PAT_QNAME, name))
 		fn(cls, "name part " RV_QNAME_MSG " (e.g. 'MyName',  or 'my.name',  or '123-abc', "
 		   "regex used for validation is '" RV_QNAME_FMT "')");
-	buf_release(&m);
 }
 
 static void
@@ -348,7 +401,7 @@ rollout_validate_label_value(const char *value, void (*fn)(void *cls, const char
 {
 	if (strlen(value) > 63)
 		fn(cls, "must be no more than 63 characters");
-	if (!rollout_validate_match("^(" RV_QNAME_FMT ")?$", value))
+	if (!rollout_validate_match(RV_PAT_LABEL_VALUE, value))
 		fn(cls, RV_LABEL_VALUE_MSG " (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for "
 		   "validation is '(" RV_QNAME_FMT ")?')");
 }
@@ -469,7 +522,7 @@ rollout_validate_template(struct rollout_validate_ctx *c, const cJSON *tmpl, con
 			if (strlen(name) > 63)
 				rollout_validate_add(c->l, c->doc, f, RV_INVALID, rollout_validate_q(&c->v, name),
 					"must be no more than 63 characters");
-			if (!rollout_validate_match("^" RV_DNS_LABEL_FMT "$", name))
+			if (!rollout_validate_match(RV_PAT_DNS_LABEL, name))
 				rollout_validate_add(c->l, c->doc, f, RV_INVALID, rollout_validate_q(&c->v, name),
 					RV_DNS_LABEL_MSG " (e.g. 'my-name',  or '123-abc', regex used for validation is '"
 					RV_DNS_LABEL_FMT "')");

@@ -137,6 +137,14 @@ main(void)
 		   "spec.selector.matchExpressions[0].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'\n"
 		   "spec.selector: Invalid value: {\"matchExpressions\":[{\"key\":\"app\",\"operator\":\"Exists\",\"values\":[\"x\"]}]}: invalid label selector",
 		   "selector: Exists with values");
+	check_spec("kind: Rollout\nspec:\n  selector: {matchLabels: {example.com/App_1: v.2, 'Bad_/x': ok}}\n"
+		   "  template: {metadata: {labels: {example.com/App_1: v.2, 'Bad_/x': ok}}, spec: {containers: [{name: web, image: nginx}]}}\n"
+		   "  strategy: {canary: {}}\n",
+		   "spec.selector.matchLabels: Invalid value: \"Bad_/x\": prefix part a lowercase RFC 1123 subdomain must consist of lower case "
+		   "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used "
+		   "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')\n"
+		   "spec.selector: Invalid value: {\"matchLabels\":{\"Bad_/x\":\"ok\",\"example.com/App_1\":\"v.2\"}}: invalid label selector",
+		   "label keys: a DNS prefix and a qualified name; a bad prefix (then no selector, so no template check)");
 	check_spec(BASE "  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  strategy: {canary: {}}\n",
 		   "spec.template: Internal error: template must be empty for workload reference rollout",
 		   "workloadRef with a template");
