@@ -48,6 +48,25 @@ int argo_schema_unknown(const cJSON *obj, const char *kind,
 int argo_schema_unknown_sorted(const cJSON *obj, const char *kind,
 	void (*fn)(void *cls, const char *path, const char *field), void *cls);
 /*
+ * Go's strict decoding of obj as kind, unknown fields and type mismatches
+ * alike: 0 when it decodes, 1 with Go's first error appended to msg
+ * ("json: unknown field \"x\"", "json: cannot unmarshal string into Go
+ * struct field RolloutSpec.spec.replicas of type int32"), -1 for an unknown
+ * kind. sorted: visit keys in byte order, as after sigs.k8s.io/yaml (a YAML
+ * file; prefix the message with "error unmarshaling JSON: while decoding
+ * JSON: " as it does); otherwise document order (a JSON file).
+ */
+int argo_schema_decode_error(const cJSON *obj, const char *kind, bool sorted, struct buf *msg);
+
+/*
+ * What sigs.k8s.io/yaml does to a YAML document before Go decodes it (the
+ * YAML path): a number or boolean where the Go type wants a string becomes
+ * that string ("true", "1", "1.5"). Rewrites obj in place; 0, or -1 for an
+ * unknown kind. Call it before argo_schema_decode_error() on YAML input.
+ */
+int argo_schema_coerce(cJSON *obj, const char *kind);
+
+/*
  * Append v as Go's json.Marshal writes the typed value: type is a Go type of
  * the table ("argo.SetHeaderRoute", "core.Service"), fields in struct order,
  * omitempty honoured, missing fields as their zero values, unknown ones

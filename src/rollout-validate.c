@@ -1551,22 +1551,6 @@ rollout_validate_decode(const cJSON *doc, char gbuf[256], const char **group, co
 	return 0;
 }
 
-struct rollout_validate_first {
-	struct buf path;
-	struct buf field;
-	int n;
-};
-
-static void
-rollout_validate_first_unknown(void *cls, const char *path, const char *field)
-{
-	struct rollout_validate_first *f = cls;
-	if (f->n++ == 0) {
-		buf_adds(&f->path, path);
-		buf_adds(&f->field, field);
-	}
-}
-
 int
 rollout_validate_file(const cJSON *docs, struct rollout_validate_list *out, int *fatal)
 {
@@ -1575,12 +1559,14 @@ rollout_validate_file(const cJSON *docs, struct rollout_validate_list *out, int 
 	int *rodoc = NULL;
 	size_t nro = 0;
 	size_t before = out->n;
-	const cJSON *doc;
+	/* a copy: sigs.k8s.io/yaml's coercion rewrites it */
+	cJSON *mine = cJSON_Duplicate(docs, 1);
+	cJSON *doc;
 	int di = 0;
 
 	if (fatal)
 		*fatal = 0;
-	cJSON_ArrayForEach(doc, docs) {
+	cJSON_ArrayForEach(doc, mine) {
 		const char *group, *version, *kind, *schema = NULL;
 		char gbuf[256];
 		struct buf msg = BUF_INIT;
@@ -1601,19 +1587,17 @@ rollout_validate_file(const cJSON *docs, struct rollout_validate_list *out, int 
 			 strcmp(kind, "Ingress") == 0)
 			schema = strcmp(version, "v1") == 0 ? "Ingress" : strcmp(version, "v1beta1") == 0 ? "Ingress/v1beta1" : NULL;
 		if (schema) {
-			struct rollout_validate_first f = { BUF_INIT, BUF_INIT, 0 };
-			argo_schema_unknown_sorted(doc, schema, rollout_validate_first_unknown, &f);
-			if (f.n) {
-				buf_addf(&msg, ARGO_SCHEMA_MSG_YAML, f.field.buf);
+			struct buf why = BUF_INIT;
+			argo_schema_coerce(doc, schema);
+			if (argo_schema_decode_error(doc, schema, true, &why) > 0) {
+				buf_addf(&msg, "error unmarshaling JSON: while decoding JSON: %s", why.buf);
+				buf_release(&why);
 				rollout_validate_push(out, d, NULL, buf_detach(&msg, NULL));
-				buf_release(&f.path);
-				buf_release(&f.field);
 				if (fatal)
 					*fatal = 1;
 				goto done;
 			}
-			buf_release(&f.path);
-			buf_release(&f.field);
+			buf_release(&why);
 		}
 		if (schema && strcmp(schema, "Rollout") == 0) {
 			ros = xrealloc(ros, (nro + 1) * sizeof(*ros));
@@ -1654,6 +1638,7 @@ rollout_validate_file(const cJSON *docs, struct rollout_validate_list *out, int 
 		rollout_validate_val_release(&c.v);
 	}
 done:
+	cJSON_Delete(mine);
 	free(ros);
 	free(rodoc);
 	free(svcs.v);

@@ -6,6 +6,7 @@
 #include "../tap.h"
 #include "argo-schema.h"
 #include "buf.h"
+#include "json.h"
 #include "yaml.h"
 
 static void
@@ -152,6 +153,54 @@ main(void)
 		is_str(b.buf, "{\"name\":\"a\",\"percentage\":0}", "marshal: a pointer's zero is kept under omitempty");
 		cJSON_Delete(d);
 		is_int(argo_schema_marshal(&b, NULL, "argo.Nope"), -1, "marshal: an unknown type");
+	}
+
+	{
+		struct pd_err e = { 0 };
+		const char *y = "kind: Rollout\nspec: {zz: 1, replicas: '2', strategy: {canary: {steps: [{setWeight: 1}, {setWeight: 2.5}]}}}\n";
+		cJSON *d = yaml_to_json(y, strlen(y), "t", &e);
+		buf_setlen(&b, 0);
+		is_int(argo_schema_decode_error(cJSON_GetArrayItem(d, 0), "Rollout", true, &b), 1, "decode_error: found");
+		is_str(b.buf, "json: cannot unmarshal string into Go struct field RolloutSpec.spec.replicas of type int32",
+		       "decode_error (sorted): the type error comes before the unknown field zz");
+		buf_setlen(&b, 0);
+		argo_schema_decode_error(cJSON_GetArrayItem(d, 0), "Rollout", false, &b);
+		is_str(b.buf, "json: unknown field \"zz\"", "decode_error (document order): the unknown field first");
+		cJSON_Delete(d);
+		y = "spec: {strategy: {canary: {steps: [{setWeight: 2.5}], maxSurge: {a: 1}}}, template: {spec: {containers: [{ports: [{containerPort: 99999999999}]}]}}}\n";
+		d = yaml_to_json(y, strlen(y), "t", &e);
+		buf_setlen(&b, 0);
+		argo_schema_decode_error(cJSON_GetArrayItem(d, 0), "Rollout", true, &b);
+		is_str(b.buf, "json: cannot unmarshal number 2.5 into Go struct field CanaryStep.spec.strategy.canary.steps.setWeight of type int32",
+		       "decode_error: a fraction for an integer, with the literal; IntOrString has its own decoder");
+		cJSON_Delete(d);
+		y = "spec: {template: {spec: {containers: [{name: a, ports: [{containerPort: 99999999999}]}]}}}\n";
+		d = yaml_to_json(y, strlen(y), "t", &e);
+		buf_setlen(&b, 0);
+		argo_schema_decode_error(cJSON_GetArrayItem(d, 0), "Rollout", true, &b);
+		is_str(b.buf, "json: cannot unmarshal number 99999999999 into Go struct field ContainerPort.spec.template.spec.containers.ports.containerPort of type int32",
+		       "decode_error: an int32 overflow");
+		buf_setlen(&b, 0);
+		is_int(argo_schema_decode_error(cJSON_GetArrayItem(d, 0), "Pod", true, &b), -1, "decode_error: an unknown kind");
+		cJSON_Delete(d);
+	}
+
+	{
+		struct pd_err e = { 0 };
+		const char *y = "metadata: {labels: {a: yes, b: 1.10, c: 7}}\n"
+				"spec: {replicas: 2, strategy: {canary: {maxSurge: 1}}, template: {spec: {containers: [{name: 1, args: [1, true]}]}}}\n";
+		cJSON *d = yaml_to_json(y, strlen(y), "t", &e);
+		cJSON *o = cJSON_GetArrayItem(d, 0);
+		is_int(argo_schema_coerce(o, "Rollout"), 0, "coerce");
+		buf_setlen(&b, 0);
+		json_write(&b, o);
+		is_str(b.buf, "{\"metadata\":{\"labels\":{\"a\":\"true\",\"b\":\"1.1\",\"c\":\"7\"}},\"spec\":{\"replicas\":2,"
+		       "\"strategy\":{\"canary\":{\"maxSurge\":1}},\"template\":{\"spec\":{\"containers\":[{\"name\":\"1\","
+		       "\"args\":[\"1\",\"true\"]}]}}}}",
+		       "coerce: scalars bound for strings become strings; ints and IntOrString stay");
+		buf_setlen(&b, 0);
+		is_int(argo_schema_decode_error(o, "Rollout", true, &b), 0, "coerced: decodes");
+		cJSON_Delete(d);
 	}
 
 	char msg[200];
