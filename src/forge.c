@@ -121,6 +121,24 @@ forge_url_repo(const char *path)
 	return buf_detach(&b, NULL);
 }
 
+/* A local path's OWNER/NAME: its last two segments. */
+static char *
+forge_url_repo_last2(const char *path)
+{
+	char *all = forge_url_repo(path);
+	if (!all) {
+		return NULL;
+	}
+	char *last = strrchr(all, '/');
+	char *p = last;
+	while (p > all && p[-1] != '/') {
+		p--;
+	}
+	char *r = xstrdup(p);
+	free(all);
+	return r;
+}
+
 static char *
 forge_strndup(const char *s, size_t n)
 {
@@ -185,7 +203,7 @@ forge_url_parse(const char *url, struct forge_url *u, struct pd_err *e)
 				goto fail;
 			}
 			u->path = xstrdup(rest);
-			u->repo = forge_url_repo(rest);
+			u->repo = forge_url_repo_last2(rest);
 			return 0;
 		}
 		if (strcmp(u->scheme, "https") != 0 &&
@@ -250,7 +268,7 @@ forge_url_parse(const char *url, struct forge_url *u, struct pd_err *e)
 	/* a local path */
 	u->scheme = xstrdup("file");
 	u->path = xstrdup(url);
-	u->repo = forge_url_repo(url);
+	u->repo = forge_url_repo_last2(url);
 	return 0;
 fail:
 	forge_url_release(u);
