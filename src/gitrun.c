@@ -104,6 +104,20 @@ gitrun_env_dropped(const char *kv)
 	return 0;
 }
 
+/* Whether the caller set this variable (NAME=...) for the child. */
+static int
+gitrun_env_overridden(const struct gitrun *g, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t n = eq ? (size_t)(eq - kv) + 1 : strlen(kv);
+	for (size_t i = 0; i < g->nenv; i++) {
+		if (strncmp(g->env[i], kv, n) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static char **
 gitrun_build_env(const struct gitrun *g)
 {
@@ -114,7 +128,8 @@ gitrun_build_env(const struct gitrun *g)
 	char **env = xcalloc(n + g->nenv + 8, sizeof(*env));
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!gitrun_env_dropped(environ[i])) {
+		if (!gitrun_env_dropped(environ[i]) &&
+		    !gitrun_env_overridden(g, environ[i])) {
 			env[k++] = environ[i];
 		}
 	}

@@ -460,10 +460,11 @@ ppr_apply(struct ppr *r, int *changed)
 	buf_addf(&path, "%s/%s", r->clone, r->dest);
 	r->step = r->o.remove ? "remove" : "write";
 	if (r->o.remove) {
-		if (unlink(path.buf) < 0 && errno != ENOENT) {
-			int err = errno;
-			int rc = ppr_fail(r, PD_ERUNTIME, "cannot remove '%s': "
-					  "%s", r->dest, strerror(err));
+		/* the index too; a file that is not there is no change */
+		const char *rm[] = { "rm", "--quiet", "--ignore-unmatch", "--",
+				     r->dest, NULL };
+		int rc = ppr_git(r, r->clone, 0, rm);
+		if (rc) {
 			buf_release(&path);
 			return rc;
 		}
@@ -486,10 +487,12 @@ ppr_apply(struct ppr *r, int *changed)
 	}
 	buf_release(&path);
 	r->step = "commit";
-	const char *add[] = { "add", "--all", "--", r->dest, NULL };
-	int rc = ppr_git(r, r->clone, 0, add);
-	if (rc) {
-		return rc;
+	if (!r->o.remove) {
+		const char *add[] = { "add", "--all", "--", r->dest, NULL };
+		int rc = ppr_git(r, r->clone, 0, add);
+		if (rc) {
+			return rc;
+		}
 	}
 	const char *diff[] = { "diff", "--cached", "--quiet", NULL };
 	struct pd_err e = { 0 };
