@@ -83,3 +83,45 @@ exec "$REAL_GIT" "\$@"
 EOF
 	chmod +x "$WORK/bin/git"
 }
+
+# ppr_start_forge DIR ROOT ARGS...: forge-sim on a free port over ROOT;
+# sets FORGE_PID, PORT, BASE, REQLOG. Skips (77) without FORGE_SIM.
+FORGE_PID=""
+ppr_start_forge() {
+	local dir=$1 root=$2 i=0
+	shift 2
+	if [ -z "${FORGE_SIM:-}" ] || [ ! -x "$FORGE_SIM" ]; then
+		skip "FORGE_SIM is not set to an executable"
+	fi
+	mkdir -p "$dir"
+	REQLOG=$dir/requests.log
+	"$FORGE_SIM" --root "$root" --port-file "$dir/port" \
+		--request-log "$REQLOG" "$@" >"$dir/stdout" 2>"$dir/stderr" &
+	FORGE_PID=$!
+	E2E_SIMS="$E2E_SIMS $FORGE_PID"
+	while [ ! -s "$dir/port" ]; do
+		if ! kill -0 "$FORGE_PID" 2>/dev/null || [ "$i" -gt 200 ]; then
+			e2e_fail "start forge-sim $*" "$(cat "$dir/stderr")"
+			finish
+		fi
+		i=$((i + 1))
+		sleep 0.05
+	done
+	PORT=$(cat "$dir/port")
+	BASE=http://127.0.0.1:$PORT
+}
+
+# pulls: forge-sim's pull requests (JSON)
+pulls() {
+	curl "${CURL_SAFE[@]}" -sS "$BASE/sim/v1/pulls"
+}
+
+# fault JSON: add a fault rule at run time
+fault() {
+	curl "${CURL_SAFE[@]}" -sS -o /dev/null -X POST -d "$1" "$BASE/sim/v1/faults"
+}
+
+# jq-free field of a JSON document: jget JSON PYEXPR (d is the document)
+jget() {
+	printf '%s' "$1" | python3 -c "import json,sys; d=json.load(sys.stdin); print($2)"
+}
