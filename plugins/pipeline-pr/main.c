@@ -568,12 +568,35 @@ ppr_clone(struct ppr *r)
 	return rc;
 }
 
-/* Push the branch when its tree differs from the remote's. */
+/* Push the branch when its tree differs from the remote's. The first
+ * try assumes a new branch (a lease on its absence: one round trip for a
+ * first release); when the branch exists, its tree is compared. */
 static int
 ppr_push_branch(struct ppr *r)
 {
 	r->step = "push";
 	int rc = 0;
+	struct buf first = BUF_INIT, fdst = BUF_INIT;
+	buf_addf(&first, "--force-with-lease=refs/heads/%s:", r->branch);
+	buf_addf(&fdst, "HEAD:refs/heads/%s", r->branch);
+	ppr_progress("push: %s -> %s", r->branch, r->clean_url);
+	const char *push1[] = { "push", "--quiet", "--no-verify", first.buf,
+				"origin", fdst.buf, NULL };
+	rc = ppr_git(r, r->clone, 1, push1);
+	buf_release(&first);
+	buf_release(&fdst);
+	if (rc == 0) {
+		r->action = "created";
+		return 0;
+	}
+	if (ppr_git_kind(&r->git) != PD_ECONFLICT) {
+		struct buf why = BUF_INIT;
+		gitrun_last_error(&r->git, &why);
+		rc = ppr_fail(r, ppr_git_kind(&r->git), "git push: %s",
+			      why.buf);
+		buf_release(&why);
+		return rc;
+	}
 	char *remote = ppr_remote_sha(r, r->branch, &rc);
 	if (!remote) {
 		return rc;
@@ -618,8 +641,7 @@ ppr_push_branch(struct ppr *r)
 	}
 	buf_addf(&lease, "--force-with-lease=refs/heads/%s:%s", r->branch,
 		 remote);
-	ppr_progress("push: %s -> %s%s", r->branch, r->clean_url,
-		     remote[0] ? " (update)" : "");
+	ppr_progress("push: branch '%s' exists, updating it", r->branch);
 	const char *push[] = { "push", "--quiet", "--no-verify", lease.buf,
 			       "origin", dst.buf, NULL };
 	rc = ppr_git(r, r->clone, 0, push);
