@@ -84,6 +84,28 @@ for forge in github gitlab gitea; do
 		"$forge: the branch now starts at master"
 done
 
+# ---- labels, reviewers, draft (GitHub's follow-up calls, GitLab's body)
+expect_exit 0 env GITHUB_TOKEN="$TOKEN" "$PIPELINE_PR" --env-repo "$URL" --forge github \
+	--template "$TEMPLATE" --app devops-toolkit --tag 1abe101 --label release --label prod \
+	--reviewer alice --draft --body "Release notes" -o json
+num=$(jget "$OUT" "d['number']")
+expect_eq "$(jget "$(pulls)" "[(x['labels'],x['reviewers'],x['draft'],x['body']) for x in d if x['number']==$num][0]")" \
+	"(['release', 'prod'], ['alice'], True, 'Release notes')" "github: labels, reviewers, draft, body"
+expect_exit 0 env GITLAB_TOKEN="$TOKEN" "$PIPELINE_PR" --env-repo "$URL" --forge gitlab \
+	--template "$TEMPLATE" --app devops-toolkit --tag 1abe102 --label release --label prod -o json
+num=$(jget "$OUT" "d['number']")
+expect_eq "$(jget "$(pulls)" "[x['labels'] for x in d if x['number']==$num][0]")" \
+	"['release', 'prod']" "gitlab: labels"
+
+# ---- --remove through a pull request
+expect_exit 0 env GITHUB_TOKEN="$TOKEN" "$PIPELINE_PR" --env-repo "$URL" --forge github \
+	--app devops-toolkit --remove --branch remove-devops-toolkit -o json
+num=$(jget "$OUT" "d['number']")
+expect_eq "$(jget "$(pulls)" "[(x['head'],x['title']) for x in d if x['number']==$num][0]")" \
+	"('remove-devops-toolkit', 'Removing devops-toolkit')" "remove: a pull request"
+expect_true "remove: the branch lacks the file" \
+	bash -c "! '$REAL_GIT' -C '$ENV' cat-file -e remove-devops-toolkit:helm/templates/devops-toolkit.yaml"
+
 # ---- a bad token: exit 5, the push step named, nothing pushed
 before=$(refs "$ENV")
 expect_exit 5 env GITHUB_TOKEN=wrong-token "$PIPELINE_PR" --env-repo "$URL" --forge github \
