@@ -83,11 +83,11 @@ api_gitea_label(const char *repo, const char *name)
 	return l;
 }
 
-/* Label names from a JSON array of ids (or names); unknown ids are
- * skipped, as Gitea does. Appended to *v. */
+/* Label names from a JSON array of ids (or, when names_ok, names);
+ * unknown ids are skipped, as Gitea does. Appended to *v. */
 static bool
-api_gitea_label_names(const char *repo, const cJSON *a, char ***v,
-		      size_t *n)
+api_gitea_label_names(const char *repo, const cJSON *a, bool names_ok,
+		      char ***v, size_t *n)
 {
 	if (!a) {
 		return true;
@@ -102,7 +102,7 @@ api_gitea_label_names(const char *repo, const cJSON *a, char ***v,
 						 &nm) == 0) {
 				pulls_list_add(v, n, nm.buf);
 			}
-		} else if (cJSON_IsString(c) && *c->valuestring) {
+		} else if (names_ok && cJSON_IsString(c) && *c->valuestring) {
 			pulls_list_add(v, n, c->valuestring);
 		} else {
 			buf_release(&nm);
@@ -166,16 +166,13 @@ api_gitea_repo(const char *owner, const char *name, const char *base)
 }
 
 static cJSON *
-api_gitea_branch(const struct pull *p, const char *owner, const char *ref,
-		 const char *sha, long repo_id)
+api_gitea_branch(const char *ref, const char *sha, long repo_id)
 {
 	cJSON *b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "label", ref);
 	cJSON_AddStringToObject(b, "ref", ref);
 	cJSON_AddStringToObject(b, "sha", sha);
 	cJSON_AddNumberToObject(b, "repo_id", (double)repo_id);
-	(void)p;
-	(void)owner;
 	return b;
 }
 
@@ -232,11 +229,9 @@ api_gitea_pull(const struct pull *p, const char *base)
 	}
 	char sha[41];
 	server_base_sha(p, sha);
-	cJSON_AddItemToObject(j, "base", api_gitea_branch(p, owner, p->base,
-							  sha, rid));
+	cJSON_AddItemToObject(j, "base", api_gitea_branch(p->base, sha, rid));
 	server_head_sha(p, sha);
-	cJSON_AddItemToObject(j, "head", api_gitea_branch(p, owner, p->head,
-							  sha, rid));
+	cJSON_AddItemToObject(j, "head", api_gitea_branch(p->head, sha, rid));
 	cJSON_AddStringToObject(j, "updated_at", t);
 	server_time(p->created, t);
 	cJSON_AddStringToObject(j, "created_at", t);
@@ -312,9 +307,13 @@ api_gitea_create(struct forge_ctx *cx, const char *owner, const char *name,
 				"found.");
 		goto out;
 	}
+	/* CreatePullRequestOption's labels are int64 ids: a name does not
+	 * decode */
 	if (!api_gitea_label_names(repo, cJSON_GetObjectItemCaseSensitive(j,
-				   "labels"), &p.labels, &p.nlabels)) {
-		api_gitea_error(rep, cx->base, 422, "[Labels]: invalid");
+				   "labels"), false, &p.labels, &p.nlabels)) {
+		api_gitea_error(rep, cx->base, 422, "json: cannot unmarshal "
+				"string into Go struct field "
+				"CreatePullRequestOption.labels of type int64");
 		goto out;
 	}
 	const cJSON *as = cJSON_GetObjectItemCaseSensitive(j, "assignees");
@@ -370,6 +369,39 @@ out:
 	pulls_release(&p);
 	free(repo);
 	cJSON_Delete(j);
+}
+
+static void
+api_gitea_update(struct forge_ctx *cx, const char *repo, long number,
+		 struct forge_reply *rep)
+{
+	cJSON *j = server_body_json(cx);
+	const char *state = json_str(j, "state");
+	int st = -1;
+	if (state && strcmp(state, "open") == 0) {
+		st = PULL_OPEN;
+	} else if (state && strcmp(state, "closed") == 0) {
+		st = PULL_CLOSED;
+	}
+	long existing = 0;
+	struct pull p;
+	int rc = pulls_update(repo, number, json_str(j, "title"),
+			      json_str(j, "body"), st, &existing, &p);
+	cJSON_Delete(j);
+	if (rc == -PD_ENOTFOUND) {
+		api_gitea_error(rep, cx->base, 404, "The target couldn't be "
+				"found.");
+	} else if (rc == -PD_EUSAGE) {
+		api_gitea_error(rep, cx->base, 409, "cannot change state of "
+				"this pull request, it was already merged");
+	} else if (rc == -PD_ECONFLICT) {
+		api_gitea_error(rep, cx->base, 409, "cannot reopen: another "
+				"open pull request exists for these targets");
+	} else {
+		/* Gitea answers an edit with 201 */
+		server_reply_json(rep, 201, api_gitea_pull(&p, cx->base));
+		pulls_release(&p);
+	}
 }
 
 static void
@@ -500,8 +532,8 @@ api_gitea_issue_labels(struct forge_ctx *cx, const char *repo, long number,
 		char **names = NULL;
 		size_t n = 0;
 		bool ok = api_gitea_label_names(repo,
-			cJSON_GetObjectItemCaseSensitive(j, "labels"), &names,
-			&n);
+			cJSON_GetObjectItemCaseSensitive(j, "labels"), true,
+			&names, &n);
 		int rc = ok ? pulls_add_labels(repo, number,
 			(const char *const *)names, n) : 0;
 		for (size_t i = 0; i < n; i++) {
@@ -607,6 +639,9 @@ api_gitea(struct forge_ctx *cx, struct forge_reply *rep)
 								   cx->base));
 			pulls_release(&p);
 		}
+	} else if (route_match(s, n, "repos/:o/:r/pulls/:n", cap) &&
+		   strcmp(m, "PATCH") == 0 && route_number(cap[2], &num)) {
+		api_gitea_update(cx, repo, num, rep);
 	} else if (route_match(s, n, "repos/:o/:r/pulls/:n/merge", cap) &&
 		   (post || get) && route_number(cap[2], &num)) {
 		api_gitea_merge(cx, repo, num, rep);

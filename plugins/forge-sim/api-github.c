@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * api-github: the GitHub REST endpoints pipeline-pr uses, under /api/v3
- * (GitHub Enterprise Server's base): the repository, pull requests (list
+ * (GitHub Enterprise Server's base), which refuse a request without a
+ * User-Agent as GitHub does: the repository, pull requests (list
  * with head=OWNER:BRANCH, create, get, merge), labels and requested
  * reviewers, with GitHub's status codes and error bodies (422 Validation
  * Failed with errors[], 404 Not Found, 405 not mergeable).
@@ -182,13 +183,9 @@ api_github_pull(const struct pull *p, const char *base)
 							 base));
 	}
 	cJSON_AddBoolToObject(j, "merged", p->state == PULL_MERGED);
-	if (p->state == PULL_OPEN) {
-		cJSON_AddNullToObject(j, "mergeable");
-		cJSON_AddStringToObject(j, "mergeable_state", "unknown");
-	} else {
-		cJSON_AddNullToObject(j, "mergeable");
-		cJSON_AddStringToObject(j, "mergeable_state", "unknown");
-	}
+	/* null until GitHub has computed it, as right after a create */
+	cJSON_AddNullToObject(j, "mergeable");
+	cJSON_AddStringToObject(j, "mergeable_state", "unknown");
 	free(owner);
 	return j;
 }
@@ -435,6 +432,54 @@ out:
 }
 
 static void
+api_github_update(struct forge_ctx *cx, const char *repo, const char *owner,
+		  long number, struct forge_reply *rep)
+{
+	cJSON *j = server_body_json(cx);
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		api_github_error(rep, 400, "Problems parsing JSON");
+		return;
+	}
+	const char *state = json_str(j, "state");
+	int st = -1;
+	if (state && strcmp(state, "open") == 0) {
+		st = PULL_OPEN;
+	} else if (state && strcmp(state, "closed") == 0) {
+		st = PULL_CLOSED;
+	} else if (state) {
+		cJSON_Delete(j);
+		api_github_invalid(rep, NULL, "state", "invalid");
+		return;
+	}
+	long existing = 0;
+	struct pull p;
+	int rc = pulls_update(repo, number, json_str(j, "title"),
+			      json_str(j, "body"), st, &existing, &p);
+	cJSON_Delete(j);
+	if (rc == -PD_ENOTFOUND) {
+		api_github_error(rep, 404, "Not Found");
+	} else if (rc == -PD_EUSAGE) {
+		api_github_invalid(rep, "state cannot be changed. The pull "
+				   "request has been merged.", NULL, NULL);
+	} else if (rc == -PD_ECONFLICT) {
+		struct pull q;
+		char *msg = NULL;
+		if (pulls_get(repo, number, &q) == 0) {
+			msg = xasprintf("A pull request already exists for "
+					"%s:%s.", owner, q.head);
+			pulls_release(&q);
+		}
+		api_github_invalid(rep, msg ? msg : "A pull request already "
+				   "exists.", NULL, NULL);
+		free(msg);
+	} else {
+		server_reply_json(rep, 200, api_github_pull(&p, cx->base));
+		pulls_release(&p);
+	}
+}
+
+static void
 api_github_merge(struct forge_ctx *cx, const char *repo, const char *owner,
 		 long number, struct forge_reply *rep)
 {
@@ -463,20 +508,15 @@ api_github_merge(struct forge_ctx *cx, const char *repo, const char *owner,
 		api_github_invalid(rep, NULL, "merge_method", "invalid");
 		goto out;
 	}
-	char *msg;
-	if (m == MERGE_SQUASH) {
-		msg = xasprintf("%s (#%ld)\n\n%s", ctitle ? ctitle : p.title,
-				number, cmsg ? cmsg : "");
-	} else {
-		msg = xasprintf("%s\n\n%s", ctitle ? ctitle :
-				"Merge pull request", cmsg ? cmsg : p.title);
-		if (!ctitle) {
-			free(msg);
-			msg = xasprintf("Merge pull request #%ld from %s/%s\n\n"
-					"%s", number, owner, p.head,
-					cmsg ? cmsg : p.title);
-		}
-	}
+	/* GitHub's default titles: "Merge pull request #N from O/BRANCH"
+	 * with the PR's title as the message; "TITLE (#N)" for a squash */
+	char *title = ctitle ? xstrdup(ctitle)
+		: m == MERGE_SQUASH ? xasprintf("%s (#%ld)", p.title, number)
+		: xasprintf("Merge pull request #%ld from %s/%s", number, owner,
+			    p.head);
+	char *msg = xasprintf("%s\n\n%s", title, cmsg ? cmsg
+			      : m == MERGE_SQUASH ? "" : p.title);
+	free(title);
 	struct pd_err e = { 0 };
 	struct pull done;
 	memset(&done, 0, sizeof(done));
@@ -524,6 +564,19 @@ api_github(struct forge_ctx *cx, struct forge_reply *rep)
 	int n = cx->n;
 	const char *m = cx->method;
 	bool get = strcmp(m, "GET") == 0;
+	const char *ua = httpd_header(cx->rq->conn,
+				      MHD_HTTP_HEADER_USER_AGENT);
+	if (!ua || !*ua) {
+		/* GitHub refuses requests without a User-Agent */
+		api_github_error(rep, 403, "Request forbidden by "
+				 "administrative rules. Please make sure your "
+				 "request has a User-Agent header "
+				 "(https://docs.github.com/en/rest/overview/"
+				 "resources-in-the-rest-api#user-agent-required)."
+				 " Check https://developer.github.com for other "
+				 "possible causes.");
+		return;
+	}
 	if (route_match(s, n, "user", cap) && get) {
 		server_reply_json(rep, 200, api_github_user(cx->user,
 							    cx->base));
@@ -558,6 +611,9 @@ api_github(struct forge_ctx *cx, struct forge_reply *rep)
 								    cx->base));
 			pulls_release(&p);
 		}
+	} else if (route_match(s, n, "repos/:o/:r/pulls/:n", cap) &&
+		   strcmp(m, "PATCH") == 0 && route_number(cap[2], &num)) {
+		api_github_update(cx, repo, owner, num, rep);
 	} else if (route_match(s, n, "repos/:o/:r/pulls/:n/merge", cap) &&
 		   (get || strcmp(m, "PUT") == 0) &&
 		   route_number(cap[2], &num)) {

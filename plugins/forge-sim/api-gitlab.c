@@ -296,6 +296,44 @@ out:
 }
 
 static void
+api_gitlab_update(struct forge_ctx *cx, const char *repo, long pid, long iid,
+		  struct forge_reply *rep)
+{
+	cJSON *j = server_body_json(cx);
+	const char *ev = json_str(j, "state_event");
+	int st = -1;
+	if (ev && strcmp(ev, "close") == 0) {
+		st = PULL_CLOSED;
+	} else if (ev && strcmp(ev, "reopen") == 0) {
+		st = PULL_OPEN;
+	} else if (ev) {
+		cJSON_Delete(j);
+		api_gitlab_param(rep, "state_event",
+				 "does not have a valid value");
+		return;
+	}
+	long existing = 0;
+	struct pull p;
+	int rc = pulls_update(repo, iid, json_str(j, "title"),
+			      json_str(j, "description"), st, &existing, &p);
+	cJSON_Delete(j);
+	if (rc == -PD_ENOTFOUND) {
+		api_gitlab_error(rep, 404, "404 Not found");
+	} else if (rc == -PD_EUSAGE) {
+		api_gitlab_error(rep, 405, "405 Method Not Allowed");
+	} else if (rc == -PD_ECONFLICT) {
+		char *msg = xasprintf("Another open merge request already "
+				      "exists for this source branch: !%ld",
+				      existing);
+		api_gitlab_errors(rep, 409, msg);
+		free(msg);
+	} else {
+		server_reply_json(rep, 200, api_gitlab_mr(&p, pid, cx->base));
+		pulls_release(&p);
+	}
+}
+
+static void
 api_gitlab_merge(struct forge_ctx *cx, const char *repo, long pid,
 		 long iid, struct forge_reply *rep)
 {
@@ -413,6 +451,9 @@ api_gitlab(struct forge_ctx *cx, struct forge_reply *rep)
 								  cx->base));
 			pulls_release(&p);
 		}
+	} else if (route_match(r, rn, "merge_requests/:iid", cap) &&
+		   strcmp(m, "PUT") == 0 && route_number(cap[0], &iid)) {
+		api_gitlab_update(cx, full.buf, pid, iid, rep);
 	} else if (route_match(r, rn, "merge_requests/:iid/merge", cap) &&
 		   strcmp(m, "PUT") == 0 && route_number(cap[0], &iid)) {
 		api_gitlab_merge(cx, full.buf, pid, iid, rep);

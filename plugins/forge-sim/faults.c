@@ -105,7 +105,8 @@ faults_apply(const cJSON *j, struct pd_err *e)
 		}
 		faults_add((int)st->valuedouble,
 			   cnt ? (long)cnt->valuedouble : 1,
-			   ra ? (int)ra->valuedouble : 1,
+			   ra ? (int)ra->valuedouble
+			      : st->valuedouble == 429 ? 1 : 0,
 			   path ? path->valuestring : NULL);
 	}
 	if (lat) {

@@ -160,6 +160,14 @@ int pulls_add_labels(const char *repo, long number,
 		     const char *const *names, size_t n);
 int pulls_add_reviewers(const char *repo, long number,
 			const char *const *names, size_t n);
+/* Change the title and body (when non-NULL) and the state (PULL_OPEN or
+ * PULL_CLOSED; -1 keeps it) of a PR, copied into out when non-NULL:
+ * -PD_ENOTFOUND, -PD_EUSAGE for a merged PR's state, -PD_ECONFLICT (and
+ * *existing) when reopening it would make a second open PR for its head
+ * and base. */
+int pulls_update(const char *repo, long number, const char *title,
+		 const char *body, int state, long *existing,
+		 struct pull *out);
 /* Mark merged with sha (and the head it merged); -1 when not open. */
 int pulls_set_merged(const char *repo, long number, const char *sha,
 		     const char *head_sha);

@@ -243,3 +243,52 @@ pulls_set_merged(const char *repo, long number, const char *sha,
 	pthread_mutex_unlock(&pulls_mu);
 	return rc;
 }
+
+int
+pulls_update(const char *repo, long number, const char *title,
+	     const char *body, int state, long *existing, struct pull *out)
+{
+	pthread_mutex_lock(&pulls_mu);
+	struct pull *p = pulls_find(repo, number);
+	int rc = 0;
+	if (!p) {
+		rc = -PD_ENOTFOUND;
+		goto out;
+	}
+	if (state >= 0 && p->state == PULL_MERGED &&
+	    state != PULL_MERGED) {
+		rc = -PD_EUSAGE;
+		goto out;
+	}
+	if (state == PULL_OPEN && p->state != PULL_OPEN) {
+		for (size_t i = 0; i < pulls_n; i++) {
+			const struct pull *q = &pulls_v[i];
+			if (q != p && q->state == PULL_OPEN &&
+			    strcmp(q->repo, repo) == 0 &&
+			    strcmp(q->head, p->head) == 0 &&
+			    strcmp(q->base, p->base) == 0) {
+				*existing = q->number;
+				rc = -PD_ECONFLICT;
+				goto out;
+			}
+		}
+	}
+	if (title) {
+		free(p->title);
+		p->title = xstrdup(title);
+	}
+	if (body) {
+		free(p->body);
+		p->body = xstrdup(body);
+	}
+	if (state == PULL_OPEN || state == PULL_CLOSED) {
+		p->state = (enum pull_state)state;
+	}
+	p->updated = (long long)time(NULL);
+	if (out) {
+		pulls_copy(out, p);
+	}
+out:
+	pthread_mutex_unlock(&pulls_mu);
+	return rc;
+}

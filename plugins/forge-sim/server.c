@@ -180,6 +180,37 @@ server_check(struct MHD_Connection *c, bool gitlab)
 
 /* -------------------------------------------------------------- admin */
 
+/* A PR in the simulator's own shape (GET /sim/v1/pulls, and the page
+ * behind each html_url / web_url). */
+static cJSON *
+server_pull_json(const struct pull *p)
+{
+	static const char *const states[] = { "open", "closed", "merged" };
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "repo", p->repo);
+	cJSON_AddNumberToObject(o, "number", (double)p->number);
+	cJSON_AddStringToObject(o, "head", p->head);
+	cJSON_AddStringToObject(o, "base", p->base);
+	cJSON_AddStringToObject(o, "title", p->title);
+	cJSON_AddStringToObject(o, "body", p->body ? p->body : "");
+	cJSON_AddStringToObject(o, "state", states[p->state]);
+	cJSON_AddBoolToObject(o, "draft", p->draft);
+	cJSON *l = cJSON_AddArrayToObject(o, "labels");
+	for (size_t k = 0; k < p->nlabels; k++) {
+		cJSON_AddItemToArray(l, cJSON_CreateString(p->labels[k]));
+	}
+	cJSON *r = cJSON_AddArrayToObject(o, "reviewers");
+	for (size_t k = 0; k < p->nreviewers; k++) {
+		cJSON_AddItemToArray(r, cJSON_CreateString(p->reviewers[k]));
+	}
+	if (p->merged_sha[0]) {
+		cJSON_AddStringToObject(o, "mergedSha", p->merged_sha);
+	} else {
+		cJSON_AddNullToObject(o, "mergedSha");
+	}
+	return o;
+}
+
 static void
 server_admin_pulls(struct forge_reply *rep)
 {
@@ -187,37 +218,35 @@ server_admin_pulls(struct forge_reply *rep)
 	struct pull *v;
 	size_t n = pulls_list(&f, &v);
 	cJSON *arr = cJSON_CreateArray();
-	static const char *const states[] = { "open", "closed", "merged" };
 	for (size_t i = 0; i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "repo", v[i].repo);
-		cJSON_AddNumberToObject(o, "number", (double)v[i].number);
-		cJSON_AddStringToObject(o, "head", v[i].head);
-		cJSON_AddStringToObject(o, "base", v[i].base);
-		cJSON_AddStringToObject(o, "title", v[i].title);
-		cJSON_AddStringToObject(o, "body", v[i].body ? v[i].body : "");
-		cJSON_AddStringToObject(o, "state", states[v[i].state]);
-		cJSON_AddBoolToObject(o, "draft", v[i].draft);
-		cJSON *l = cJSON_AddArrayToObject(o, "labels");
-		for (size_t k = 0; k < v[i].nlabels; k++) {
-			cJSON_AddItemToArray(l,
-				cJSON_CreateString(v[i].labels[k]));
-		}
-		cJSON *r = cJSON_AddArrayToObject(o, "reviewers");
-		for (size_t k = 0; k < v[i].nreviewers; k++) {
-			cJSON_AddItemToArray(r,
-				cJSON_CreateString(v[i].reviewers[k]));
-		}
-		if (v[i].merged_sha[0]) {
-			cJSON_AddStringToObject(o, "mergedSha",
-						v[i].merged_sha);
-		} else {
-			cJSON_AddNullToObject(o, "mergedSha");
-		}
-		cJSON_AddItemToArray(arr, o);
+		cJSON_AddItemToArray(arr, server_pull_json(&v[i]));
 	}
 	pulls_free_list(v, n);
 	server_reply_json(rep, 200, arr);
+}
+
+/* GET /O/R/pull/N and /O/R/-/merge_requests/N, the PR's web page on a
+ * forge: its state as JSON. 1 when answered. */
+static int
+server_pull_page(char **segs, int n, struct forge_reply *rep)
+{
+	const char *cap[ROUTE_MAX_SEGS];
+	long num;
+	if (!(route_match(segs, n, ":o/:r/pull/:n", cap) ||
+	      route_match(segs, n, ":o/:r/-/merge_requests/:n", cap)) ||
+	    !route_number(cap[2], &num)) {
+		return 0;
+	}
+	char *repo = xasprintf("%s/%s", cap[0], cap[1]);
+	struct pull p;
+	int rc = pulls_get(repo, num, &p);
+	free(repo);
+	if (rc < 0) {
+		return 0;
+	}
+	server_reply_json(rep, 200, server_pull_json(&p));
+	pulls_release(&p);
+	return 1;
 }
 
 static void
@@ -274,9 +303,7 @@ server_admin(struct httpd_req *rq, char **segs, int n, const char *base,
 			server_admin_pulls(rep);
 		} else if (strcmp(m, "DELETE") == 0) {
 			pulls_reset();
-			server_admin_error(rep, 200, "");
-			buf_reset(&rep->body);
-			buf_adds(&rep->body, "{}\n");
+			server_reply_json(rep, 200, cJSON_CreateArray());
 		} else {
 			server_admin_error(rep, 405, "method not allowed");
 		}
@@ -458,14 +485,10 @@ server_handle(struct httpd_req *rq, struct forge_reply *rep)
 	if (fl == FL_NONE) {
 		if (n >= 1 && strcmp(segs[0], "api") == 0) {
 			server_text(rep, 404, "404 page not found\n");
-		} else {
+		} else if (n < 0 || strcmp(rq->method, "GET") != 0 ||
+			   !server_pull_page(segs, n, rep)) {
 			server_git(rq, rep);
 		}
-		goto out;
-	}
-	if (n < 0) {
-		server_unauthorized(fl, AUTH_OK, base.buf, rep);
-		rep->status = 404;
 		goto out;
 	}
 	if (server_opts->token) {

@@ -22,6 +22,36 @@ export GIT_AUTHOR_NAME="E2E Author" GIT_AUTHOR_EMAIL=author@example.com
 export GIT_COMMITTER_NAME="E2E Author" GIT_COMMITTER_EMAIL=author@example.com
 unset GIT_ASKPASS SSH_ASKPASS GIT_DIR GIT_WORK_TREE
 
+# lib.sh's jval and jlines, with python started without site (-S -E): this
+# script calls them often and python's start-up dominates on a busy machine
+jval() {
+	"$E2E_PYTHON" -S -E -c '
+import json, sys
+try:
+    d = json.loads(sys.stdin.read())
+    v = eval(sys.argv[1], {"d": d, "json": json})
+except Exception as ex:
+    print("<jval error: %s: %s>" % (type(ex).__name__, ex))
+    sys.exit(0)
+print(v if isinstance(v, str) else json.dumps(v, sort_keys=True, separators=(",", ":")))
+' "$1"
+}
+jlines() {
+	"$E2E_PYTHON" -S -E -c '
+import json, sys
+for line in sys.stdin:
+    line = line.strip()
+    if not line:
+        continue
+    try:
+        d = json.loads(line)
+        v = eval(sys.argv[1], {"d": d, "json": json})
+    except Exception as ex:
+        v = "<jlines error: %s: %s>" % (type(ex).__name__, ex)
+    print(v if isinstance(v, str) else json.dumps(v, sort_keys=True, separators=(",", ":")))
+' "$1"
+}
+
 TOKEN="fs-e2e-$$-$RANDOM-secret-token"
 ROOT=$WORK/root
 mkdir -p "$ROOT"
@@ -122,6 +152,16 @@ expect_exit 0 "$FORGE_SIM" --version
 expect_contains "$OUT" "forge-sim " "--version"
 expect_exit 0 "$FORGE_SIM" --help
 expect_contains "$OUT" "--token-file FILE" "--help lists the flags"
+# every flag of --help is in the man page and the three completions
+SRC=$E2E_DIR/../..
+missing=""
+for f in $(printf '%s\n' "$OUT" | grep -o -- '--[a-z0-9-]*' | sort -u); do
+	grep -qF -- "Fl ${f#-}" "$SRC/man/forge-sim.1" || missing="$missing man:$f"
+	grep -qF -- "$f" "$SRC/completions/bash/forge-sim" || missing="$missing bash:$f"
+	grep -qF -- "$f" "$SRC/completions/zsh/_forge-sim" || missing="$missing zsh:$f"
+	grep -qF -- "-l ${f#--} " "$SRC/completions/fish/forge-sim.fish" || missing="$missing fish:$f"
+done
+expect_eq "$missing" "" "the man page and completions know every flag"
 
 # ------------------------------------------------------------ git over HTTP
 
@@ -182,6 +222,16 @@ expect_eq "$(git -C "$WORK/wc2" rev-parse origin/big)" "$(bare big)" "the clone 
 expect_true "a shallow fetch (protocol v2)" \
 	git -c protocol.version=2 clone -q --depth 1 --single-branch -b master "$BASE/acme/env.git" "$WORK/wc3"
 git -C "$WORK/wc" checkout -q master
+# a negotiation over 1 KiB goes gzip'd: http-backend inflates it
+for i in $(seq 40); do
+	git -C "$WORK/wc2" commit -q --allow-empty -m "local $i"
+done
+git -C "$WORK/wc" commit -q --allow-empty -m "second"
+git_auth -C "$WORK/wc" push -q origin master 2>"$WORK/push.err"
+GIT_TRACE_CURL=1 GIT_TRACE_CURL_NO_DATA=1 git -C "$WORK/wc2" fetch -q origin 2>"$WORK/trace"
+expect_contains "$(grep -i 'content-encoding' "$WORK/trace")" "Content-Encoding: gzip" \
+	"the fetch sent its negotiation gzip'd"
+expect_eq "$(git -C "$WORK/wc2" rev-parse origin/master)" "$(bare master)" "a gzip'd negotiation fetches"
 
 # ------------------------------------------------------------ GitHub
 
@@ -191,6 +241,8 @@ gh GET /repos/acme/env
 expect_eq "$CODE" 200 "github: get the repository"
 expect_eq "$(printf '%s' "$BODY" | jval 'd["full_name"] + " " + d["default_branch"]')" "acme/env master" \
 	"github: full_name and default_branch"
+req GET /api/v3/repos/acme/env -H "Authorization: Bearer $TOKEN" -H 'User-Agent:'
+expect_eq "$CODE" 403 "github: a request without a User-Agent is refused"
 gh GET /repos/acme/nope
 expect_eq "$CODE" 404 "github: unknown repository"
 expect_eq "$(printf '%s' "$BODY" | jval 'd["message"] + " " + d["status"]')" "Not Found 404" "github: 404 body"
@@ -303,12 +355,17 @@ expect_eq "$CODE:$(printf '%s' "$BODY" | jval 'd["full_name"]')" "200:acme/env" 
 gt POST /repos/acme/env/labels '{"name":"deploy","color":"#00aabb"}'
 expect_eq "$CODE" 201 "gitea: create a label"
 GT_LABEL=$(printf '%s' "$BODY" | jval 'd["id"]')
+gt POST /repos/acme/env/pulls '{"head":"gt-1","base":"master","title":"x","labels":["deploy"]}'
+expect_eq "$CODE" 422 "gitea: create takes label ids, not names"
 gt POST /repos/acme/env/pulls "{\"head\":\"gt-1\",\"base\":\"master\",\"title\":\"gt one\",\"body\":\"b\",\"labels\":[$GT_LABEL],\"assignees\":[\"bob\"]}"
 expect_eq "$CODE" 201 "gitea: create a pull request"
 GT_N=$(printf '%s' "$BODY" | jval 'd["number"]')
 expect_eq "$(printf '%s' "$BODY" | jval 'd["html_url"] + " " + d["head"]["ref"] + " " + d["head"]["sha"]')" \
 	"$BASE/acme/env/pull/$GT_N gt-1 $(bare gt-1)" "gitea: html_url and head"
 expect_eq "$(printf '%s' "$BODY" | jval '[l["name"] for l in d["labels"]]')" '["deploy"]' "gitea: label ids become labels"
+gt POST "/repos/acme/env/issues/$GT_N/labels" '{"labels":["extra"]}'
+expect_eq "$CODE:$(printf '%s' "$BODY" | jval '[l["name"] for l in d]')" '200:["deploy","extra"]' \
+	"gitea: issue labels by name"
 gt POST /repos/acme/env/pulls '{"head":"gt-1","base":"master","title":"again"}'
 expect_eq "$CODE" 409 "gitea: a duplicate is 409"
 expect_contains "$(printf '%s' "$BODY" | jval 'd["message"]')" \
@@ -330,6 +387,20 @@ expect_eq "$CODE" 405 "gitea: merging twice is 405"
 gt GET "/repos/acme/env/pulls/$GT_N"
 expect_eq "$(printf '%s' "$BODY" | jval 'd["state"] + " " + str(d["merged"])')" "closed True" "gitea: closed and merged"
 
+# ------------------------------------------------------------ updates
+
+gl PUT "/projects/$GL_ID/merge_requests/$GL_DRAFT" '{"state_event":"close"}'
+expect_eq "$CODE:$(printf '%s' "$BODY" | jval 'd["state"]')" "200:closed" "gitlab: close a merge request"
+gh GET "/repos/acme/env/pulls?state=closed&head=acme:gh-1"
+expect_eq "$(printf '%s' "$BODY" | jval '[(p["number"], p["merged"]) for p in d]')" \
+	"[[$GH_N,true],[$GL_DRAFT,false]]" "github: closed lists the merged and the closed"
+gh PATCH "/repos/acme/env/pulls/$GL_DRAFT" '{"state":"open","body":"again"}'
+expect_eq "$CODE:$(printf '%s' "$BODY" | jval 'd["state"] + " " + d["body"]')" "200:open again" "github: reopen"
+gh PATCH "/repos/acme/env/pulls/$GH_N" '{"state":"open"}'
+expect_eq "$CODE" 422 "github: a merged PR cannot be reopened"
+gt PATCH "/repos/acme/env/pulls/$GL_DRAFT" '{"title":"Draft: wip 2"}'
+expect_eq "$CODE:$(printf '%s' "$BODY" | jval 'd["title"]')" "201:Draft: wip 2" "gitea: edit a title (201)"
+
 # ------------------------------------------------------------ the model
 
 req GET /sim/v1/pulls
@@ -339,6 +410,17 @@ expect_eq "$(printf '%s' "$BODY" | jval '[(p["number"], p["state"]) for p in d]'
 	"one model behind the three flavours"
 expect_eq "$(printf '%s' "$BODY" | jval 'd[0]["labels"] + d[0]["reviewers"]')" \
 	'["release","env/prod","alice"]' "the model keeps labels and reviewers"
+
+req GET "/acme/env/-/merge_requests/$GL_IID"
+expect_eq "$CODE:$(printf '%s' "$BODY" | jval 'd["head"] + " " + d["state"]')" "200:gl-1 merged" \
+	"a web_url answers with the PR"
+req GET "/acme/env/pull/999"
+expect_eq "$CODE" 404 "the page of a missing PR is 404"
+
+req DELETE /sim/v1/pulls
+expect_eq "$CODE:$BODY" "200:[]" "DELETE /sim/v1/pulls"
+req GET /sim/v1/pulls
+expect_eq "$BODY" "[]" "the model is empty afterwards"
 
 # ------------------------------------------------------------ tokens
 
@@ -364,6 +446,7 @@ req POST /sim/v1/faults -H 'Content-Type: application/json' --data-binary '{"sta
 expect_eq "$CODE" 200 "set a 500 fault"
 gh GET /repos/acme/env
 expect_eq "$CODE:$(printf '%s' "$BODY" | jval 'd["message"]')" "500:Server Error" "github: the injected 500"
+expect_eq "$(header Retry-After)" "" "a 500 without retryAfter has no Retry-After"
 gh GET /repos/acme/env
 expect_eq "$CODE" 200 "the fault is used up"
 req POST /sim/v1/faults -H 'Content-Type: application/json' \

@@ -91,6 +91,24 @@ test_model(void)
 	       "after the merge a new PR for the same head may open");
 	is_int(out.number, 3, "and takes the next number");
 	pulls_release(&out);
+	long dup = 0;
+	is_int(pulls_update("o/r", 1, NULL, NULL, PULL_OPEN, &dup, NULL),
+	       -PD_EUSAGE, "a merged PR cannot be reopened");
+	is_int(pulls_update("o/r", 3, "new", NULL, PULL_CLOSED, &dup, &got),
+	       0, "close a PR");
+	is_int(got.state, PULL_CLOSED, "closed");
+	is_str(got.title, "new", "title changed");
+	is_str(got.body, "b", "body kept");
+	pulls_release(&got);
+	struct pull again = mk("o/r", "feat", "master");
+	is_int(pulls_create(&again, &ex, &out), 0, "a new PR after the close");
+	long n4 = out.number;
+	pulls_release(&out);
+	is_int(pulls_update("o/r", 3, NULL, NULL, PULL_OPEN, &dup, NULL),
+	       -PD_ECONFLICT, "reopening would duplicate an open PR");
+	is_int(dup, n4, "and names it");
+	is_int(pulls_update("o/r", 77, "x", NULL, -1, &dup, NULL),
+	       -PD_ENOTFOUND, "update a missing PR");
 	is_int(pulls_get("o/r", 42, &got), -1, "get a missing PR");
 	pulls_reset();
 	n = pulls_list(&(struct pulls_filter){ .state = -1 }, &v);
