@@ -42,6 +42,14 @@ expect_exit 2 "${PPR[@]}" --tag ef19bd2 --direct --bogus
 expect_exit 2 "$PIPELINE_PR" --env-repo "$URL" --template "$TEMPLATE" --tag x --direct
 expect_contains "$ERR" "--app is required" "no app outside CI"
 
+# ---- --help and --version
+expect_exit 0 "$PIPELINE_PR" --help
+expect_contains "$OUT" "usage: pipeline-pr --env-repo URL --template FILE --tag TAG" "--help: usage on stdout"
+expect_exit 0 "$PIPELINE_PR" --version
+expect_contains "$OUT" "pipeline-pr " "--version"
+expect_exit 2 "$PIPELINE_PR" --env-repo "$URL" --template "$TEMPLATE" --tag t --app a --direct extra
+expect_contains "$ERR" "pipeline-pr: error: unexpected argument 'extra'" "an operand is refused"
+
 # ---- the first release, straight to master
 expect_exit 0 "${PPR[@]}" --tag ef19bd2 --direct
 sha=$OUT
