@@ -200,6 +200,7 @@ struct ppr {
 			      * up-to-date, dry-run */
 	char *commit, *merged;
 	struct forge_pr pr;
+	struct buf dry;      /* --dry-run: the diff, the push, the requests */
 	const char *step;    /* the step running, for messages */
 };
 
@@ -773,8 +774,10 @@ ppr_pull_request(struct ppr *r)
 		}
 	}
 	r->merged = sha;
-	r->action = "merged";
-	ppr_progress("merge: %s", sha ? sha : "");
+	if (!r->o.dry_run) {
+		r->action = "merged";
+		ppr_progress("merge: %s", sha ? sha : "");
+	}
 	return 0;
 }
 
@@ -803,6 +806,9 @@ ppr_output(struct ppr *r)
 		if (r->merged) {
 			cJSON_AddStringToObject(j, "merged", r->merged);
 		}
+		if (r->o.dry_run && r->dry.len) {
+			cJSON_AddStringToObject(j, "dryRun", r->dry.buf);
+		}
 		struct buf b = BUF_INIT;
 		json_write(&b, j);
 		printf("%s\n", b.buf);
@@ -810,7 +816,9 @@ ppr_output(struct ppr *r)
 		cJSON_Delete(j);
 		return;
 	}
-	if (strcmp(r->action, "up-to-date") == 0) {
+	if (strcmp(r->action, "dry-run") == 0) {
+		fwrite(r->dry.buf, 1, r->dry.len, stdout);
+	} else if (strcmp(r->action, "up-to-date") == 0) {
 		printf("up to date\n");
 	} else if (r->merged) {
 		printf("%s\n", r->merged);
@@ -1180,15 +1188,15 @@ ppr_run(struct ppr *r)
 		if (rc) {
 			return rc;
 		}
-		fwrite(r->git.out.buf, 1, r->git.out.len, stdout);
-		printf("git push %s HEAD:refs/heads/%s%s\n", r->clean_url,
-		       r->o.direct ? r->o.base : r->branch,
-		       r->o.direct ? "" : " (force-with-lease)");
+		buf_add(&r->dry, r->git.out.buf, r->git.out.len);
+		buf_addf(&r->dry, "git push %s HEAD:refs/heads/%s%s\n",
+			 r->clean_url, r->o.direct ? r->o.base : r->branch,
+			 r->o.direct ? "" : " (force-with-lease)");
 		r->action = "dry-run";
 		if (!r->o.direct) {
 			rc = ppr_pull_request(r);
-			fwrite(r->forge->dry_log.buf, 1, r->forge->dry_log.len,
-			       stdout);
+			buf_add(&r->dry, r->forge->dry_log.buf,
+				r->forge->dry_log.len);
 		}
 		return rc;
 	}
@@ -1232,6 +1240,7 @@ ppr_release(struct ppr *r)
 	free(r->api);
 	free(r->forge_repo);
 	buf_release(&r->rendered);
+	buf_release(&r->dry);
 	gitrun_release(&r->git);
 	forge_free(r->forge);
 	free(r->commit);
@@ -1251,6 +1260,7 @@ main(int argc, char **argv)
 	struct ppr r;
 	memset(&r, 0, sizeof(r));
 	buf_init(&r.rendered, 0);
+	buf_init(&r.dry, 0);
 	gitrun_init(&r.git);
 	struct ppr_opts *o = &r.o;
 	o->base = "master";

@@ -27,6 +27,13 @@ expect_contains "$OUT" '"title":"ef19bd2 from devops-toolkit"' "dry run: the tit
 expect_contains "$OUT" '"head":"devops-toolkit-ef19bd2","base":"master"' \
 	"dry run: head and base"
 expect_contains "$OUT" "/issues/{number}/labels" "dry run: the labels request"
+expect_exit 0 "${PPR[@]}" --tag ef19bd2 --dry-run --forge gitlab \
+	--api-url http://127.0.0.1:9/api/v4 --forge-repo vfarcic/argocd-production --merge -o json
+expect_eq "$(jget "$OUT" "d['action'], d['branch']")" "dry-run devops-toolkit-ef19bd2" \
+	"dry run -o json: action and branch"
+expect_contains "$(jget "$OUT" "d['dryRun']")" \
+	"PUT http://127.0.0.1:9/api/v4/projects/vfarcic%2Fargocd-production/merge_requests/{number}/merge" \
+	"dry run -o json: the requests, the merge too"
 expect_eq "$(refs "$ENV")" "$before" "dry run: nothing pushed"
 
 # ---- PR mode over file:// without a forge: a usage error, nothing done
