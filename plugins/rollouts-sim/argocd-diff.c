@@ -12,7 +12,8 @@
  * counts, unless the last-applied configuration had it and the manifest no
  * longer does; lists of custom resources are compared whole (a JSON merge
  * patch replaces them), lists of built-in kinds element by element (a
- * strategic merge keeps live-only fields inside the elements). The
+ * strategic merge keeps live-only fields and elements: each element of
+ * the manifest must match one live element). The
  * tracking annotation is part of the manifest, so an object not yet
  * tracked differs, as in Argo CD. managedFieldsManagers is not simulated.
  */
@@ -305,8 +306,16 @@ diff_path(struct buf *why, const char *path)
 	}
 }
 
-static bool diff_walk(const cJSON *t, const cJSON *l, const cJSON *last,
-		      bool builtin, struct buf *path, struct buf *why);
+static bool
+diff_all_objects(const cJSON *arr)
+{
+	for (const cJSON *c = arr->child; c; c = c->next) {
+		if (!cJSON_IsObject(c)) {
+			return false;
+		}
+	}
+	return arr->child != NULL;
+}
 
 static bool
 diff_walk(const cJSON *t, const cJSON *l, const cJSON *last, bool builtin,
@@ -356,6 +365,36 @@ diff_walk(const cJSON *t, const cJSON *l, const cJSON *last, bool builtin,
 		return false;
 	}
 	if (cJSON_IsArray(t)) {
+		if (builtin && cJSON_IsArray(l) && diff_all_objects(t) &&
+		    diff_all_objects(l)) {
+			/* a strategic merge keeps live-only elements unless
+			 * the last apply had them */
+			if (cJSON_IsArray(last) &&
+			    cJSON_GetArraySize(last) > cJSON_GetArraySize(t) &&
+			    cJSON_GetArraySize(l) > cJSON_GetArraySize(t)) {
+				diff_path(why, path->buf ? path->buf : "");
+				return true;
+			}
+			int i = 0;
+			for (const cJSON *c = t->child; c; c = c->next, i++) {
+				bool match = false;
+				struct buf sub = BUF_INIT;
+				for (const cJSON *lc = l->child; lc && !match;
+				     lc = lc->next) {
+					buf_reset(&sub);
+					match = !diff_walk(c, lc, NULL, builtin,
+							   path, &sub);
+				}
+				buf_release(&sub);
+				if (!match) {
+					buf_addf(path, "/%d", i);
+					diff_path(why, path->buf);
+					buf_setlen(path, mark);
+					return true;
+				}
+			}
+			return false;
+		}
 		if (!cJSON_IsArray(l) ||
 		    cJSON_GetArraySize(t) != cJSON_GetArraySize(l)) {
 			diff_path(why, path->buf ? path->buf : "");

@@ -733,7 +733,7 @@ argocd_helm_template(const char *text, size_t len, const char *fname,
 		} else {
 			static const char *const kws[] = {
 				"range", "with", "define", "template",
-				"block", "break", "continue", "include",
+				"block", "break", "continue",
 			};
 			for (size_t i = 0; i < sizeof(kws) / sizeof(kws[0]);
 			     i++) {

@@ -19,6 +19,7 @@
  * resources finalizer takes its resources with it.
  */
 #include <fnmatch.h>
+#include <pthread.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,8 @@ static struct argocd_app *argocd_apps;
 static size_t argocd_napps, argocd_capps;
 static char *argocd_dir;
 static struct sim_resource *argocd_app_res, *argocd_proj_res, *argocd_ns_res;
+
+static struct sim_obj *argocd_default_project(const char *ns, bool quiet);
 
 bool
 argocd_enabled(void)
@@ -117,6 +120,13 @@ argocd_init(const struct argocd_options *o)
 	argocd_proj_res = registry_find("argoproj.io", "v1alpha1",
 					"appprojects");
 	argocd_ns_res = registry_find("", "v1", "namespaces");
+	/* what an installed Argo CD has: its namespace, project default */
+	pthread_mutex_lock(&sim_lock);
+	store_ensure_namespace(ARGOCD_NS);
+	if (!store_get(argocd_proj_res, ARGOCD_NS, "default")) {
+		argocd_default_project(ARGOCD_NS, true);
+	}
+	pthread_mutex_unlock(&sim_lock);
 	const char *tmp = getenv("TMPDIR");
 	char *tmpl = xasprintf("%s/rollouts-sim-argocd.XXXXXX",
 			       tmp && *tmp ? tmp : "/tmp");
@@ -330,6 +340,25 @@ argocd_glob(const char *pat, const char *s)
 		       fnmatch(pat, s ? s : "", 0) == 0);
 }
 
+/* The project Argo CD's API server creates at start-up, in ns. */
+static struct sim_obj *
+argocd_default_project(const char *ns, bool quiet)
+{
+	cJSON *dp = cJSON_Parse(
+		"{\"apiVersion\":\"argoproj.io/v1alpha1\","
+		"\"kind\":\"AppProject\",\"metadata\":{\"name\":"
+		"\"default\"},\"spec\":{\"sourceRepos\":[\"*\"],"
+		"\"destinations\":[{\"server\":\"*\",\"namespace\":"
+		"\"*\"}],\"clusterResourceWhitelist\":[{\"group\":"
+		"\"*\",\"kind\":\"*\"}]},\"status\":{}}");
+	json_set_str(json_obj_ensure(dp, "metadata"), "namespace", ns);
+	fixtures_fill_meta(dp, argocd_proj_res, ns);
+	if (!quiet) {
+		controller.changed = true;
+	}
+	return store_put(argocd_proj_res, dp, false, quiet);
+}
+
 /* NULL when the project lets app be deployed, else the message (static
  * buffer). */
 static const char *
@@ -343,16 +372,7 @@ argocd_project_error(const cJSON *app)
 	}
 	struct sim_obj *proj = store_get(argocd_proj_res, ns, p);
 	if (!proj && strcmp(p, "default") == 0) {
-		/* the API server creates the default project */
-		cJSON *dp = cJSON_Parse(
-			"{\"apiVersion\":\"argoproj.io/v1alpha1\","
-			"\"kind\":\"AppProject\",\"metadata\":{\"name\":"
-			"\"default\"},\"spec\":{\"sourceRepos\":[\"*\"],"
-			"\"destinations\":[{\"server\":\"*\",\"namespace\":"
-			"\"*\"}],\"clusterResourceWhitelist\":[{\"group\":"
-			"\"*\",\"kind\":\"*\"}]},\"status\":{}}");
-		json_set_str(json_obj_ensure(dp, "metadata"), "namespace", ns);
-		proj = controller_create(argocd_proj_res, ns, dp);
+		proj = argocd_default_project(ns, false);
 	}
 	if (!proj) {
 		snprintf(msg, sizeof(msg), "Application referencing project "
