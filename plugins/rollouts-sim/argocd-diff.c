@@ -27,7 +27,7 @@
 
 /* "" for the core group. */
 static void
-diff_group(const cJSON *obj, char *out, size_t n)
+argocd_diff_group(const cJSON *obj, char *out, size_t n)
 {
 	const char *av = json_str(obj, "apiVersion");
 	const char *slash = av ? strchr(av, '/') : NULL;
@@ -40,7 +40,7 @@ diff_group(const cJSON *obj, char *out, size_t n)
 }
 
 static bool
-diff_glob(const char *pat, const char *s)
+argocd_diff_glob(const char *pat, const char *s)
 {
 	if (!pat || !*pat) {
 		return true;
@@ -113,7 +113,7 @@ struct jq_step {
 };
 
 static void
-jq_delete_at(cJSON *cur, const struct jq_step *st, size_t n)
+argocd_diff_jq_at(cJSON *cur, const struct jq_step *st, size_t n)
 {
 	if (!cur || n == 0) {
 		return;
@@ -126,7 +126,7 @@ jq_delete_at(cJSON *cur, const struct jq_step *st, size_t n)
 			cJSON_DeleteItemFromObjectCaseSensitive(cur, st->key);
 			return;
 		}
-		jq_delete_at(cJSON_GetObjectItemCaseSensitive(cur, st->key),
+		argocd_diff_jq_at(cJSON_GetObjectItemCaseSensitive(cur, st->key),
 			     st + 1, n - 1);
 		return;
 	}
@@ -140,7 +140,7 @@ jq_delete_at(cJSON *cur, const struct jq_step *st, size_t n)
 			}
 			return;
 		}
-		jq_delete_at(cJSON_GetArrayItem(cur, st->index), st + 1, n - 1);
+		argocd_diff_jq_at(cJSON_GetArrayItem(cur, st->index), st + 1, n - 1);
 		return;
 	}
 	if (n == 1) {
@@ -150,7 +150,7 @@ jq_delete_at(cJSON *cur, const struct jq_step *st, size_t n)
 		return;
 	}
 	for (cJSON *c = cur->child; c; c = c->next) {
-		jq_delete_at(c, st + 1, n - 1);
+		argocd_diff_jq_at(c, st + 1, n - 1);
 	}
 }
 
@@ -235,7 +235,7 @@ argocd_diff_jq_delete(cJSON *obj, const char *expr, struct buf *err)
 		rc = -1;
 	}
 	if (rc == 0) {
-		jq_delete_at(obj, steps, n);
+		argocd_diff_jq_at(obj, steps, n);
 	} else if (err) {
 		buf_addf(err, "jqPathExpression '%s': rollouts-sim supports "
 			 "paths of the form .a.b[].c only", expr);
@@ -268,7 +268,7 @@ argocd_diff_normalize(cJSON *obj, const cJSON *ignores)
 		}
 	}
 	char group[128];
-	diff_group(obj, group, sizeof(group));
+	argocd_diff_group(obj, group, sizeof(group));
 	const char *kind = json_str(obj, "kind");
 	const char *name = json_str(obj, "metadata.name");
 	const char *ns = json_str(obj, "metadata.namespace");
@@ -276,10 +276,10 @@ argocd_diff_normalize(cJSON *obj, const cJSON *ignores)
 	     ig = ig->next) {
 		const char *ik = json_str(ig, "kind");
 		const char *igrp = json_str(ig, "group");
-		if (!ik || !diff_glob(ik, kind) ||
+		if (!ik || !argocd_diff_glob(ik, kind) ||
 		    !(igrp ? fnmatch(igrp, group, 0) == 0 : !*group) ||
-		    !diff_glob(json_str(ig, "name"), name) ||
-		    !diff_glob(json_str(ig, "namespace"), ns)) {
+		    !argocd_diff_glob(json_str(ig, "name"), name) ||
+		    !argocd_diff_glob(json_str(ig, "namespace"), ns)) {
 			continue;
 		}
 		const cJSON *jp = cJSON_GetObjectItem(ig, "jsonPointers");
@@ -299,7 +299,7 @@ argocd_diff_normalize(cJSON *obj, const cJSON *ignores)
 }
 
 static void
-diff_path(struct buf *why, const char *path)
+argocd_diff_path(struct buf *why, const char *path)
 {
 	if (why && !why->len) {
 		buf_adds(why, *path ? path : "/");
@@ -307,7 +307,7 @@ diff_path(struct buf *why, const char *path)
 }
 
 static bool
-diff_all_objects(const cJSON *arr)
+argocd_diff_all_objects(const cJSON *arr)
 {
 	for (const cJSON *c = arr->child; c; c = c->next) {
 		if (!cJSON_IsObject(c)) {
@@ -318,13 +318,13 @@ diff_all_objects(const cJSON *arr)
 }
 
 static bool
-diff_walk(const cJSON *t, const cJSON *l, const cJSON *last, bool builtin,
+argocd_diff_walk(const cJSON *t, const cJSON *l, const cJSON *last, bool builtin,
 	  struct buf *path, struct buf *why)
 {
 	size_t mark = path->len;
 	if (cJSON_IsObject(t)) {
 		if (!cJSON_IsObject(l)) {
-			diff_path(why, path->buf ? path->buf : "");
+			argocd_diff_path(why, path->buf ? path->buf : "");
 			return true;
 		}
 		for (const cJSON *c = t->child; c; c = c->next) {
@@ -337,7 +337,7 @@ diff_walk(const cJSON *t, const cJSON *l, const cJSON *last, bool builtin,
 			} else if (!lc) {
 				m = true;
 			} else {
-				m = diff_walk(c, lc,
+				m = argocd_diff_walk(c, lc,
 					      cJSON_IsObject(last)
 						      ? cJSON_GetObjectItem(
 								last, c->string)
@@ -345,7 +345,7 @@ diff_walk(const cJSON *t, const cJSON *l, const cJSON *last, bool builtin,
 					      builtin, path, why);
 			}
 			if (m) {
-				diff_path(why, path->buf);
+				argocd_diff_path(why, path->buf);
 				buf_setlen(path, mark);
 				return true;
 			}
@@ -357,7 +357,7 @@ diff_walk(const cJSON *t, const cJSON *l, const cJSON *last, bool builtin,
 			if (!cJSON_GetObjectItemCaseSensitive(t, c->string) &&
 			    cJSON_GetObjectItemCaseSensitive(l, c->string)) {
 				buf_addf(path, "/%s", c->string);
-				diff_path(why, path->buf);
+				argocd_diff_path(why, path->buf);
 				buf_setlen(path, mark);
 				return true;
 			}
@@ -365,14 +365,14 @@ diff_walk(const cJSON *t, const cJSON *l, const cJSON *last, bool builtin,
 		return false;
 	}
 	if (cJSON_IsArray(t)) {
-		if (builtin && cJSON_IsArray(l) && diff_all_objects(t) &&
-		    diff_all_objects(l)) {
+		if (builtin && cJSON_IsArray(l) && argocd_diff_all_objects(t) &&
+		    argocd_diff_all_objects(l)) {
 			/* a strategic merge keeps live-only elements unless
 			 * the last apply had them */
 			if (cJSON_IsArray(last) &&
 			    cJSON_GetArraySize(last) > cJSON_GetArraySize(t) &&
 			    cJSON_GetArraySize(l) > cJSON_GetArraySize(t)) {
-				diff_path(why, path->buf ? path->buf : "");
+				argocd_diff_path(why, path->buf ? path->buf : "");
 				return true;
 			}
 			int i = 0;
@@ -382,13 +382,13 @@ diff_walk(const cJSON *t, const cJSON *l, const cJSON *last, bool builtin,
 				for (const cJSON *lc = l->child; lc && !match;
 				     lc = lc->next) {
 					buf_reset(&sub);
-					match = !diff_walk(c, lc, NULL, builtin,
+					match = !argocd_diff_walk(c, lc, NULL, builtin,
 							   path, &sub);
 				}
 				buf_release(&sub);
 				if (!match) {
 					buf_addf(path, "/%d", i);
-					diff_path(why, path->buf);
+					argocd_diff_path(why, path->buf);
 					buf_setlen(path, mark);
 					return true;
 				}
@@ -397,12 +397,12 @@ diff_walk(const cJSON *t, const cJSON *l, const cJSON *last, bool builtin,
 		}
 		if (!cJSON_IsArray(l) ||
 		    cJSON_GetArraySize(t) != cJSON_GetArraySize(l)) {
-			diff_path(why, path->buf ? path->buf : "");
+			argocd_diff_path(why, path->buf ? path->buf : "");
 			return true;
 		}
 		if (!builtin) {
 			if (!json_equal(t, l)) {
-				diff_path(why, path->buf ? path->buf : "");
+				argocd_diff_path(why, path->buf ? path->buf : "");
 				return true;
 			}
 			return false;
@@ -412,7 +412,7 @@ diff_walk(const cJSON *t, const cJSON *l, const cJSON *last, bool builtin,
 		for (const cJSON *c = t->child; c; c = c->next, lc = lc->next,
 		     i++) {
 			buf_addf(path, "/%d", i);
-			bool m = diff_walk(c, lc,
+			bool m = argocd_diff_walk(c, lc,
 					   cJSON_IsArray(last)
 						   ? cJSON_GetArrayItem(last, i)
 						   : NULL,
@@ -425,7 +425,7 @@ diff_walk(const cJSON *t, const cJSON *l, const cJSON *last, bool builtin,
 		return false;
 	}
 	if (!json_equal(t, l)) {
-		diff_path(why, path->buf ? path->buf : "");
+		argocd_diff_path(why, path->buf ? path->buf : "");
 		return true;
 	}
 	return false;
@@ -451,7 +451,7 @@ argocd_diff_modified(const cJSON *target, const cJSON *live,
 	}
 	struct buf path = BUF_INIT;
 	buf_adds(&path, "");
-	bool m = diff_walk(t, l, last, builtin, &path, why);
+	bool m = argocd_diff_walk(t, l, last, builtin, &path, why);
 	buf_release(&path);
 	cJSON_Delete(t);
 	cJSON_Delete(l);

@@ -43,7 +43,7 @@ argocd_git_init(const char *dir)
 }
 
 static long long
-git_mono_ms(void)
+argocd_git_mono_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -53,7 +53,7 @@ git_mono_ms(void)
 /* Run argv (argv[0] found on PATH), stdout into out (may be NULL), stderr
  * into errout: the exit status, or -1 when it could not run or timed out. */
 static int
-git_run(char *const argv[], struct buf *out, struct buf *errout)
+argocd_git_run(char *const argv[], struct buf *out, struct buf *errout)
 {
 	int po[2], pe[2];
 	if (pipe(po) < 0) {
@@ -104,10 +104,10 @@ git_run(char *const argv[], struct buf *out, struct buf *errout)
 	}
 	struct pollfd fds[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
 	int open_fds = 2;
-	long long deadline = git_mono_ms() + GIT_TIMEOUT_MS;
+	long long deadline = argocd_git_mono_ms() + GIT_TIMEOUT_MS;
 	bool timed_out = false;
 	while (open_fds > 0) {
-		long long left = deadline - git_mono_ms();
+		long long left = deadline - argocd_git_mono_ms();
 		if (left <= 0) {
 			timed_out = true;
 			kill(pid, SIGKILL);
@@ -154,7 +154,7 @@ git_run(char *const argv[], struct buf *out, struct buf *errout)
 
 /* The last non-empty line of git's stderr, as the error. */
 static void
-git_error(struct buf *err, const char *what, struct buf *stderr_text)
+argocd_git_error(struct buf *err, const char *what, struct buf *stderr_text)
 {
 	buf_trim(stderr_text);
 	const char *s = stderr_text->buf ? stderr_text->buf : "";
@@ -163,7 +163,7 @@ git_error(struct buf *err, const char *what, struct buf *stderr_text)
 }
 
 static bool
-git_is_hex(const char *s, size_t min, size_t max)
+argocd_git_is_hex(const char *s, size_t min, size_t max)
 {
 	size_t n = strlen(s);
 	if (n < min || n > max) {
@@ -180,7 +180,7 @@ git_is_hex(const char *s, size_t min, size_t max)
 
 /* The bare repository of url (created on first use). */
 static char *
-git_repo_dir(const char *url, struct buf *err)
+argocd_git_repo_dir(const char *url, struct buf *err)
 {
 	unsigned h = 2166136261u;
 	for (const char *p = url; *p; p++) {
@@ -195,8 +195,8 @@ git_repo_dir(const char *url, struct buf *err)
 	}
 	struct buf e = BUF_INIT;
 	char *argv[] = { "git", "init", "--quiet", "--bare", dir, NULL };
-	if (git_run(argv, NULL, &e) != 0) {
-		git_error(err, "git init", &e);
+	if (argocd_git_run(argv, NULL, &e) != 0) {
+		argocd_git_error(err, "git init", &e);
 		buf_release(&e);
 		free(dir);
 		return NULL;
@@ -209,16 +209,16 @@ int
 argocd_git_resolve(const char *url, const char *rev, char sha[41],
 		   struct buf *err)
 {
-	if (rev && git_is_hex(rev, 40, 40)) {
+	if (rev && argocd_git_is_hex(rev, 40, 40)) {
 		memcpy(sha, rev, 41);
 		return 0;
 	}
 	const char *want = rev && *rev ? rev : "HEAD";
 	struct buf out = BUF_INIT, e = BUF_INIT;
 	char *argv[] = { "git", "ls-remote", (char *)url, NULL };
-	int rc = git_run(argv, &out, &e);
+	int rc = argocd_git_run(argv, &out, &e);
 	if (rc != 0) {
-		git_error(err, "failed to list refs", &e);
+		argocd_git_error(err, "failed to list refs", &e);
 		buf_release(&out);
 		buf_release(&e);
 		return -1;
@@ -265,9 +265,9 @@ argocd_git_resolve(const char *url, const char *rev, char sha[41],
 		memcpy(sha, found, 41);
 		return 0;
 	}
-	if (rev && git_is_hex(rev, 7, 39)) {
+	if (rev && argocd_git_is_hex(rev, 7, 39)) {
 		/* an abbreviated SHA: fetch everything and expand it */
-		char *dir = git_repo_dir(url, err);
+		char *dir = argocd_git_repo_dir(url, err);
 		if (!dir) {
 			return -1;
 		}
@@ -279,8 +279,8 @@ argocd_git_resolve(const char *url, const char *rev, char sha[41],
 		snprintf(spec, sizeof(spec), "%s^{commit}", rev);
 		char *pa[] = { "git", "-C", dir, "rev-parse", "--quiet",
 			       "--verify", spec, NULL };
-		int ok = git_run(fa, NULL, &e2) == 0 &&
-			 git_run(pa, &o2, &e2) == 0;
+		int ok = argocd_git_run(fa, NULL, &e2) == 0 &&
+			 argocd_git_run(pa, &o2, &e2) == 0;
 		buf_trim(&o2);
 		free(dir);
 		if (ok && o2.len == 40) {
@@ -308,7 +308,7 @@ argocd_git_checkout(const char *url, const char *sha, struct buf *dir,
 		free(src);
 		return 0;
 	}
-	char *repo = git_repo_dir(url, err);
+	char *repo = argocd_git_repo_dir(url, err);
 	if (!repo) {
 		free(src);
 		return -1;
@@ -323,17 +323,17 @@ argocd_git_checkout(const char *url, const char *sha, struct buf *dir,
 	char *full[] = { "git", "-C", repo, "fetch", "--quiet", (char *)url,
 			 "+refs/heads/*:refs/remotes/origin/*",
 			 "+refs/tags/*:refs/tags/*", NULL };
-	if (git_run(have, NULL, &e) != 0) {
+	if (argocd_git_run(have, NULL, &e) != 0) {
 		buf_reset(&e);
-		if (git_run(shallow, NULL, &e) != 0) {
+		if (argocd_git_run(shallow, NULL, &e) != 0) {
 			buf_reset(&e);
-			if (git_run(full, NULL, &e) != 0) {
-				git_error(err, "failed to fetch", &e);
+			if (argocd_git_run(full, NULL, &e) != 0) {
+				argocd_git_error(err, "failed to fetch", &e);
 				goto out;
 			}
 		}
 		buf_reset(&e);
-		if (git_run(have, NULL, &e) != 0) {
+		if (argocd_git_run(have, NULL, &e) != 0) {
 			buf_addf(err, "unable to resolve '%s' to a commit SHA",
 				 sha);
 			goto out;
@@ -346,14 +346,14 @@ argocd_git_checkout(const char *url, const char *sha, struct buf *dir,
 	char *untar[] = { "tar", "-xf", tar, "-C", tmp, NULL };
 	char *rmtmp[] = { "rm", "-rf", tmp, NULL };
 	buf_reset(&e);
-	git_run(rmtmp, NULL, &e);
+	argocd_git_run(rmtmp, NULL, &e);
 	buf_reset(&e);
-	if (git_run(arch, NULL, &e) != 0) {
-		git_error(err, "git archive", &e);
+	if (argocd_git_run(arch, NULL, &e) != 0) {
+		argocd_git_error(err, "git archive", &e);
 	} else if (mkdir(tmp, 0700) < 0) {
 		buf_addf(err, "mkdir %s: %s", tmp, strerror(errno));
-	} else if (git_run(untar, NULL, &e) != 0) {
-		git_error(err, "tar", &e);
+	} else if (argocd_git_run(untar, NULL, &e) != 0) {
+		argocd_git_error(err, "tar", &e);
 	} else if (rename(tmp, src) < 0) {
 		buf_addf(err, "rename %s: %s", src, strerror(errno));
 	} else {
@@ -363,7 +363,7 @@ argocd_git_checkout(const char *url, const char *sha, struct buf *dir,
 	unlink(tar);
 	if (rc < 0) {
 		buf_reset(&e);
-		git_run(rmtmp, NULL, &e);
+		argocd_git_run(rmtmp, NULL, &e);
 	}
 	free(tar);
 	free(tmp);

@@ -14,7 +14,7 @@
 #include "argocd.h"
 #include "json.h"
 
-static const char *const health_order[] = {
+static const char *const argocd_health_order[] = {
 	"Healthy", "Suspended", "Progressing", "Missing", "Degraded",
 	"Unknown",
 };
@@ -23,7 +23,7 @@ int
 argocd_health_rank(const char *status)
 {
 	for (int i = 0; i < 6; i++) {
-		if (status && strcmp(status, health_order[i]) == 0) {
+		if (status && strcmp(status, argocd_health_order[i]) == 0) {
 			return i;
 		}
 	}
@@ -31,7 +31,7 @@ argocd_health_rank(const char *status)
 }
 
 static const char *
-health_condition(const cJSON *obj, const char *type, const char **reason,
+argocd_health_condition(const cJSON *obj, const char *type, const char **reason,
 		 const char **message)
 {
 	const cJSON *conds = json_path(obj, "status.conditions");
@@ -51,7 +51,7 @@ health_condition(const cJSON *obj, const char *type, const char **reason,
 }
 
 static const char *
-health_deployment(const cJSON *o, struct buf *msg)
+argocd_health_deployment(const cJSON *o, struct buf *msg)
 {
 	if (json_bool(o, "spec.paused", false)) {
 		buf_adds(msg, "Deployment is paused");
@@ -65,7 +65,7 @@ health_deployment(const cJSON *o, struct buf *msg)
 		return "Progressing";
 	}
 	const char *reason = NULL;
-	health_condition(o, "Progressing", &reason, NULL);
+	argocd_health_condition(o, "Progressing", &reason, NULL);
 	if (reason && strcmp(reason, "ProgressDeadlineExceeded") == 0) {
 		buf_addf(msg, "Deployment \"%s\" exceeded its progress "
 			 "deadline", json_str(o, "metadata.name"));
@@ -94,7 +94,7 @@ health_deployment(const cJSON *o, struct buf *msg)
 }
 
 static const char *
-health_replicaset(const cJSON *o, struct buf *msg)
+argocd_health_replicaset(const cJSON *o, struct buf *msg)
 {
 	double gen = json_num(o, "metadata.generation", 0);
 	double og = json_num(o, "status.observedGeneration", 0);
@@ -105,7 +105,7 @@ health_replicaset(const cJSON *o, struct buf *msg)
 		return "Progressing";
 	}
 	const char *m = NULL;
-	const char *st = health_condition(o, "ReplicaFailure", NULL, &m);
+	const char *st = argocd_health_condition(o, "ReplicaFailure", NULL, &m);
 	if (st && strcmp(st, "True") == 0) {
 		buf_adds(msg, m ? m : "");
 		return "Degraded";
@@ -121,7 +121,7 @@ health_replicaset(const cJSON *o, struct buf *msg)
 }
 
 static const char *
-health_pod(const cJSON *o, struct buf *msg)
+argocd_health_pod(const cJSON *o, struct buf *msg)
 {
 	const char *policy = json_str(o, "spec.restartPolicy");
 	bool always = !policy || strcmp(policy, "Always") == 0;
@@ -162,7 +162,7 @@ health_pod(const cJSON *o, struct buf *msg)
 		if (!always) {
 			return "Progressing";
 		}
-		const char *ready = health_condition(o, "Ready", NULL, NULL);
+		const char *ready = argocd_health_condition(o, "Ready", NULL, NULL);
 		if (ready && strcmp(ready, "True") == 0) {
 			return "Healthy";
 		}
@@ -177,7 +177,7 @@ health_pod(const cJSON *o, struct buf *msg)
 }
 
 static const char *
-health_hpa(const cJSON *o, struct buf *msg)
+argocd_health_hpa(const cJSON *o, struct buf *msg)
 {
 	static const char *const degraded[] = {
 		"FailedGetScale", "FailedUpdateScale",
@@ -214,7 +214,7 @@ health_hpa(const cJSON *o, struct buf *msg)
 
 /* resource_customizations/argoproj.io/Rollout/health.lua, rule by rule. */
 static const char *
-health_rollout(const cJSON *o, struct buf *msg)
+argocd_health_rollout(const cJSON *o, struct buf *msg)
 {
 	const cJSON *st = cJSON_GetObjectItem(o, "status");
 	const cJSON *og = cJSON_GetObjectItem(st, "observedGeneration");
@@ -344,7 +344,7 @@ health_rollout(const cJSON *o, struct buf *msg)
 }
 
 static const char *
-health_analysisrun(const cJSON *o, struct buf *msg)
+argocd_health_analysisrun(const cJSON *o, struct buf *msg)
 {
 	const char *phase = json_str(o, "status.phase");
 	const char *m = json_str(o, "status.message");
@@ -385,9 +385,9 @@ argocd_health(const char *group, const char *kind, const cJSON *obj,
 		return true;
 	}
 	if (strcmp(g, "apps") == 0 && strcmp(kind, "Deployment") == 0) {
-		s = health_deployment(obj, msg);
+		s = argocd_health_deployment(obj, msg);
 	} else if (strcmp(g, "apps") == 0 && strcmp(kind, "ReplicaSet") == 0) {
-		s = health_replicaset(obj, msg);
+		s = argocd_health_replicaset(obj, msg);
 	} else if (!*g && strcmp(kind, "Service") == 0) {
 		const char *type = json_str(obj, "spec.type");
 		const cJSON *ing = json_path(obj,
@@ -409,16 +409,16 @@ argocd_health(const char *group, const char *kind, const cJSON *obj,
 			: strcmp(p, "Lost") == 0	  ? "Degraded"
 							  : "Unknown";
 	} else if (!*g && strcmp(kind, "Pod") == 0) {
-		s = health_pod(obj, msg);
+		s = argocd_health_pod(obj, msg);
 	} else if (strcmp(g, "autoscaling") == 0 &&
 		   strcmp(kind, "HorizontalPodAutoscaler") == 0) {
-		s = health_hpa(obj, msg);
+		s = argocd_health_hpa(obj, msg);
 	} else if (strcmp(g, "argoproj.io") == 0 &&
 		   strcmp(kind, "Rollout") == 0) {
-		s = health_rollout(obj, msg);
+		s = argocd_health_rollout(obj, msg);
 	} else if (strcmp(g, "argoproj.io") == 0 &&
 		   strcmp(kind, "AnalysisRun") == 0) {
-		s = health_analysisrun(obj, msg);
+		s = argocd_health_analysisrun(obj, msg);
 	}
 	if (!s) {
 		return false;

@@ -32,7 +32,7 @@
 
 /* Go's %v of a float64 (strconv 'g', shortest, exponent from 1e+06). */
 static void
-render_go_float(struct buf *b, double d)
+argocd_render_go_float(struct buf *b, double d)
 {
 	if (d == 0) {
 		buf_adds(b, "0");
@@ -100,7 +100,7 @@ render_go_float(struct buf *b, double d)
 /* text/template's printing of a value (Go's %v); nil prints nothing, as
  * Helm removes "<no value>". */
 static void
-render_print(struct buf *b, const cJSON *v)
+argocd_render_print(struct buf *b, const cJSON *v)
 {
 	if (!v || cJSON_IsNull(v)) {
 		return;
@@ -110,11 +110,11 @@ render_print(struct buf *b, const cJSON *v)
 	} else if (cJSON_IsBool(v)) {
 		buf_adds(b, cJSON_IsTrue(v) ? "true" : "false");
 	} else if (cJSON_IsNumber(v)) {
-		render_go_float(b, v->valuedouble);
+		argocd_render_go_float(b, v->valuedouble);
 	} else if (cJSON_IsArray(v)) {
 		buf_addch(b, '[');
 		for (const cJSON *c = v->child; c; c = c->next) {
-			render_print(b, c);
+			argocd_render_print(b, c);
 			if (c->next) {
 				buf_addch(b, ' ');
 			}
@@ -137,7 +137,7 @@ render_print(struct buf *b, const cJSON *v)
 		buf_adds(b, "map[");
 		for (int i = 0; i < k; i++) {
 			buf_addf(b, "%s%s:", i ? " " : "", keys[i]->string);
-			render_print(b, keys[i]);
+			argocd_render_print(b, keys[i]);
 		}
 		buf_addch(b, ']');
 		free(keys);
@@ -146,7 +146,7 @@ render_print(struct buf *b, const cJSON *v)
 
 /* Go template truth (and Sprig's "not empty"). */
 static bool
-render_truthy(const cJSON *v)
+argocd_render_truthy(const cJSON *v)
 {
 	if (!v || cJSON_IsNull(v) || cJSON_IsFalse(v)) {
 		return false;
@@ -178,11 +178,11 @@ struct helm {
 };
 
 static void
-helm_fail(struct helm *h, const char *fmt, ...)
+argocd_render_fail(struct helm *h, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void
-helm_fail(struct helm *h, const char *fmt, ...)
+argocd_render_fail(struct helm *h, const char *fmt, ...)
 {
 	if (h->failed) {
 		return;
@@ -197,14 +197,14 @@ helm_fail(struct helm *h, const char *fmt, ...)
 }
 
 static const cJSON *
-helm_keep(struct helm *h, cJSON *v)
+argocd_render_keep(struct helm *h, cJSON *v)
 {
 	cJSON_AddItemToArray(h->arena, v);
 	return v;
 }
 
 static void
-helm_skip_space(struct helm *h)
+argocd_render_skip_space(struct helm *h)
 {
 	while (h->p < h->end && (*h->p == ' ' || *h->p == '\t' ||
 				 *h->p == '\n' || *h->p == '\r')) {
@@ -213,17 +213,17 @@ helm_skip_space(struct helm *h)
 }
 
 static bool
-helm_ident_char(char c)
+argocd_render_ident_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	       (c >= '0' && c <= '9') || c == '_';
 }
 
-static const cJSON *helm_pipeline(struct helm *h, bool live);
+static const cJSON *argocd_render_pipeline(struct helm *h, bool live);
 
 /* .A.B.C against the root {Values, Release, Chart}. */
 static const cJSON *
-helm_field(struct helm *h, bool live)
+argocd_render_field(struct helm *h, bool live)
 {
 	const char *start = h->p;
 	const cJSON *cur = NULL;
@@ -232,16 +232,16 @@ helm_field(struct helm *h, bool live)
 	while (h->p < h->end && *h->p == '.') {
 		h->p++;
 		const char *s = h->p;
-		while (h->p < h->end && helm_ident_char(*h->p)) {
+		while (h->p < h->end && argocd_render_ident_char(*h->p)) {
 			h->p++;
 		}
 		size_t n = (size_t)(h->p - s);
 		if (n == 0) {
 			if (depth == 0) {
-				helm_fail(h, "unsupported in rollouts-sim's "
+				argocd_render_fail(h, "unsupported in rollouts-sim's "
 					  "Helm subset: the dot '.' alone");
 			} else {
-				helm_fail(h, "bad field '%.*s'",
+				argocd_render_fail(h, "bad field '%.*s'",
 					  (int)(h->p - start), start);
 			}
 			return NULL;
@@ -257,7 +257,7 @@ helm_field(struct helm *h, bool live)
 			} else if (strcmp(name, "Chart") == 0) {
 				cur = h->chart;
 			} else {
-				helm_fail(h, "unsupported in rollouts-sim's "
+				argocd_render_fail(h, "unsupported in rollouts-sim's "
 					  "Helm subset: '.%s'", name);
 				return NULL;
 			}
@@ -265,14 +265,14 @@ helm_field(struct helm *h, bool live)
 			const cJSON *v = cJSON_GetObjectItemCaseSensitive(
 				cur, name);
 			if (!v) {
-				helm_fail(h, "unsupported in rollouts-sim's "
+				argocd_render_fail(h, "unsupported in rollouts-sim's "
 					  "Helm subset: '.%s.%s'", root, name);
 				return NULL;
 			}
 			cur = v;
 		} else if (live) {
 			if (!cur || cJSON_IsNull(cur)) {
-				helm_fail(h, "executing at <%.*s>: nil pointer "
+				argocd_render_fail(h, "executing at <%.*s>: nil pointer "
 					  "evaluating interface {}.%s",
 					  (int)(h->end - start) >
 						  (int)(h->p - start)
@@ -281,7 +281,7 @@ helm_field(struct helm *h, bool live)
 				return NULL;
 			}
 			if (!cJSON_IsObject(cur)) {
-				helm_fail(h, "executing at <%.*s>: can't "
+				argocd_render_fail(h, "executing at <%.*s>: can't "
 					  "evaluate field %s in type %s",
 					  (int)(h->p - start), start, name,
 					  cJSON_IsString(cur) ? "string"
@@ -297,7 +297,7 @@ helm_field(struct helm *h, bool live)
 		depth++;
 	}
 	if (depth == 1 && strcmp(root, "Values") != 0) {
-		helm_fail(h, "unsupported in rollouts-sim's Helm subset: "
+		argocd_render_fail(h, "unsupported in rollouts-sim's Helm subset: "
 			  "'.%s' alone", root);
 		return NULL;
 	}
@@ -306,7 +306,7 @@ helm_field(struct helm *h, bool live)
 
 /* A string literal "..." (Go escapes) or `...`. */
 static const cJSON *
-helm_string(struct helm *h)
+argocd_render_string(struct helm *h)
 {
 	struct buf s = BUF_INIT;
 	char q = *h->p++;
@@ -326,7 +326,7 @@ helm_string(struct helm *h)
 			case '\\': buf_addch(&s, '\\'); break;
 			case '"': buf_addch(&s, '"'); break;
 			default:
-				helm_fail(h, "unsupported escape '\\%c' in a "
+				argocd_render_fail(h, "unsupported escape '\\%c' in a "
 					  "string", e);
 				buf_release(&s);
 				return NULL;
@@ -339,11 +339,11 @@ helm_string(struct helm *h)
 		buf_addch(&s, c);
 	}
 	if (!closed) {
-		helm_fail(h, "unterminated quoted string");
+		argocd_render_fail(h, "unterminated quoted string");
 		buf_release(&s);
 		return NULL;
 	}
-	const cJSON *v = helm_keep(h, cJSON_CreateString(s.buf ? s.buf : ""));
+	const cJSON *v = argocd_render_keep(h, cJSON_CreateString(s.buf ? s.buf : ""));
 	buf_release(&s);
 	return v;
 }
@@ -352,10 +352,10 @@ enum helm_fn { FN_NONE, FN_DEFAULT, FN_QUOTE, FN_NOT };
 
 /* Sprig's quote: each non-nil argument as Go's %q, space-separated. */
 static void
-helm_quote(struct buf *b, const cJSON *v)
+argocd_render_quote(struct buf *b, const cJSON *v)
 {
 	struct buf s = BUF_INIT;
-	render_print(&s, v);
+	argocd_render_print(&s, v);
 	buf_addch(b, '"');
 	for (size_t i = 0; i < s.len; i++) {
 		unsigned char c = (unsigned char)s.buf[i];
@@ -379,64 +379,64 @@ helm_quote(struct buf *b, const cJSON *v)
 
 /* One operand; *is_fn set for a function name. */
 static const cJSON *
-helm_operand(struct helm *h, bool live, enum helm_fn *fn, bool *got)
+argocd_render_operand(struct helm *h, bool live, enum helm_fn *fn, bool *got)
 {
 	*got = true;
 	*fn = FN_NONE;
-	helm_skip_space(h);
+	argocd_render_skip_space(h);
 	if (h->p >= h->end || *h->p == '|' || *h->p == ')') {
 		*got = false;
 		return NULL;
 	}
 	char c = *h->p;
 	if (c == '.') {
-		return helm_field(h, live);
+		return argocd_render_field(h, live);
 	}
 	if (c == '"' || c == '`') {
-		return helm_string(h);
+		return argocd_render_string(h);
 	}
 	if (c == '(') {
 		h->p++;
-		const cJSON *v = helm_pipeline(h, live);
-		helm_skip_space(h);
+		const cJSON *v = argocd_render_pipeline(h, live);
+		argocd_render_skip_space(h);
 		if (h->failed) {
 			return NULL;
 		}
 		if (h->p >= h->end || *h->p != ')') {
-			helm_fail(h, "unclosed left paren");
+			argocd_render_fail(h, "unclosed left paren");
 			return NULL;
 		}
 		h->p++;
 		return v;
 	}
 	if (c == '$') {
-		helm_fail(h, "unsupported in rollouts-sim's Helm subset: "
+		argocd_render_fail(h, "unsupported in rollouts-sim's Helm subset: "
 			  "variables ('$')");
 		return NULL;
 	}
 	if ((c >= '0' && c <= '9') || c == '-' || c == '+') {
 		char *e;
 		double d = strtod(h->p, &e);
-		if (e == h->p || (e < h->end && helm_ident_char(*e))) {
-			helm_fail(h, "bad number syntax: '%.*s'",
+		if (e == h->p || (e < h->end && argocd_render_ident_char(*e))) {
+			argocd_render_fail(h, "bad number syntax: '%.*s'",
 				  (int)(h->end - h->p), h->p);
 			return NULL;
 		}
 		h->p = e;
-		return helm_keep(h, cJSON_CreateNumber(d));
+		return argocd_render_keep(h, cJSON_CreateNumber(d));
 	}
-	if (helm_ident_char(c)) {
+	if (argocd_render_ident_char(c)) {
 		const char *s = h->p;
-		while (h->p < h->end && (helm_ident_char(*h->p) ||
+		while (h->p < h->end && (argocd_render_ident_char(*h->p) ||
 					 *h->p == '.')) {
 			h->p++;
 		}
 		int n = (int)(h->p - s);
 		if (n == 4 && strncmp(s, "true", 4) == 0) {
-			return helm_keep(h, cJSON_CreateTrue());
+			return argocd_render_keep(h, cJSON_CreateTrue());
 		}
 		if (n == 5 && strncmp(s, "false", 5) == 0) {
-			return helm_keep(h, cJSON_CreateFalse());
+			return argocd_render_keep(h, cJSON_CreateFalse());
 		}
 		if (n == 3 && strncmp(s, "nil", 3) == 0) {
 			return NULL;
@@ -448,39 +448,39 @@ helm_operand(struct helm *h, bool live, enum helm_fn *fn, bool *got)
 		} else if (n == 3 && strncmp(s, "not", 3) == 0) {
 			*fn = FN_NOT;
 		} else {
-			helm_fail(h, "unsupported in rollouts-sim's Helm "
+			argocd_render_fail(h, "unsupported in rollouts-sim's Helm "
 				  "subset: function \"%.*s\"", n, s);
 		}
 		return NULL;
 	}
-	helm_fail(h, "unexpected \"%c\" in command", c);
+	argocd_render_fail(h, "unexpected \"%c\" in command", c);
 	return NULL;
 }
 
 /* One command: an operand, or a function with its arguments; prev is the
  * previous command's value in a pipeline (has_prev). */
 static const cJSON *
-helm_command(struct helm *h, bool live, const cJSON *prev, bool has_prev)
+argocd_render_command(struct helm *h, bool live, const cJSON *prev, bool has_prev)
 {
 	enum helm_fn fn;
 	bool got;
-	const cJSON *first = helm_operand(h, live, &fn, &got);
+	const cJSON *first = argocd_render_operand(h, live, &fn, &got);
 	if (h->failed) {
 		return NULL;
 	}
 	if (!got) {
-		helm_fail(h, "missing value for command");
+		argocd_render_fail(h, "missing value for command");
 		return NULL;
 	}
 	if (fn == FN_NONE) {
-		helm_skip_space(h);
+		argocd_render_skip_space(h);
 		if (h->p < h->end && *h->p != '|' && *h->p != ')') {
-			helm_fail(h, "can't give argument to non-function "
+			argocd_render_fail(h, "can't give argument to non-function "
 				  "'%.*s'", (int)(h->end - h->p), h->p);
 			return NULL;
 		}
 		if (has_prev) {
-			helm_fail(h, "can't give argument to non-function");
+			argocd_render_fail(h, "can't give argument to non-function");
 			return NULL;
 		}
 		return first;
@@ -489,7 +489,7 @@ helm_command(struct helm *h, bool live, const cJSON *prev, bool has_prev)
 	int nargs = 0;
 	for (;;) {
 		enum helm_fn afn;
-		const cJSON *a = helm_operand(h, live, &afn, &got);
+		const cJSON *a = argocd_render_operand(h, live, &afn, &got);
 		if (h->failed) {
 			return NULL;
 		}
@@ -497,13 +497,13 @@ helm_command(struct helm *h, bool live, const cJSON *prev, bool has_prev)
 			break;
 		}
 		if (afn != FN_NONE) {
-			helm_fail(h, "unsupported in rollouts-sim's Helm "
+			argocd_render_fail(h, "unsupported in rollouts-sim's Helm "
 				  "subset: a function as an argument "
 				  "(use parentheses)");
 			return NULL;
 		}
 		if (nargs == 15) {
-			helm_fail(h, "too many arguments");
+			argocd_render_fail(h, "too many arguments");
 			return NULL;
 		}
 		args[nargs++] = a;
@@ -514,18 +514,18 @@ helm_command(struct helm *h, bool live, const cJSON *prev, bool has_prev)
 	switch (fn) {
 	case FN_DEFAULT:
 		if (nargs != 2) {
-			helm_fail(h, "wrong number of args for default: want "
+			argocd_render_fail(h, "wrong number of args for default: want "
 				  "2 got %d", nargs);
 			return NULL;
 		}
-		return render_truthy(args[1]) ? args[1] : args[0];
+		return argocd_render_truthy(args[1]) ? args[1] : args[0];
 	case FN_NOT:
 		if (nargs != 1) {
-			helm_fail(h, "wrong number of args for not: want 1 "
+			argocd_render_fail(h, "wrong number of args for not: want 1 "
 				  "got %d", nargs);
 			return NULL;
 		}
-		return helm_keep(h, cJSON_CreateBool(!render_truthy(args[0])));
+		return argocd_render_keep(h, cJSON_CreateBool(!argocd_render_truthy(args[0])));
 	case FN_QUOTE: {
 		struct buf q = BUF_INIT;
 		bool any = false;
@@ -536,10 +536,10 @@ helm_command(struct helm *h, bool live, const cJSON *prev, bool has_prev)
 			if (any) {
 				buf_addch(&q, ' ');
 			}
-			helm_quote(&q, args[i]);
+			argocd_render_quote(&q, args[i]);
 			any = true;
 		}
-		const cJSON *v = helm_keep(h, cJSON_CreateString(
+		const cJSON *v = argocd_render_keep(h, cJSON_CreateString(
 			q.buf ? q.buf : ""));
 		buf_release(&q);
 		return v;
@@ -551,17 +551,17 @@ helm_command(struct helm *h, bool live, const cJSON *prev, bool has_prev)
 }
 
 static const cJSON *
-helm_pipeline(struct helm *h, bool live)
+argocd_render_pipeline(struct helm *h, bool live)
 {
 	const cJSON *v = NULL;
 	bool has = false;
 	for (;;) {
-		v = helm_command(h, live, v, has);
+		v = argocd_render_command(h, live, v, has);
 		if (h->failed) {
 			return NULL;
 		}
 		has = true;
-		helm_skip_space(h);
+		argocd_render_skip_space(h);
 		if (h->p < h->end && *h->p == '|') {
 			h->p++;
 			continue;
@@ -572,13 +572,13 @@ helm_pipeline(struct helm *h, bool live)
 
 /* Whether the action's text starts with the keyword kw. */
 static bool
-helm_keyword(struct helm *h, const char *kw)
+argocd_render_keyword(struct helm *h, const char *kw)
 {
 	size_t n = strlen(kw);
 	if ((size_t)(h->end - h->p) < n || strncmp(h->p, kw, n) != 0) {
 		return false;
 	}
-	if (h->p + n < h->end && helm_ident_char(h->p[n])) {
+	if (h->p + n < h->end && argocd_render_ident_char(h->p[n])) {
 		return false;
 	}
 	h->p += n;
@@ -596,13 +596,13 @@ struct helm_frame {
 };
 
 static bool
-helm_space(char c)
+argocd_render_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 int
-argocd_helm_template(const char *text, size_t len, const char *fname,
+argocd_render_helm_template(const char *text, size_t len, const char *fname,
 		     const cJSON *values, const cJSON *release,
 		     const cJSON *chart, struct buf *out, struct buf *err)
 {
@@ -626,15 +626,15 @@ argocd_helm_template(const char *text, size_t len, const char *fname,
 		}
 		size_t tend = open ? (size_t)(open - text) : len;
 		bool rtrim = open && (size_t)(open - text) + 3 < len &&
-			     open[2] == '-' && helm_space(open[3]);
+			     open[2] == '-' && argocd_render_space(open[3]);
 		size_t ts = pos, te = tend;
 		if (ltrim) {
-			while (ts < te && helm_space(text[ts])) {
+			while (ts < te && argocd_render_space(text[ts])) {
 				ts++;
 			}
 		}
 		if (rtrim) {
-			while (te > ts && helm_space(text[te - 1])) {
+			while (te > ts && argocd_render_space(text[te - 1])) {
 				te--;
 			}
 		}
@@ -671,62 +671,62 @@ argocd_helm_template(const char *text, size_t len, const char *fname,
 			}
 		}
 		if (!close) {
-			helm_fail(&h, "unclosed action");
+			argocd_render_fail(&h, "unclosed action");
 			break;
 		}
 		const char *ae = close;
 		ltrim = false;
-		if (ae - a >= 2 && ae[-1] == '-' && helm_space(ae[-2])) {
+		if (ae - a >= 2 && ae[-1] == '-' && argocd_render_space(ae[-2])) {
 			ltrim = true;
 			ae--;
 		}
 		pos = (size_t)(close - text) + 2;
 		h.p = a;
 		h.end = ae;
-		helm_skip_space(&h);
+		argocd_render_skip_space(&h);
 		/* comments */
 		if (h.end - h.p >= 4 && strncmp(h.p, "/*", 2) == 0) {
 			const char *ce = h.end;
-			while (ce > h.p && helm_space(ce[-1])) {
+			while (ce > h.p && argocd_render_space(ce[-1])) {
 				ce--;
 			}
 			if (ce - h.p < 4 || strncmp(ce - 2, "*/", 2) != 0) {
-				helm_fail(&h, "unclosed comment");
+				argocd_render_fail(&h, "unclosed comment");
 			}
 			continue;
 		}
-		if (helm_keyword(&h, "if")) {
+		if (argocd_render_keyword(&h, "if")) {
 			if (depth == HELM_MAX_NEST) {
-				helm_fail(&h, "if nested too deeply");
+				argocd_render_fail(&h, "if nested too deeply");
 				break;
 			}
-			const cJSON *v = helm_pipeline(&h, live);
+			const cJSON *v = argocd_render_pipeline(&h, live);
 			struct helm_frame *f = &st[depth++];
 			f->parent_live = live;
-			f->live = live && render_truthy(v);
+			f->live = live && argocd_render_truthy(v);
 			f->taken = f->live;
 			f->in_else = false;
 			f->line = line;
-		} else if (helm_keyword(&h, "else")) {
+		} else if (argocd_render_keyword(&h, "else")) {
 			if (depth == 0 || st[depth - 1].in_else) {
-				helm_fail(&h, "unexpected {{else}}");
+				argocd_render_fail(&h, "unexpected {{else}}");
 				break;
 			}
 			struct helm_frame *f = &st[depth - 1];
-			helm_skip_space(&h);
-			if (helm_keyword(&h, "if")) {
+			argocd_render_skip_space(&h);
+			if (argocd_render_keyword(&h, "if")) {
 				bool can = f->parent_live && !f->taken;
-				const cJSON *v = helm_pipeline(&h, can);
-				f->live = can && render_truthy(v);
+				const cJSON *v = argocd_render_pipeline(&h, can);
+				f->live = can && argocd_render_truthy(v);
 				f->taken = f->taken || f->live;
 			} else {
 				f->live = f->parent_live && !f->taken;
 				f->taken = true;
 				f->in_else = true;
 			}
-		} else if (helm_keyword(&h, "end")) {
+		} else if (argocd_render_keyword(&h, "end")) {
 			if (depth == 0) {
-				helm_fail(&h, "unexpected {{end}}");
+				argocd_render_fail(&h, "unexpected {{end}}");
 				break;
 			}
 			depth--;
@@ -738,8 +738,8 @@ argocd_helm_template(const char *text, size_t len, const char *fname,
 			for (size_t i = 0; i < sizeof(kws) / sizeof(kws[0]);
 			     i++) {
 				const char *save = h.p;
-				if (helm_keyword(&h, kws[i])) {
-					helm_fail(&h, "unsupported in "
+				if (argocd_render_keyword(&h, kws[i])) {
+					argocd_render_fail(&h, "unsupported in "
 						  "rollouts-sim's Helm subset: "
 						  "'%s'", kws[i]);
 				}
@@ -748,20 +748,20 @@ argocd_helm_template(const char *text, size_t len, const char *fname,
 			if (h.failed) {
 				break;
 			}
-			const cJSON *v = helm_pipeline(&h, live);
+			const cJSON *v = argocd_render_pipeline(&h, live);
 			if (!h.failed && live) {
-				render_print(out, v);
+				argocd_render_print(out, v);
 			}
 		}
-		helm_skip_space(&h);
+		argocd_render_skip_space(&h);
 		if (!h.failed && h.p < h.end) {
-			helm_fail(&h, "unexpected \"%.*s\" in command",
+			argocd_render_fail(&h, "unexpected \"%.*s\" in command",
 				  (int)(h.end - h.p), h.p);
 		}
 	}
 	if (!h.failed && depth > 0) {
 		h.line = st[depth - 1].line;
-		helm_fail(&h, "unexpected EOF (an {{if}} without {{end}})");
+		argocd_render_fail(&h, "unexpected EOF (an {{if}} without {{end}})");
 	}
 	cJSON_Delete(h.arena);
 	return h.failed ? -1 : 0;
@@ -770,7 +770,7 @@ argocd_helm_template(const char *text, size_t len, const char *fname,
 /* ------------------------------------------------------------- values */
 
 void
-argocd_helm_merge(cJSON *dst, const cJSON *src)
+argocd_render_merge_values(cJSON *dst, const cJSON *src)
 {
 	if (!cJSON_IsObject(dst) || !cJSON_IsObject(src)) {
 		return;
@@ -780,7 +780,7 @@ argocd_helm_merge(cJSON *dst, const cJSON *src)
 		if (cJSON_IsNull(s)) {
 			cJSON_DeleteItemFromObjectCaseSensitive(dst, s->string);
 		} else if (d && cJSON_IsObject(d) && cJSON_IsObject(s)) {
-			argocd_helm_merge(d, s);
+			argocd_render_merge_values(d, s);
 		} else {
 			json_set_item(dst, s->string, cJSON_Duplicate(s, 1));
 		}
@@ -788,7 +788,7 @@ argocd_helm_merge(cJSON *dst, const cJSON *src)
 }
 
 int
-argocd_helm_set(cJSON *values, const char *name, const char *value,
+argocd_render_set_value(cJSON *values, const char *name, const char *value,
 		bool force_string, struct buf *err)
 {
 	if (!name || !*name || strpbrk(name, "[]\\")) {
@@ -844,7 +844,7 @@ argocd_helm_set(cJSON *values, const char *name, const char *value,
 /* -------------------------------------------------------------- files */
 
 static bool
-render_is_manifest(const char *name)
+argocd_render_is_manifest(const char *name)
 {
 	size_t n = strlen(name);
 	return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
@@ -853,7 +853,7 @@ render_is_manifest(const char *name)
 }
 
 static int
-render_cmp(const void *a, const void *b)
+argocd_render_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -861,7 +861,7 @@ render_cmp(const void *a, const void *b)
 /* Relative paths of the files under root/rel (sorted), recursing when
  * recurse. */
 static void
-render_list(const char *root, const char *rel, bool recurse, char ***out,
+argocd_render_list(const char *root, const char *rel, bool recurse, char ***out,
 	    size_t *n, size_t *cap)
 {
 	char *dir = *rel ? xasprintf("%s/%s", root, rel) : xstrdup(root);
@@ -872,8 +872,7 @@ render_list(const char *root, const char *rel, bool recurse, char ***out,
 	}
 	char **names = NULL;
 	size_t nn = 0, nc = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
+	for (struct dirent *de = readdir(d); de; de = readdir(d)) {
 		if (de->d_name[0] == '.') {
 			continue;
 		}
@@ -885,7 +884,7 @@ render_list(const char *root, const char *rel, bool recurse, char ***out,
 	}
 	closedir(d);
 	if (nn) {
-		qsort(names, nn, sizeof(*names), render_cmp);
+		qsort(names, nn, sizeof(*names), argocd_render_cmp);
 	}
 	for (size_t i = 0; i < nn; i++) {
 		char *r = *rel ? xasprintf("%s/%s", rel, names[i])
@@ -894,7 +893,7 @@ render_list(const char *root, const char *rel, bool recurse, char ***out,
 		struct stat sb;
 		if (stat(full, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 			if (recurse) {
-				render_list(root, r, recurse, out, n, cap);
+				argocd_render_list(root, r, recurse, out, n, cap);
 			}
 			free(r);
 		} else if (stat(full, &sb) == 0 && S_ISREG(sb.st_mode)) {
@@ -915,7 +914,7 @@ render_list(const char *root, const char *rel, bool recurse, char ***out,
 
 /* Append the documents of one file (YAML or JSON) to arr. */
 static int
-render_docs(cJSON *arr, const char *data, size_t len, const char *fname,
+argocd_render_docs(cJSON *arr, const char *data, size_t len, const char *fname,
 	    struct buf *err)
 {
 	struct pd_err e = { 0 };
@@ -955,7 +954,7 @@ render_docs(cJSON *arr, const char *data, size_t len, const char *fname,
 }
 
 static bool
-render_glob_any(const char *globs, const char *path)
+argocd_render_glob_any(const char *globs, const char *path)
 {
 	if (!globs || !*globs) {
 		return false;
@@ -982,27 +981,27 @@ render_glob_any(const char *globs, const char *path)
 }
 
 static cJSON *
-render_directory(const cJSON *src, const char *dir, struct buf *err)
+argocd_render_directory(const cJSON *src, const char *dir, struct buf *err)
 {
 	bool recurse = json_bool(src, "directory.recurse", false);
 	const char *inc = json_str(src, "directory.include");
 	const char *exc = json_str(src, "directory.exclude");
 	char **files = NULL;
 	size_t n = 0, cap = 0;
-	render_list(dir, "", recurse, &files, &n, &cap);
+	argocd_render_list(dir, "", recurse, &files, &n, &cap);
 	cJSON *arr = cJSON_CreateArray();
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (rc == 0 && render_is_manifest(files[i]) &&
-		    (!inc || !*inc || render_glob_any(inc, files[i])) &&
-		    !render_glob_any(exc, files[i])) {
+		if (rc == 0 && argocd_render_is_manifest(files[i]) &&
+		    (!inc || !*inc || argocd_render_glob_any(inc, files[i])) &&
+		    !argocd_render_glob_any(exc, files[i])) {
 			char *full = xasprintf("%s/%s", dir, files[i]);
 			struct buf data = BUF_INIT;
 			if (buf_read_file(&data, full) < 0) {
 				buf_addf(err, "%s: cannot read", files[i]);
 				rc = -1;
 			} else {
-				rc = render_docs(arr, data.buf ? data.buf : "",
+				rc = argocd_render_docs(arr, data.buf ? data.buf : "",
 						 data.len, files[i], err);
 			}
 			buf_release(&data);
@@ -1020,7 +1019,7 @@ render_directory(const cJSON *src, const char *dir, struct buf *err)
 
 /* The first document of a YAML file as an object ({} when empty). */
 static cJSON *
-render_yaml_object(const char *data, size_t len, const char *fname,
+argocd_render_yaml_object(const char *data, size_t len, const char *fname,
 		   struct buf *err)
 {
 	struct pd_err e = { 0 };
@@ -1045,7 +1044,7 @@ render_yaml_object(const char *data, size_t len, const char *fname,
 }
 
 static cJSON *
-render_helm(const cJSON *app, const char *dir, const char *root,
+argocd_render_helm(const cJSON *app, const char *dir, const char *root,
 	    struct buf *err)
 {
 	const cJSON *src = json_path(app, "spec.source");
@@ -1057,7 +1056,7 @@ render_helm(const cJSON *app, const char *dir, const char *root,
 		buf_addf(err, "Chart.yaml: cannot read");
 		goto done;
 	}
-	cJSON *cy = render_yaml_object(data.buf ? data.buf : "", data.len,
+	cJSON *cy = argocd_render_yaml_object(data.buf ? data.buf : "", data.len,
 				       "Chart.yaml", err);
 	if (!cy) {
 		goto done;
@@ -1067,10 +1066,10 @@ render_helm(const cJSON *app, const char *dir, const char *root,
 	cJSON_AddStringToObject(chart, "Name", cn ? cn : "");
 	const cJSON *cv = cJSON_GetObjectItem(cy, "version");
 	struct buf vb = BUF_INIT;
-	render_print(&vb, cv);
+	argocd_render_print(&vb, cv);
 	cJSON_AddStringToObject(chart, "Version", vb.buf ? vb.buf : "");
 	buf_reset(&vb);
-	render_print(&vb, cJSON_GetObjectItem(cy, "appVersion"));
+	argocd_render_print(&vb, cJSON_GetObjectItem(cy, "appVersion"));
 	cJSON_AddStringToObject(chart, "AppVersion", vb.buf ? vb.buf : "");
 	buf_release(&vb);
 	cJSON_Delete(cy);
@@ -1080,7 +1079,7 @@ render_helm(const cJSON *app, const char *dir, const char *root,
 	path = xasprintf("%s/values.yaml", dir);
 	buf_reset(&data);
 	if (buf_read_file(&data, path) == 0) {
-		values = render_yaml_object(data.buf ? data.buf : "", data.len,
+		values = argocd_render_yaml_object(data.buf ? data.buf : "", data.len,
 					    "values.yaml", err);
 		if (!values) {
 			goto done;
@@ -1106,30 +1105,30 @@ render_helm(const cJSON *app, const char *dir, const char *root,
 				 f->valuestring);
 			goto done;
 		}
-		cJSON *o = render_yaml_object(data.buf ? data.buf : "",
+		cJSON *o = argocd_render_yaml_object(data.buf ? data.buf : "",
 					      data.len, f->valuestring, err);
 		if (!o) {
 			goto done;
 		}
-		argocd_helm_merge(values, o);
+		argocd_render_merge_values(values, o);
 		cJSON_Delete(o);
 	}
 	const cJSON *vo = cJSON_GetObjectItem(helm, "valuesObject");
 	const char *vs = json_str(helm, "values");
 	if (cJSON_IsObject(vo)) {
-		argocd_helm_merge(values, vo);
+		argocd_render_merge_values(values, vo);
 	} else if (vs && *vs) {
-		cJSON *o = render_yaml_object(vs, strlen(vs),
+		cJSON *o = argocd_render_yaml_object(vs, strlen(vs),
 					      "spec.source.helm.values", err);
 		if (!o) {
 			goto done;
 		}
-		argocd_helm_merge(values, o);
+		argocd_render_merge_values(values, o);
 		cJSON_Delete(o);
 	}
 	const cJSON *params = cJSON_GetObjectItem(helm, "parameters");
 	for (const cJSON *p = params ? params->child : NULL; p; p = p->next) {
-		if (argocd_helm_set(values, json_str(p, "name"),
+		if (argocd_render_set_value(values, json_str(p, "name"),
 				    json_str(p, "value"),
 				    json_bool(p, "forceString", false),
 				    err) < 0) {
@@ -1155,7 +1154,7 @@ render_helm(const cJSON *app, const char *dir, const char *root,
 	char *tdir = xasprintf("%s/templates", dir);
 	char **files = NULL;
 	size_t n = 0, cap = 0;
-	render_list(tdir, "", true, &files, &n, &cap);
+	argocd_render_list(tdir, "", true, &files, &n, &cap);
 	out = cJSON_CreateArray();
 	const char *rel = dir + strlen(root);
 	while (*rel == '/') {
@@ -1170,11 +1169,11 @@ render_helm(const cJSON *app, const char *dir, const char *root,
 						*rel ? "/" : "", files[i]);
 			struct buf text = BUF_INIT, res = BUF_INIT;
 			if (buf_read_file(&text, full) < 0 ||
-			    argocd_helm_template(text.buf ? text.buf : "",
+			    argocd_render_helm_template(text.buf ? text.buf : "",
 						 text.len, fname, values,
 						 release, chart, &res,
 						 err) < 0 ||
-			    render_docs(out, res.buf ? res.buf : "", res.len,
+			    argocd_render_docs(out, res.buf ? res.buf : "", res.len,
 					fname, err) < 0) {
 				if (!err->len) {
 					buf_addf(err, "%s: cannot read", fname);
@@ -1229,13 +1228,13 @@ argocd_render(const cJSON *app, const char *root, const char **type,
 		char *kz = xasprintf("%s/kustomization.yaml", dir);
 		if (stat(cy, &sb) == 0) {
 			*type = "Helm";
-			out = render_helm(app, dir, root, err);
+			out = argocd_render_helm(app, dir, root, err);
 		} else if (stat(kz, &sb) == 0) {
 			buf_addf(err, "%s: Kustomize sources are not "
 				 "simulated by rollouts-sim", path);
 		} else {
 			*type = "Directory";
-			out = render_directory(src, dir, err);
+			out = argocd_render_directory(src, dir, err);
 		}
 		free(cy);
 		free(kz);

@@ -79,8 +79,8 @@ argocd_rm_rf(const char *path)
 	}
 	if (S_ISDIR(sb.st_mode)) {
 		DIR *d = opendir(path);
-		struct dirent *de;
-		while (d && (de = readdir(d))) {
+		for (struct dirent *de = d ? readdir(d) : NULL; de;
+		     de = readdir(d)) {
 			if (strcmp(de->d_name, ".") == 0 ||
 			    strcmp(de->d_name, "..") == 0) {
 				continue;
@@ -359,12 +359,11 @@ argocd_default_project(const char *ns, bool quiet)
 	return store_put(argocd_proj_res, dp, false, quiet);
 }
 
-/* NULL when the project lets app be deployed, else the message (static
- * buffer). */
-static const char *
-argocd_project_error(const cJSON *app)
+/* Whether the project lets app be deployed; the message in msg when
+ * not. */
+static bool
+argocd_project_ok(const cJSON *app, struct buf *msg)
 {
-	static char msg[512];
 	const char *ns = json_str(app, "metadata.namespace");
 	const char *p = json_str(app, "spec.project");
 	if (!p || !*p) {
@@ -375,9 +374,9 @@ argocd_project_error(const cJSON *app)
 		proj = argocd_default_project(ns, false);
 	}
 	if (!proj) {
-		snprintf(msg, sizeof(msg), "Application referencing project "
-			 "%s which does not exist", p);
-		return msg;
+		buf_addf(msg, "Application referencing project %s which does "
+			 "not exist", p);
+		return false;
 	}
 	const char *repo = json_str(app, "spec.source.repoURL");
 	bool ok = false;
@@ -387,9 +386,9 @@ argocd_project_error(const cJSON *app)
 		ok = cJSON_IsString(r) && argocd_glob(r->valuestring, repo);
 	}
 	if (!ok) {
-		snprintf(msg, sizeof(msg), "application repo %s is not "
-			 "permitted in project '%s'", repo ? repo : "", p);
-		return msg;
+		buf_addf(msg, "application repo %s is not permitted in "
+			 "project '%s'", repo ? repo : "", p);
+		return false;
 	}
 	const char *server = json_str(app, "spec.destination.server");
 	const char *dname = json_str(app, "spec.destination.name");
@@ -398,9 +397,9 @@ argocd_project_error(const cJSON *app)
 		server = ARGOCD_IN_CLUSTER;
 	}
 	if (!server || strcmp(server, ARGOCD_IN_CLUSTER) != 0) {
-		snprintf(msg, sizeof(msg), "there are no clusters with this "
-			 "URL: %s", server ? server : dname ? dname : "");
-		return msg;
+		buf_addf(msg, "there are no clusters with this URL: %s",
+			 server ? server : dname ? dname : "");
+		return false;
 	}
 	ok = false;
 	const cJSON *dests = json_path(proj->json, "spec.destinations");
@@ -414,13 +413,13 @@ argocd_project_error(const cJSON *app)
 		ok = srv && argocd_glob(dnsp ? dnsp : "*", dns ? dns : "");
 	}
 	if (!ok) {
-		snprintf(msg, sizeof(msg), "application destination server "
-			 "'%s' and namespace '%s' do not match any of the "
-			 "allowed destinations in project '%s'", server,
+		buf_addf(msg, "application destination server '%s' and "
+			 "namespace '%s' do not match any of the allowed "
+			 "destinations in project '%s'", server,
 			 dns ? dns : "", p);
-		return msg;
+		return false;
 	}
-	return NULL;
+	return true;
 }
 
 /* ---------------------------------------------------- refresh (render) */
@@ -1177,28 +1176,28 @@ argocd_heal_delay(long n)
 	return d > 300000 ? 300000 : d;
 }
 
-/* Argo CD's autoSync: maybe set app's operation; the SyncError message
- * (static) or NULL. */
-static const char *
-argocd_autosync(cJSON *app, struct argocd_app *st, const cJSON *resources)
+/* Argo CD's autoSync: maybe set app's operation; a SyncError message goes
+ * to msg. */
+static void
+argocd_autosync(cJSON *app, struct argocd_app *st, const cJSON *resources,
+		struct buf *msg)
 {
-	static char msg[1024];
 	const cJSON *auto_ = json_path(app, "spec.syncPolicy.automated");
 	if (!cJSON_IsObject(auto_)) {
-		return NULL;
+		return;
 	}
 	const cJSON *en = cJSON_GetObjectItem(auto_, "enabled");
 	if (cJSON_IsFalse(en)) {
-		return NULL;
+		return;
 	}
 	if (cJSON_GetObjectItem(app, "operation") ||
 	    json_path(app, "metadata.deletionTimestamp")) {
-		return NULL;
+		return;
 	}
 	const cJSON *status = cJSON_GetObjectItem(app, "status");
 	const char *ss = json_str(status, "sync.status");
 	if (!ss || strcmp(ss, "OutOfSync") != 0) {
-		return NULL;
+		return;
 	}
 	bool prune = json_bool(auto_, "prune", false);
 	bool heal = json_bool(auto_, "selfHeal", false);
@@ -1215,7 +1214,7 @@ argocd_autosync(cJSON *app, struct argocd_app *st, const cJSON *resources)
 		}
 	}
 	if (!prune && nonsynced > 0 && nonsynced == prune_only) {
-		return NULL;
+		return;
 	}
 	const cJSON *os = cJSON_GetObjectItem(status, "operationState");
 	const cJSON *sr = cJSON_GetObjectItem(os, "syncResult");
@@ -1248,16 +1247,15 @@ argocd_autosync(cJSON *app, struct argocd_app *st, const cJSON *resources)
 	if (attempted) {
 		const char *phase = json_str(os, "phase");
 		if (!phase || strcmp(phase, "Succeeded") != 0) {
-			snprintf(msg, sizeof(msg), "Failed last sync attempt "
-				 "to [%s]: %s", st->sha,
-				 json_str(os, "message") ? json_str(os, "message")
-							 : "");
+			buf_addf(msg, "Failed last sync attempt to [%s]: %s",
+				 st->sha, json_str(os, "message")
+				 ? json_str(os, "message") : "");
 			cJSON_Delete(op);
-			return msg;
+			return;
 		}
 		if (!heal) {
 			cJSON_Delete(op);
-			return NULL;
+			return;
 		}
 		long attempts = (long)json_num(os, "operation.sync."
 					       "autoHealAttemptsCount", 0);
@@ -1268,7 +1266,7 @@ argocd_autosync(cJSON *app, struct argocd_app *st, const cJSON *resources)
 		if (due > controller.now) {
 			controller_wake_at(due);
 			cJSON_Delete(op);
-			return NULL;
+			return;
 		}
 		cJSON *list = cJSON_AddArrayToObject(sync, "resources");
 		for (const cJSON *r = resources ? resources->child : NULL; r;
@@ -1291,13 +1289,12 @@ argocd_autosync(cJSON *app, struct argocd_app *st, const cJSON *resources)
 					(double)(attempts + 1));
 	}
 	if (prune && !allow_empty && total > 0 && need_prune == total) {
-		snprintf(msg, sizeof(msg), "Skipping sync attempt to [%s]: "
-			 "auto-sync will wipe out all resources", st->sha);
+		buf_addf(msg, "Skipping sync attempt to [%s]: auto-sync will "
+			 "wipe out all resources", st->sha);
 		cJSON_Delete(op);
-		return msg;
+		return;
 	}
 	json_set_item(app, "operation", op);
-	return NULL;
 }
 
 /* ------------------------------------------------------- one app, pass */
@@ -1385,18 +1382,20 @@ argocd_app_pass(struct sim_obj *o)
 			st->cascade = true;
 		}
 	}
-	const char *perr = argocd_project_error(app);
-	if (perr) {
+	struct buf perr = BUF_INIT;
+	if (!argocd_project_ok(app, &perr)) {
 		cJSON *status = json_obj_ensure(app, "status");
 		cJSON *s = json_obj_ensure(status, "sync");
 		json_set_str(s, "status", "Unknown");
 		cJSON *h = json_obj_ensure(status, "health");
 		json_set_str(h, "status", "Unknown");
-		argocd_set_condition(status, "InvalidSpecError", perr);
+		argocd_set_condition(status, "InvalidSpecError", perr.buf);
 		argocd_write(app);
+		buf_release(&perr);
 		cJSON_Delete(app);
 		return;
 	}
+	buf_release(&perr);
 	char *src = cJSON_PrintUnformatted(json_path(app, "spec.source"));
 	const char *refresh = controller_annotation(app, ARGOCD_ANN_REFRESH);
 	long long every = argocd_opts.refresh_ms > 0
@@ -1430,10 +1429,11 @@ argocd_app_pass(struct sim_obj *o)
 		argocd_sync(app, st);
 	}
 	argocd_status(app, st, due);
-	const char *serr = argocd_autosync(
-		app, st, json_path(app, "status.resources"));
+	struct buf serr = BUF_INIT;
+	argocd_autosync(app, st, json_path(app, "status.resources"), &serr);
 	argocd_set_condition(json_obj_ensure(app, "status"), "SyncError",
-			     serr);
+			     serr.len ? serr.buf : NULL);
+	buf_release(&serr);
 	if (cJSON_GetObjectItem(app, "operation")) {
 		argocd_sync(app, st);
 		argocd_status(app, st, false);

@@ -48,15 +48,15 @@ cJSON *argocd_render(const cJSON *app, const char *root, const char **type,
  * appended to out, or -1 with "FILE:LINE: message" in err. values is the
  * merged .Values; release and chart are {Name, Namespace} and
  * {Name, Version} objects. */
-int argocd_helm_template(const char *text, size_t len, const char *fname,
+int argocd_render_helm_template(const char *text, size_t len, const char *fname,
 			 const cJSON *values, const cJSON *release,
 			 const cJSON *chart, struct buf *out, struct buf *err);
 /* Helm's value precedence: dst deep-merged with src (maps merge, null
  * removes a key, anything else replaces). */
-void argocd_helm_merge(cJSON *dst, const cJSON *src);
+void argocd_render_merge_values(cJSON *dst, const cJSON *src);
 /* One helm.parameters entry (--set name=value, or --set-string when
  * force_string) into values: 0, or -1 with err. */
-int argocd_helm_set(cJSON *values, const char *name, const char *value,
+int argocd_render_set_value(cJSON *values, const char *name, const char *value,
 		    bool force_string, struct buf *err);
 
 /* ---- argocd-diff.c ---- */
