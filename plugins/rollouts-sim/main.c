@@ -39,7 +39,7 @@ sim_usage(FILE *fp)
 "  --token TOKEN           require this bearer token (needs --tls)\n"
 "  --token-file FILE       the same, read from FILE (keeps it out of argv)\n"
 "  --client-cert           issue a client certificate and require it (needs --tls)\n"
-"  --no-controller         keep objects static (no controller loop)\n"
+"  --no-controller         keep objects static (no controller loop, no Argo CD)\n"
 "  --no-argocd             no simulated Argo CD (Applications stay as written)\n"
 "  --argocd-refresh DURATION\n"
 "                          Argo CD's polling interval (default 3m, 0: never)\n"
@@ -381,6 +381,7 @@ main(int argc, char **argv)
 		copts.seed = (unsigned)rand();
 	}
 	copts.enabled = o.controller;
+	aopts.enabled = aopts.enabled && o.controller;
 	clock_init(manual, scale, 0);
 	store_init((size_t)history);
 	pthread_mutex_lock(&sim_lock);

@@ -33,7 +33,7 @@ spec:
     automated: {prune: true, selfHeal: true}
     syncOptions: [CreateNamespace=true]
 YAML
-start_sim --clock manual --fixtures "$WORK/app.yaml"
+E2E_CONTROLLER=1 start_sim --clock manual --fixtures "$WORK/app.yaml"
 advance 1s
 
 expect_kc 0 "kubectl get applications -n argocd" get applications -n argocd
@@ -52,7 +52,7 @@ expect_kc 0 "the synced Service" get service web -n shop \
 expect_eq "$KC_OUT" "web:/Service:shop/web" "the Service carries the tracking id"
 stop_sim
 
-start_sim --clock manual --no-argocd --fixtures "$WORK/app.yaml"
+E2E_CONTROLLER=1 start_sim --clock manual --no-argocd --fixtures "$WORK/app.yaml"
 advance 1s
 expect_kc 0 "kubectl get applications with --no-argocd" get applications -n argocd
 expect_eq "$(printf '%s\n' "$KC_OUT" | sed 's/  *$//; s/  */ /g')" "NAME SYNC STATUS HEALTH STATUS
