@@ -186,6 +186,17 @@ argocd_health_hpa(const cJSON *o, struct buf *msg)
 		"FailedComputeMetricsReplicas", "InvalidSelector",
 	};
 	const cJSON *conds = json_path(o, "status.conditions");
+	cJSON *v1 = NULL;
+	if (!conds) {
+		/* autoscaling/v1 keeps them in an annotation */
+		const cJSON *ann = json_path(o, "metadata.annotations");
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(
+			ann, "autoscaling.alpha.kubernetes.io/conditions");
+		if (cJSON_IsString(a)) {
+			v1 = cJSON_Parse(a->valuestring);
+			conds = v1;
+		}
+	}
 	bool healthy = false;
 	for (const cJSON *c = conds ? conds->child : NULL; c; c = c->next) {
 		const char *t = json_str(c, "type");
@@ -196,6 +207,7 @@ argocd_health_hpa(const cJSON *o, struct buf *msg)
 			if (strcmp(r, degraded[i]) == 0) {
 				const char *m = json_str(c, "message");
 				buf_adds(msg, m ? m : "");
+				cJSON_Delete(v1);
 				return "Degraded";
 			}
 		}
@@ -205,6 +217,7 @@ argocd_health_hpa(const cJSON *o, struct buf *msg)
 			healthy = true;
 		}
 	}
+	cJSON_Delete(v1);
 	if (healthy) {
 		return "Healthy";
 	}

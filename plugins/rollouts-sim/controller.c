@@ -432,6 +432,14 @@ controller_pass(void)
 			controller_analysisrun);
 	controller_each(controller.exp, NULL, experiments_reconcile);
 	controller_each(controller.ro, NULL, rollouts_reconcile);
+	/* HorizontalPodAutoscalers (a kind learnt from fixtures or writes) */
+	for (int i = 0; i < registry_count(); i++) {
+		struct sim_resource *r = registry_at(i);
+		if (strcmp(r->group, "autoscaling") == 0 &&
+		    strcmp(r->kind, "HorizontalPodAutoscaler") == 0) {
+			controller_each(r, NULL, hpa_reconcile);
+		}
+	}
 }
 
 /* Whether anything runs passes: the Rollouts controller, Argo CD. */

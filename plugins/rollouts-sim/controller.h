@@ -111,6 +111,11 @@ void experiments_create(const cJSON *ro, const cJSON *step, const char *name,
 			const char *hash, const struct sim_obj *new_rs,
 			const struct sim_obj *stable_rs);
 
+/* ---- hpa.c ---- */
+
+/* The status and conditions of a HorizontalPodAutoscaler. */
+void hpa_reconcile(struct sim_obj *o);
+
 /* ---- rollouts.c ---- */
 
 void rollouts_reconcile(struct sim_obj *o);

@@ -329,6 +329,9 @@ def sc_helm(sim):
     ok(a["status"]["health"]["status"] == "Healthy" and a["status"]["sync"]["status"] == "Synced",
        "rollout health: Healthy once the first revision is up", brief(a))
     ok(res_of(a, "Rollout")["health"] == {"status": "Healthy"}, "rollout health: the row", res_of(a, "Rollout"))
+    ok(res_of(a, "HorizontalPodAutoscaler")["health"] == {"status": "Healthy"},
+       "hpa health: the simulated HPA controller's conditions make it Healthy",
+       res_of(a, "HorizontalPodAutoscaler"))
     ok(a["status"]["summary"].get("images") == ["example/shop-param:2.0"],
        "summary.images: the images of the pods", a["status"].get("summary"))
     # a new tag through the Application's spec: the source changed, so a new sync at once

@@ -323,6 +323,20 @@ test_health(void)
 	   !argocd_health("", "ConfigMap", o, &st, &msg),
 	   "no health check: VirtualService, Application, ConfigMap");
 	cJSON_Delete(o);
+	o = cJSON_Parse("{\"metadata\":{\"annotations\":{\"autoscaling.alpha."
+			"kubernetes.io/conditions\":\"[{\\\"type\\\":"
+			"\\\"AbleToScale\\\",\\\"status\\\":\\\"True\\\"}]\"}}}");
+	ok(argocd_health("autoscaling", "HorizontalPodAutoscaler", o, &st, &msg)
+	   && strcmp(st, "Healthy") == 0,
+	   "HPA v1: conditions from the annotation, AbleToScale is Healthy");
+	cJSON_Delete(o);
+	o = cJSON_Parse("{\"spec\":{}}");
+	buf_reset(&msg);
+	ok(argocd_health("autoscaling", "HorizontalPodAutoscaler", o, &st, &msg)
+	   && strcmp(st, "Progressing") == 0 &&
+	   strcmp(msg.buf, "Waiting to Autoscale") == 0,
+	   "HPA without conditions: Progressing, Waiting to Autoscale");
+	cJSON_Delete(o);
 	o = cJSON_Parse("{\"status\":{\"phase\":\"Bound\"}}");
 	ok(argocd_health("", "PersistentVolumeClaim", o, &st, &msg) &&
 	   strcmp(st, "Healthy") == 0, "PVC Bound is Healthy");
