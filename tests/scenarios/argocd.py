@@ -574,6 +574,51 @@ def sc_project_manual(sim):
        "manual: operation.sync runs, is removed and recorded", brief(a))
 
 
+def sc_http(sim):
+    """An http:// repoURL (git's dumb HTTP here: no shallow fetch, so the
+    full fetch is used)."""
+    import functools
+    import http.server
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+    repo = new_repo("work", {"k8s/cm.yaml": CM % ("over-http", "one")})
+    srv_dir = os.path.join(WORK, "srv")
+    shutil.rmtree(srv_dir, ignore_errors=True)
+    os.makedirs(srv_dir)
+    bare = os.path.join(srv_dir, "work.git")
+    subprocess.run(["git", "clone", "-q", "--bare", repo, bare], check=True)
+    git(bare, "update-server-info")
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=srv_dir))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        url = "http://127.0.0.1:%d/work.git" % srv.server_address[1]
+        a = application("http", repo, "k8s", ns="web")
+        a["spec"]["source"]["repoURL"] = url
+        create(sim, a)
+        a = app(sim, "http")
+        ok(a["status"]["sync"]["status"] == "Synced" and
+           a["status"]["sync"]["revision"] == git(repo, "rev-parse", "HEAD") and
+           get(sim, "/api/v1/namespaces/web/configmaps/over-http") is not None,
+           "http: an http:// repository is resolved, fetched and synced", brief(a))
+        c2 = commit(repo, {"k8s/cm.yaml": CM % ("over-http", "two")}, "two")
+        git(repo, "push", "-q", bare, "main")
+        git(bare, "update-server-info")
+        refresh(sim, "http")
+        a = app(sim, "http")
+        ok(a["status"]["sync"]["revision"] == c2 and
+           get(sim, "/api/v1/namespaces/web/configmaps/over-http")["data"]["color"] == "two",
+           "http: a pushed commit is synced after a refresh", brief(a))
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    refresh(sim, "http")
+    c = cond(app(sim, "http"), "ComparisonError")
+    ok(c and "failed to list refs" in c["message"],
+       "http: a server that is gone is a ComparisonError", c)
+
+
 SCENARIOS = [
     ("argocd-directory", sc_directory),
     ("argocd-helm", sc_helm),
@@ -584,6 +629,7 @@ SCENARIOS = [
     ("argocd-helm-unsupported", sc_helm_unsupported),
     ("argocd-unreachable", sc_unreachable),
     ("argocd-project-manual", sc_project_manual),
+    ("argocd-http", sc_http),
 ]
 
 
