@@ -106,6 +106,90 @@ argocd_diff_remove_pointer(cJSON *obj, const char *ptr)
 	free(copy);
 }
 
+/* The next unescaped segment of a JSON pointer at *p (advanced); NULL at
+ * the end. Caller frees. */
+static char *
+argocd_diff_segment(const char **p)
+{
+	if (**p != '/') {
+		return NULL;
+	}
+	const char *s = ++*p;
+	while (**p && **p != '/') {
+		++*p;
+	}
+	char *seg = xasprintf("%.*s", (int)(*p - s), s);
+	char *w = seg;
+	for (char *r = seg; *r; r++) {
+		if (r[0] == '~' && (r[1] == '1' || r[1] == '0')) {
+			*w++ = r[1] == '1' ? '/' : '~';
+			r++;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+	return seg;
+}
+
+static cJSON *
+argocd_diff_child(cJSON *cur, const char *seg)
+{
+	if (cJSON_IsObject(cur)) {
+		return cJSON_GetObjectItemCaseSensitive(cur, seg);
+	}
+	char *e;
+	long i = strtol(seg, &e, 10);
+	return cJSON_IsArray(cur) && *seg && !*e && i >= 0
+		       ? cJSON_GetArrayItem(cur, (int)i)
+		       : NULL;
+}
+
+const cJSON *
+argocd_diff_pointer_get(const cJSON *obj, const char *ptr)
+{
+	cJSON *cur = (cJSON *)obj;
+	const char *p = ptr ? ptr : "";
+	for (char *seg = argocd_diff_segment(&p); seg;
+	     seg = argocd_diff_segment(&p)) {
+		cur = cur ? argocd_diff_child(cur, seg) : NULL;
+		free(seg);
+	}
+	return cur;
+}
+
+void
+argocd_diff_pointer_put(cJSON *obj, const char *ptr, const cJSON *value)
+{
+	if (!value) {
+		argocd_diff_remove_pointer(obj, ptr);
+		return;
+	}
+	cJSON *cur = obj;
+	const char *p = ptr ? ptr : "";
+	char *seg = argocd_diff_segment(&p);
+	while (seg && cur) {
+		char *next = argocd_diff_segment(&p);
+		cJSON *child = argocd_diff_child(cur, seg);
+		if (!next) {
+			if (cJSON_IsObject(cur)) {
+				json_set_item(cur, seg, cJSON_Duplicate(value,
+									1));
+			} else if (child) {
+				cJSON_ReplaceItemViaPointer(
+					cur, child, cJSON_Duplicate(value, 1));
+			}
+		} else if (!child && cJSON_IsObject(cur)) {
+			child = cJSON_CreateObject();
+			cJSON_AddItemToObject(cur, seg, child);
+		}
+		free(seg);
+		seg = next;
+		cur = child;
+	}
+	free(seg);
+}
+
 /* One step of a jq path: a key, an index, or every element ([]). */
 struct jq_step {
 	char *key;  /* NULL for an index or [] */

@@ -839,8 +839,44 @@ argocd_drop_removed(cJSON *next, const cJSON *last, const cJSON *target)
 
 /* Apply one manifest as kubectl apply does: the result message ("created",
  * "configured", "unchanged"), or -1 with the error in msg. */
+/* RespectIgnoreDifferences=true: the ignored paths of an existing object
+ * keep their live values (jsonPointers; jq paths are not simulated). */
+static void
+argocd_respect_ignored(cJSON *desired, const cJSON *live,
+		       const cJSON *ignores)
+{
+	char group[128];
+	argocd_gv(desired, group, sizeof(group), NULL);
+	const char *kind = json_str(desired, "kind");
+	const char *name = json_str(desired, "metadata.name");
+	const char *ns = json_str(desired, "metadata.namespace");
+	for (const cJSON *ig = ignores ? ignores->child : NULL; ig;
+	     ig = ig->next) {
+		const char *ik = json_str(ig, "kind");
+		const char *igrp = json_str(ig, "group");
+		const char *in = json_str(ig, "name");
+		const char *ins = json_str(ig, "namespace");
+		if (!ik || fnmatch(ik, kind ? kind : "", 0) != 0 ||
+		    (igrp ? fnmatch(igrp, group, 0) != 0 : *group != '\0') ||
+		    (in && *in && strcmp(in, name ? name : "") != 0) ||
+		    (ins && *ins && strcmp(ins, ns ? ns : "") != 0)) {
+			continue;
+		}
+		const cJSON *jp = cJSON_GetObjectItem(ig, "jsonPointers");
+		for (const cJSON *p = jp ? jp->child : NULL; p; p = p->next) {
+			if (cJSON_IsString(p) &&
+			    strncmp(p->valuestring, "/status", 7) != 0) {
+				argocd_diff_pointer_put(
+					desired, p->valuestring,
+					argocd_diff_pointer_get(
+						live, p->valuestring));
+			}
+		}
+	}
+}
+
 static int
-argocd_apply(const cJSON *target, struct buf *msg)
+argocd_apply(const cJSON *target, const cJSON *respect, struct buf *msg)
 {
 	struct sim_resource *r = argocd_res_of(target, true);
 	if (!r) {
@@ -853,8 +889,13 @@ argocd_apply(const cJSON *target, struct buf *msg)
 		buf_addf(msg, "namespaces \"%s\" not found", ns);
 		return -1;
 	}
+	struct sim_obj *live = store_get(r, ns ? ns : "",
+					 json_str(target, "metadata.name"));
 	cJSON *desired = cJSON_Duplicate(target, 1);
 	cJSON_DeleteItemFromObjectCaseSensitive(desired, "status");
+	if (live && respect) {
+		argocd_respect_ignored(desired, live->json, respect);
+	}
 	cJSON *lac = cJSON_Duplicate(desired, 1);
 	controller_set_annotation(lac, ARGOCD_ANN_LAST_APPLIED, NULL);
 	const cJSON *lann = json_path(lac, "metadata.annotations");
@@ -866,8 +907,6 @@ argocd_apply(const cJSON *target, struct buf *msg)
 	cJSON_Delete(lac);
 	controller_set_annotation(desired, ARGOCD_ANN_LAST_APPLIED, lac_text);
 	free(lac_text);
-	struct sim_obj *live = store_get(r, ns ? ns : "",
-					 json_str(target, "metadata.name"));
 	argocd_obj_ref(msg, target);
 	if (!live) {
 		controller_create(r, ns ? ns : "", desired);
@@ -1000,6 +1039,8 @@ argocd_sync(cJSON *app, struct argocd_app *st)
 	}
 	bool prune = json_bool(sync, "prune", false);
 	bool oos_only = argocd_has_option(app, "ApplyOutOfSyncOnly=true");
+	bool respect = argocd_has_option(app,
+					 "RespectIgnoreDifferences=true");
 	cJSON *results = cJSON_CreateArray();
 	struct buf failures = BUF_INIT;
 	if (targets) {
@@ -1063,7 +1104,7 @@ argocd_sync(cJSON *app, struct argocd_app *st)
 				}
 			}
 			struct buf m = BUF_INIT;
-			int rc = argocd_apply(t, &m);
+			int rc = argocd_apply(t, respect ? ignores : NULL, &m);
 			cJSON_AddItemToArray(results, argocd_result(
 				t, rc < 0 ? "SyncFailed" : "Synced",
 				m.buf ? m.buf : "", "Running", "Sync"));

@@ -68,6 +68,12 @@ int argocd_render_set_value(cJSON *values, const char *name, const char *value,
 void argocd_diff_normalize(cJSON *obj, const cJSON *ignores);
 /* Remove the RFC 6901 pointer ptr from obj (a missing path is fine). */
 void argocd_diff_remove_pointer(cJSON *obj, const char *ptr);
+/* The value at an RFC 6901 pointer (borrowed), or NULL. */
+const cJSON *argocd_diff_pointer_get(const cJSON *obj, const char *ptr);
+/* Set a copy of value at ptr (objects on the way created), or remove it
+ * when value is NULL. */
+void argocd_diff_pointer_put(cJSON *obj, const char *ptr,
+			     const cJSON *value);
 /* Delete what a jq path of the form .a.b[].c["d"][0] selects: 0, or -1
  * (an expression outside that form) with err. */
 int argocd_diff_jq_delete(cJSON *obj, const char *expr, struct buf *err);

@@ -367,13 +367,17 @@ def sc_helm(sim):
        "rollout: the controller's status and live-only fields keep the app Synced", brief(a))
 
 
-def fight(sim, ignore):
+def fight(sim, ignore, options=(), repo_out=None):
     repo = new_repo("fight", chart_files())
+    if repo_out is not None:
+        repo_out.append(repo)
     extra = {"source": {"repoURL": "file://" + repo, "targetRevision": "HEAD", "path": "chart"}}
     if ignore:
         extra["ignoreDifferences"] = [{"group": "networking.istio.io", "kind": "VirtualService",
                                        "jsonPointers": ["/spec/http/0"]}]
-    create(sim, application("shop", repo, "chart", extra=extra))
+    a = application("shop", repo, "chart", extra=extra)
+    a["spec"]["syncPolicy"]["syncOptions"] += list(options)
+    create(sim, a)
     sim.advance("10s")
     vs_path = "/apis/networking.istio.io/v1beta1/namespaces/shop/virtualservices"
     w = ObjWatch(sim, vs_path + "?fieldSelector=metadata.name%3Dshop-shop",
@@ -420,6 +424,37 @@ def sc_vs_ignore(sim):
     ok("resources" not in a["status"]["operationState"]["operation"]["sync"],
        "ignoreDifferences: no self-heal ran", a["status"]["operationState"]["operation"])
     ok(a["status"]["sync"]["status"] == "Synced", "ignoreDifferences: the app is Synced", brief(a))
+
+
+def full_sync_during_canary(sim, options):
+    """A Git change to the VirtualService's hosts while the canary runs at
+    80/20: the full sync applies the VirtualService; what the watch saw."""
+    repos = []
+    w, a = fight(sim, ignore=True, options=options, repo_out=repos)
+    n = len(w.seen)
+    files = chart_files()
+    files["chart/values.yaml"] = files["chart/values.yaml"].replace('tag: "1.0"', 'tag: "1.1"').replace(
+        "shop.example.com", "shop2.example.com")
+    commit(repos[0], files, "a new host")
+    refresh(sim, "shop")
+    w.settle()
+    return w.seen[n:], app(sim, "shop")
+
+
+def sc_vs_full_sync(sim):
+    """ignoreDifferences alone: a full sync still applies Git's weights."""
+    seen, a = full_sync_during_canary(sim, [])
+    ok([100, 0] in seen and seen[-1] == [80, 20],
+       "full sync: Git's 100/0 is applied, then the Rollouts controller sets 80/20 again", seen)
+    ok(a["status"]["sync"]["status"] == "Synced", "full sync: the app ends Synced", brief(a))
+
+
+def sc_vs_respect(sim):
+    """RespectIgnoreDifferences=true: the full sync keeps the live weights."""
+    seen, a = full_sync_during_canary(sim, ["RespectIgnoreDifferences=true"])
+    vs = get(sim, "/apis/networking.istio.io/v1beta1/namespaces/shop/virtualservices/shop-shop")
+    ok(vs["spec"]["hosts"] == ["shop2.example.com"], "respect: the new host is applied", vs["spec"])
+    ok([100, 0] not in seen, "respect: the weights are never reset to Git's", seen)
 
 
 def sc_app_of_apps(sim):
@@ -624,6 +659,8 @@ SCENARIOS = [
     ("argocd-helm", sc_helm),
     ("argocd-vs-fight", sc_vs_fight),
     ("argocd-vs-ignore", sc_vs_ignore),
+    ("argocd-vs-full-sync", sc_vs_full_sync),
+    ("argocd-vs-respect", sc_vs_respect),
     ("argocd-app-of-apps", sc_app_of_apps),
     ("argocd-revisions", sc_revisions),
     ("argocd-helm-unsupported", sc_helm_unsupported),

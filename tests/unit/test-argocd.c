@@ -249,6 +249,21 @@ test_diff(void)
 	       "a missing path skipped");
 	free(s);
 	cJSON_Delete(o);
+	o = cJSON_Parse("{\"a\":{\"l\":[{\"w\":1}]}}");
+	cJSON *v = cJSON_Parse("{\"w\":9}");
+	ok(argocd_diff_pointer_get(o, "/a/l/0/w") &&
+	   argocd_diff_pointer_get(o, "/a/l/0/w")->valuedouble == 1 &&
+	   !argocd_diff_pointer_get(o, "/a/l/1") &&
+	   !argocd_diff_pointer_get(o, "/no/x"), "JSON pointers: get");
+	argocd_diff_pointer_put(o, "/a/l/0", v);
+	argocd_diff_pointer_put(o, "/b/c", v);
+	argocd_diff_pointer_put(o, "/a/gone", NULL);
+	s = cJSON_PrintUnformatted(o);
+	is_str(s, "{\"a\":{\"l\":[{\"w\":9}]},\"b\":{\"c\":{\"w\":9}}}",
+	       "JSON pointers: put replaces, creates objects on the way");
+	free(s);
+	cJSON_Delete(v);
+	cJSON_Delete(o);
 	o = cJSON_Parse("{\"x\":[{\"y\":1,\"z\":2},{\"y\":3}],\"k\":{\"q\":1}}");
 	struct buf err = BUF_INIT;
 	ok(argocd_diff_jq_delete(o, ".x[].y", &err) == 0 &&
