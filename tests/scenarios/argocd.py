@@ -607,6 +607,21 @@ def sc_project_manual(sim):
        a["status"]["operationState"]["operation"]["initiatedBy"] == {"username": "admin"} and
        a["status"]["history"][0]["initiatedBy"] == {"username": "admin"},
        "manual: operation.sync runs, is removed and recorded", brief(a))
+    # no CreateNamespace and no namespace: the sync fails, auto-sync says so
+    a3 = application("nons", repo, "k8s", ns="absent")
+    a3["spec"]["syncPolicy"]["syncOptions"] = []
+    create(sim, a3)
+    a = app(sim, "nons")
+    op = a["status"]["operationState"]
+    ok(op["phase"] == "Failed" and op["message"] ==
+       'one or more objects failed to apply, reason: namespaces "absent" not found' and
+       op["syncResult"]["resources"][0]["status"] == "SyncFailed",
+       "sync failure: Failed with Argo CD's message", op)
+    c = cond(a, "SyncError")
+    ok(c and c["message"] == "Failed last sync attempt to [%s]: %s" % (a["status"]["sync"]["revision"],
+                                                                        op["message"]) and
+       "history" not in a["status"],
+       "sync failure: SyncError, no retry of the same revision, no history", a["status"].get("conditions"))
 
 
 def sc_http(sim):
