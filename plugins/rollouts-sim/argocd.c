@@ -38,6 +38,7 @@
 #define ARGOCD_NS "argocd"
 #define ARGOCD_IN_CLUSTER "https://kubernetes.default.svc"
 #define ARGOCD_FINALIZER "resources-finalizer.argocd.argoproj.io"
+#define ARGOCD_COMPONENT "argocd-application-controller"
 
 /* What the controller remembers of an Application between passes (Argo
  * CD's cache of the last comparison). */
@@ -1015,6 +1016,13 @@ argocd_sync(cJSON *app, struct argocd_app *st)
 	cJSON_AddStringToObject(os, "startedAt", ts);
 	json_set_item(status, "operationState", os);
 	argocd_write(app);
+	if (json_bool(op, "initiatedBy.automated", false)) {
+		events_record_from(ARGOCD_COMPONENT, app, "Normal",
+				   "OperationStarted",
+				   "Initiated automated sync to '%s'",
+				   json_str(sync, "revision")
+				   ? json_str(sync, "revision") : "");
+	}
 
 	/* the manifests at the operation's revision */
 	const char *rev = json_str(sync, "revision");
@@ -1165,6 +1173,11 @@ argocd_sync(cJSON *app, struct argocd_app *st)
 	json_set_str(os, "finishedAt", ts);
 	cJSON_DeleteItemFromObjectCaseSensitive(app, "operation");
 	bool ok = targets && !failures.len;
+	events_record_from(ARGOCD_COMPONENT, app, ok ? "Normal" : "Warning",
+			   "OperationCompleted", "%sync operation to %s %s%s",
+			   partial ? "Partial s" : "S", sha,
+			   ok ? "succeeded" : "failed: ",
+			   ok ? "" : json_str(os, "message"));
 	if (ok && !partial) {
 		cJSON *hist = cJSON_GetObjectItem(status, "history");
 		if (!cJSON_IsArray(hist)) {
@@ -1437,6 +1450,12 @@ argocd_app_pass(struct sim_obj *o)
 		return;
 	}
 	buf_release(&perr);
+	/* o is the store's: gone after the first write; what the events
+	 * compare is kept */
+	const char *ws = json_str(app, "status.sync.status");
+	const char *wh = json_str(app, "status.health.status");
+	char *was_sync = xstrdup(ws ? ws : "");
+	char *was_health = xstrdup(wh ? wh : "");
 	char *src = cJSON_PrintUnformatted(json_path(app, "spec.source"));
 	const char *refresh = controller_annotation(app, ARGOCD_ANN_REFRESH);
 	long long every = argocd_opts.refresh_ms > 0
@@ -1481,7 +1500,23 @@ argocd_app_pass(struct sim_obj *o)
 		argocd_set_condition(json_obj_ensure(app, "status"),
 				     "SyncError", NULL);
 	}
+	const char *now = json_str(app, "status.sync.status");
+	if (now && strcmp(was_sync, now) != 0) {
+		events_record_from(ARGOCD_COMPONENT, app, "Normal",
+				   "ResourceUpdated",
+				   "Updated sync status: %s -> %s", was_sync,
+				   now);
+	}
+	now = json_str(app, "status.health.status");
+	if (now && strcmp(was_health, now) != 0) {
+		events_record_from(ARGOCD_COMPONENT, app, "Normal",
+				   "ResourceUpdated",
+				   "Updated health status: %s -> %s",
+				   was_health, now);
+	}
 	argocd_write(app);
+	free(was_sync);
+	free(was_health);
 	cJSON_Delete(app);
 }
 

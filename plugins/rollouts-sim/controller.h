@@ -89,6 +89,11 @@ void controller_terminate_run(const char *ns, const char *name);
 void events_record(const cJSON *obj, const char *type, const char *reason,
 		   const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The same, recorded by another component (argocd-application-controller). */
+void events_record_from(const char *component, const cJSON *obj,
+			const char *type, const char *reason,
+			const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* ---- replicasets.c ---- */
 

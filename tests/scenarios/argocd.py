@@ -240,6 +240,14 @@ def sc_directory(sim):
        "web:/ConfigMap:shop/settings", "directory: v3 tracking-id annotation on the object",
        live["metadata"].get("annotations"))
     ok(get(sim, "/api/v1/namespaces/shop") is not None, "directory: CreateNamespace made the namespace")
+    evs = get(sim, "/api/v1/namespaces/argocd/events?fieldSelector=involvedObject.name%3Dweb")["items"]
+    got = sorted((e["reason"], e["message"], e["source"]["component"], e["involvedObject"]["kind"]) for e in evs)
+    ok(("OperationStarted", "Initiated automated sync to '%s'" % head, "argocd-application-controller",
+        "Application") in got and
+       ("OperationCompleted", "Sync operation to %s succeeded" % head, "argocd-application-controller",
+        "Application") in got and
+       any(g[0] == "ResourceUpdated" and g[1].startswith("Updated health status: ") for g in got),
+       "directory: Argo CD's events on the Application", got)
 
     # a new commit waits for the 3m poll
     c2 = commit(repo, {"k8s/cm.yaml": CM % ("settings", "green")}, "green")
