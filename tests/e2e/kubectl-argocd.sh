@@ -5,6 +5,12 @@
 # AGE), by their short names too; and --no-argocd leaves an Application as
 # written. The Application's source is a Git repository made here.
 . "$(dirname "$0")/lib.sh"
+# the options (no kubectl needed)
+expect_exit 2 "$ROLLOUTS_SIM" --argocd-refresh 30
+expect_eq "$ERR" "rollouts-sim: error: invalid duration '30' for --argocd-refresh (Go syntax: 3m, 90s; 0 to never poll)" \
+	"a bare number is not a duration"
+expect_exit 2 "$ROLLOUTS_SIM" --argocd-refresh=-1s
+expect_exit 2 "$ROLLOUTS_SIM" --no-argocd=maybe
 need_kubectl
 command -v git >/dev/null 2>&1 || skip "git is not installed"
 export GIT_CONFIG_NOSYSTEM=1 HOME=$WORK/home GIT_AUTHOR_NAME=e2e \
