@@ -89,6 +89,11 @@ void controller_terminate_run(const char *ns, const char *name);
 void events_record(const cJSON *obj, const char *type, const char *reason,
 		   const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The same, recorded by another component (argocd-application-controller). */
+void events_record_from(const char *component, const cJSON *obj,
+			const char *type, const char *reason,
+			const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* ---- replicasets.c ---- */
 
@@ -110,6 +115,11 @@ void experiments_reconcile(struct sim_obj *o);
 void experiments_create(const cJSON *ro, const cJSON *step, const char *name,
 			const char *hash, const struct sim_obj *new_rs,
 			const struct sim_obj *stable_rs);
+
+/* ---- hpa.c ---- */
+
+/* The status and conditions of a HorizontalPodAutoscaler. */
+void hpa_reconcile(struct sim_obj *o);
 
 /* ---- rollouts.c ---- */
 

@@ -35,7 +35,9 @@ events_to_v1(const cJSON *ev)
 	cJSON_DeleteItemFromObjectCaseSensitive(nmd, "resourceVersion");
 	cJSON_AddItemToObject(o, "metadata", nmd);
 	cJSON_AddNullToObject(o, "eventTime");
-	cJSON_AddStringToObject(o, "reportingController", EVENTS_COMPONENT);
+	const char *comp = json_str(ev, "source.component");
+	cJSON_AddStringToObject(o, "reportingController",
+				comp ? comp : EVENTS_COMPONENT);
 	cJSON_AddStringToObject(o, "reportingInstance", "");
 	cJSON_AddStringToObject(o, "reason", json_str(ev, "reason"));
 	cJSON_AddItemToObject(o, "regarding", cJSON_Duplicate(
@@ -55,7 +57,7 @@ events_to_v1(const cJSON *ev)
 
 static bool
 events_same(const cJSON *ev, const char *uid, const char *type,
-	    const char *reason, const char *message)
+	    const char *reason, const char *message, const char *component)
 {
 	const char *u = json_str(ev, "involvedObject.uid");
 	const char *t = json_str(ev, "type");
@@ -64,12 +66,12 @@ events_same(const cJSON *ev, const char *uid, const char *type,
 	const char *c = json_str(ev, "source.component");
 	return u && t && r && m && c && strcmp(u, uid) == 0 &&
 	       strcmp(t, type) == 0 && strcmp(r, reason) == 0 &&
-	       strcmp(m, message) == 0 && strcmp(c, EVENTS_COMPONENT) == 0;
+	       strcmp(m, message) == 0 && strcmp(c, component) == 0;
 }
 
 static void
-events_put(const char *type, const cJSON *obj, const char *reason,
-	   const char *message)
+events_put(const char *component, const char *type, const cJSON *obj,
+	   const char *reason, const char *message)
 {
 	struct sim_resource *core = registry_find("", "v1", "events");
 	struct sim_resource *v1 = registry_find("events.k8s.io", "v1",
@@ -86,7 +88,8 @@ events_put(const char *type, const cJSON *obj, const char *reason,
 	struct sim_obj **evs = store_list(core, ns, &n);
 	cJSON *ev = NULL;
 	for (size_t i = 0; i < n && !ev; i++) {
-		if (events_same(evs[i]->json, uid, type, reason, message)) {
+		if (events_same(evs[i]->json, uid, type, reason, message,
+				component)) {
 			ev = cJSON_Duplicate(evs[i]->json, 1);
 		}
 	}
@@ -123,14 +126,13 @@ events_put(const char *type, const cJSON *obj, const char *reason,
 		cJSON_AddStringToObject(ev, "reason", reason);
 		cJSON_AddStringToObject(ev, "message", message);
 		cJSON *src = cJSON_AddObjectToObject(ev, "source");
-		cJSON_AddStringToObject(src, "component", EVENTS_COMPONENT);
+		cJSON_AddStringToObject(src, "component", component);
 		cJSON_AddStringToObject(ev, "firstTimestamp", ts);
 		cJSON_AddStringToObject(ev, "lastTimestamp", ts);
 		cJSON_AddNumberToObject(ev, "count", 1);
 		cJSON_AddStringToObject(ev, "type", type);
 		cJSON_AddNullToObject(ev, "eventTime");
-		cJSON_AddStringToObject(ev, "reportingComponent",
-					EVENTS_COMPONENT);
+		cJSON_AddStringToObject(ev, "reportingComponent", component);
 		cJSON_AddStringToObject(ev, "reportingInstance", "");
 		fixtures_fill_meta(ev, core, ns);
 		cJSON_DeleteItemFromObjectCaseSensitive(
@@ -151,6 +153,19 @@ events_record(const cJSON *obj, const char *type, const char *reason,
 	va_start(ap, fmt);
 	buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	events_put(type, obj, reason, msg.buf);
+	events_put(EVENTS_COMPONENT, type, obj, reason, msg.buf);
+	buf_release(&msg);
+}
+
+void
+events_record_from(const char *component, const cJSON *obj, const char *type,
+		   const char *reason, const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	events_put(component, type, obj, reason, msg.buf);
 	buf_release(&msg);
 }

@@ -61,7 +61,7 @@ printf '%s' "$BODY" >"$WORK/rl.json"
 expect_eq "$(jval '[d["kind"], d["groupVersion"]]' <"$WORK/rl.json")" '["APIResourceList","argoproj.io/v1alpha1"]' \
 	"the argoproj.io resource list"
 expect_eq "$(jval 'sorted(r["name"] for r in d["resources"])' <"$WORK/rl.json")" \
-	'["analysisruns","analysistemplates","clusteranalysistemplates","experiments","rollouts","rollouts/scale","rollouts/status"]' \
+	'["analysisruns","analysistemplates","applications","appprojects","clusteranalysistemplates","experiments","rollouts","rollouts/scale","rollouts/status"]' \
 	"the argoproj.io resources and subresources"
 expect_eq "$(jval '[[r["kind"], r["namespaced"], r["shortNames"], r["singularName"]] for r in d["resources"] if r["name"] == "rollouts"]' <"$WORK/rl.json")" \
 	'[["Rollout",true,["ro"],"rollout"]]' "rollouts in the resource list"
