@@ -87,7 +87,7 @@ test_ref(void)
 
 static cJSON *
 app(const char *sync, const char *rev, const char *health,
-    const char *phase, const char *oprev, const char *cond)
+	const char *phase, const char *oprev, const char *cond)
 {
 	struct buf b = BUF_INIT;
 	buf_addf(&b, "{\"metadata\":{\"name\":\"devops-toolkit\","
