@@ -434,17 +434,27 @@ controller_pass(void)
 	controller_each(controller.ro, NULL, rollouts_reconcile);
 }
 
+/* Whether anything runs passes: the Rollouts controller, Argo CD. */
+static bool
+controller_active(void)
+{
+	return controller.opts.enabled || argocd_enabled();
+}
+
 void
 controller_reconcile(void)
 {
-	if (!controller.opts.enabled) {
+	if (!controller_active()) {
 		return;
 	}
 	controller.now = clock_now_ms();
 	controller_wake = 0;
 	for (int i = 0; i < 20; i++) {
 		controller.changed = false;
-		controller_pass();
+		if (controller.opts.enabled) {
+			controller_pass();
+		}
+		argocd_pass();
 		if (!controller.changed) {
 			break;
 		}
@@ -456,7 +466,7 @@ controller_advance(long long ms)
 {
 	long long target = clock_now_ms() + ms;
 	controller_reconcile();
-	while (controller.opts.enabled && controller_wake > 0 &&
+	while (controller_active() && controller_wake > 0 &&
 	       controller_wake <= target) {
 		clock_set_ms(controller_wake);
 		controller_reconcile();
@@ -517,7 +527,7 @@ controller_main(void *arg)
 int
 controller_start(void)
 {
-	if (!controller.opts.enabled) {
+	if (!controller_active()) {
 		return 0;
 	}
 	pthread_mutex_lock(&sim_lock);

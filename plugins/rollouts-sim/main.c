@@ -40,6 +40,9 @@ sim_usage(FILE *fp)
 "  --token-file FILE       the same, read from FILE (keeps it out of argv)\n"
 "  --client-cert           issue a client certificate and require it (needs --tls)\n"
 "  --no-controller         keep objects static (no controller loop)\n"
+"  --no-argocd             no simulated Argo CD (Applications stay as written)\n"
+"  --argocd-refresh DURATION\n"
+"                          Argo CD's polling interval (default 3m, 0: never)\n"
 "  --clock real|manual     real time (default), or stopped until advanced\n"
 "                          through /sim/v1/clock?advance=30s\n"
 "  --time-scale N          run every duration N times faster (real clock)\n"
@@ -71,6 +74,7 @@ enum {
 	OPT_HISTORY, OPT_F_DROP, OPT_F_RATE, OPT_F_CODE, OPT_F_RETRY,
 	OPT_F_LATENCY, OPT_F_EXPIRE, OPT_FORBID, OPT_VERSION, OPT_CLOCK,
 	OPT_SCALE, OPT_SEED, OPT_POD_READY, OPT_TOKEN_FILE, OPT_F_CRASH,
+	OPT_NO_ARGOCD, OPT_ARGOCD_REFRESH,
 };
 
 static const struct option sim_longopts[] = {
@@ -84,6 +88,8 @@ static const struct option sim_longopts[] = {
 	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
 	{ "client-cert", optional_argument, NULL, OPT_CLIENT_CERT },
 	{ "no-controller", optional_argument, NULL, OPT_NO_CONTROLLER },
+	{ "no-argocd", optional_argument, NULL, OPT_NO_ARGOCD },
+	{ "argocd-refresh", required_argument, NULL, OPT_ARGOCD_REFRESH },
 	{ "history", required_argument, NULL, OPT_HISTORY },
 	{ "fault-watch-drop", required_argument, NULL, OPT_F_DROP },
 	{ "fault-error-rate", required_argument, NULL, OPT_F_RATE },
@@ -189,6 +195,8 @@ main(int argc, char **argv)
 	bool manual = false;
 	struct ctl_options copts = { .enabled = true, .pod_ready_ms = 2000,
 				     .seed = 0 };
+	struct argocd_options aopts = { .enabled = true,
+					.refresh_ms = 180000 };
 	struct pd_err e = { 0 };
 	int c;
 	double d;
@@ -244,6 +252,18 @@ main(int argc, char **argv)
 		}
 		case OPT_CLIENT_CERT: o.client_cert = co.on; break;
 		case OPT_NO_CONTROLLER: o.controller = !co.on; break;
+		case OPT_NO_ARGOCD: aopts.enabled = !co.on; break;
+		case OPT_ARGOCD_REFRESH:
+			aopts.refresh_ms = clock_parse_duration(optarg);
+			if (aopts.refresh_ms < 0 ||
+			    (optarg[strspn(optarg, "0123456789.")] == '\0' &&
+			     strcmp(optarg, "0") != 0)) {
+				msg_error("invalid duration '%s' for "
+					  "--argocd-refresh (Go syntax: 3m, "
+					  "90s; 0 to never poll)", optarg);
+				goto usage;
+			}
+			break;
 		case OPT_HISTORY:
 			if (sim_number("history", optarg, 1, 1e7, &history)) {
 				goto usage;
@@ -375,12 +395,15 @@ main(int argc, char **argv)
 	pthread_mutex_unlock(&sim_lock);
 	free(fixtures);
 	controller_init(&copts);
+	argocd_init(&aopts);
 	if (controller_start() < 0) {
 		msg_error("cannot start the controller thread");
+		argocd_cleanup();
 		return PD_EXIT_RUNTIME;
 	}
 	int rc = server_run(&o, &e);
 	controller_stop();
+	argocd_cleanup();
 	reqlog_close();
 	free(token_storage);
 	if (rc < 0) {

@@ -40,6 +40,10 @@ static const struct registry_seed registry_seeds[] = {
 	{ "argoproj.io", "v1alpha1", NULL, "clusteranalysistemplates", "ClusterAnalysisTemplate", "cat", false, false, false, false, NULL },
 	{ "argoproj.io", "v1alpha1", NULL, "experiments", "Experiment", "exp", true, false, false, false, NULL },
 	{ "networking.istio.io", "v1beta1", "v1alpha3", "virtualservices", "VirtualService", "vs", true, false, false, false, NULL },
+	/* Argo CD's CRDs: no subresources (status is written with the
+	 * object) */
+	{ "argoproj.io", "v1alpha1", NULL, "applications", "Application", "app,apps", true, false, false, false, NULL },
+	{ "argoproj.io", "v1alpha1", NULL, "appprojects", "AppProject", "appproj,appprojs", true, false, false, false, NULL },
 };
 
 static char *

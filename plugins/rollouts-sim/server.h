@@ -93,6 +93,9 @@ void write_update(const struct server_route *rt, struct sim_obj *o,
 void write_patch(struct MHD_Connection *c, const struct server_route *rt,
 		 struct sim_obj *o, const struct httpd_req *rq,
 		 struct sim_reply *rep);
+/* Delete o and (unless orphan) what it owns, as the garbage collector's
+ * background cascade does, at once. Lock held. */
+void write_delete_cascade(struct sim_obj *o, bool orphan, int depth);
 void write_delete(const struct server_route *rt, struct sim_obj *o,
 		  const struct httpd_req *rq, struct sim_reply *rep);
 void write_delete_collection(struct MHD_Connection *c,

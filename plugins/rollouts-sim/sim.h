@@ -269,6 +269,22 @@ int controller_set_traffic(const char *ns, const char *name,
 			   const char *mode);
 void controller_traffic_json(struct buf *out);
 
+/* ---- argocd.c: the Argo CD application controller simulation (its
+ * parts: argocd.h); its passes run inside controller_reconcile() ---- */
+
+struct argocd_options {
+	bool enabled;
+	long long refresh_ms;     /* polling interval; 0 = never poll */
+};
+
+/* Before controller_start(): creates the cache directory for checkouts. */
+void argocd_init(const struct argocd_options *o);
+bool argocd_enabled(void);
+/* Lock held: one pass over every Application. */
+void argocd_pass(void);
+/* Remove the cache directory (at exit). */
+void argocd_cleanup(void);
+
 /* ---- server.c ---- */
 
 struct sim_options {

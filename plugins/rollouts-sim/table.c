@@ -55,6 +55,13 @@ static const struct table_kind table_kinds[] = {
 	{ "experiments", { COL_NAME,
 		{ "Status", "string", TC_STR, "status.phase", 0, "Experiment status" },
 		COL_AGE } },
+	/* Argo CD's application-crd.yaml, which lists no Age (appprojects
+	 * has no columns: Name and Age) */
+	{ "applications", { COL_NAME,
+		{ "Sync Status", "string", TC_STR, "status.sync.status", 0, "" },
+		{ "Health Status", "string", TC_STR, "status.health.status", 0, "" },
+		{ "Revision", "string", TC_STR, "status.sync.revision", 10, "" },
+		{ "Project", "string", TC_STR, "spec.project", 10, "" } } },
 	{ "pods", { COL_NAME,
 		{ "Ready", "string", TC_POD_READY, NULL, 0, "The aggregate readiness state of this pod for accepting traffic." },
 		{ "Status", "string", TC_POD_STATUS, NULL, 0, "The aggregate status of the containers in this pod." },

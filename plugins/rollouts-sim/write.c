@@ -452,7 +452,7 @@ write_patch(struct MHD_Connection *c, const struct server_route *rt,
 
 /* Delete o and, unless orphaning, the objects it owns (the garbage
  * collector's background cascade, done at once). */
-static void
+void
 write_delete_cascade(struct sim_obj *o, bool orphan, int depth)
 {
 	char *uid = xstrdup(json_str(o->json, "metadata.uid") ?
