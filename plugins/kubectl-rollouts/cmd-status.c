@@ -353,6 +353,8 @@ cmd_status_exec(struct cmd_ctx *ctx)
 	st.image = cmd_flag_str(ctx, "image");
 	buf_init(&st.status, 0);
 	buf_init(&st.message, 0);
+	buf_init(&st.app_last, 0);
+	buf_init(&st.app_msg, 0);
 	rc = cmd_status_run(ctx, &st, c, ns, &fs, timeout_ms);
 	buf_release(&st.status);
 	buf_release(&st.message);
