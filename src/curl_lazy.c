@@ -59,6 +59,7 @@ static const struct {
 	X(CURLcode, curl_global_init, (long))                              \
 	X(CURL *, curl_easy_init, (void))                                  \
 	X(void, curl_easy_cleanup, (CURL *))                               \
+	X(CURLcode, curl_easy_perform, (CURL *))                           \
 	X(CURLcode, curl_easy_setopt, (CURL *, CURLoption, ...))           \
 	X(CURLcode, curl_easy_getinfo, (CURL *, CURLINFO, ...))            \
 	X(const char *, curl_easy_strerror, (CURLcode))                    \
@@ -143,6 +144,13 @@ curl_easy_cleanup(CURL *c)
 	if (curl_lazy_ready()) {
 		curl_lazy_curl_easy_cleanup(c);
 	}
+}
+
+CURLcode
+curl_easy_perform(CURL *c)
+{
+	return curl_lazy_ready() ? curl_lazy_curl_easy_perform(c)
+				 : CURLE_FAILED_INIT;
 }
 
 /* The argument's type follows from the option number (curl.h's

@@ -66,6 +66,13 @@ int tmpl_values_add_env(struct tmpl_values *v, const char *name,
  * PD_EINVALID with FILE:LINE:COL on anything else. */
 int tmpl_values_load(struct tmpl_values *v, const char *data, size_t len,
 		     const char *fname, struct pd_err *e);
+/* The command line's values in precedence order, as gitops-render and
+ * pipeline-pr take them: each --values FILE (PD_ENOTFOUND or PD_ERUNTIME
+ * "cannot read 'FILE': ..." when unreadable), each -v, each -e. The arrays
+ * are NULL-terminated (NULL: none). */
+int tmpl_values_collect(struct tmpl_values *v, const char *const *files,
+			const char *const *args, const char *const *envs,
+			struct pd_err *e);
 /* Borrowed value of key (NULL when absent or unset); *origin set to 0 when
  * the key is absent. */
 const char *tmpl_values_get(const struct tmpl_values *v, const char *key,

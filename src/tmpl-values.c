@@ -7,6 +7,7 @@
  */
 #include "template-int.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -561,4 +562,40 @@ tmpl_values_load(struct tmpl_values *v, const char *data, size_t len,
 	tmpl_values_strset_release(&keys);
 	yaml_parser_delete(&p);
 	return rc;
+}
+
+int
+tmpl_values_collect(struct tmpl_values *v, const char *const *files,
+		    const char *const *args, const char *const *envs,
+		    struct pd_err *e)
+{
+	for (size_t i = 0; files && files[i]; i++) {
+		struct buf b = BUF_INIT;
+		if (buf_read_file(&b, files[i]) < 0) {
+			int err = errno;
+			buf_release(&b);
+			return err_set(e, err == ENOENT ? PD_ENOTFOUND
+							: PD_ERUNTIME,
+				       "cannot read '%s': %s", files[i],
+				       strerror(err));
+		}
+		int rc = tmpl_values_load(v, b.buf, b.len, files[i], e);
+		buf_release(&b);
+		if (rc < 0) {
+			return rc;
+		}
+	}
+	for (size_t i = 0; args && args[i]; i++) {
+		int rc = tmpl_values_add_arg(v, args[i], e);
+		if (rc < 0) {
+			return rc;
+		}
+	}
+	for (size_t i = 0; envs && envs[i]; i++) {
+		int rc = tmpl_values_add_env(v, envs[i], e);
+		if (rc < 0) {
+			return rc;
+		}
+	}
+	return 0;
 }

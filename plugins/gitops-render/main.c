@@ -336,34 +336,9 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	for (int i = 0; i < nvfiles; i++) {
-		struct buf b = BUF_INIT;
-		if (buf_read_file(&b, vfiles[i]) < 0) {
-			int err = errno;
-			msg_error("cannot read '%s': %s", vfiles[i],
-				  strerror(err));
-			buf_release(&b);
-			rc = err == ENOENT ? PD_EXIT_NOTFOUND : PD_EXIT_RUNTIME;
-			goto out;
-		}
-		int res = tmpl_values_load(vals, b.buf, b.len, vfiles[i], &e);
-		buf_release(&b);
-		if (res < 0) {
-			rc = msg_err(&e);
-			goto out;
-		}
-	}
-	for (int i = 0; i < nargs; i++) {
-		if (tmpl_values_add_arg(vals, args[i], &e) < 0) {
-			rc = msg_err(&e);
-			goto out;
-		}
-	}
-	for (int i = 0; i < nenvs; i++) {
-		if (tmpl_values_add_env(vals, envs[i], &e) < 0) {
-			rc = msg_err(&e);
-			goto out;
-		}
+	if (tmpl_values_collect(vals, vfiles, args, envs, &e) < 0) {
+		rc = msg_err(&e);
+		goto out;
 	}
 	signal(SIGINT, gr_on_signal);
 	signal(SIGTERM, gr_on_signal);

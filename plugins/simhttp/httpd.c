@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@ struct httpd {
 	bool client_cert;
 	struct sim_certs certs;
 	size_t max_body;
+	bool log_after;
 	enum MHD_Result (*handler)(void *cls, struct httpd_req *rq);
 	void *cls;
 };
@@ -73,6 +75,63 @@ httpd_query(struct MHD_Connection *c, struct buf *out)
 				  out);
 }
 
+static enum MHD_Result
+httpd_query_redacted_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+			const char *value)
+{
+	static const char *const secret[] = { "private_token", "access_token",
+		"job_token", "token" };
+	for (size_t i = 0; value && i < sizeof(secret) / sizeof(secret[0]);
+	     i++) {
+		if (strcasecmp(key, secret[i]) == 0) {
+			value = "REDACTED";
+		}
+	}
+	return httpd_query_cb(cls, kind, key, value);
+}
+
+void
+httpd_query_redacted(struct MHD_Connection *c, struct buf *out)
+{
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND,
+				  httpd_query_redacted_cb, out);
+}
+
+enum MHD_Result
+httpd_respond(struct httpd_req *rq, int status, const char *ctype,
+	      const void *body, size_t len, const char *const *hdrs)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!r) {
+		return MHD_NO;
+	}
+	if (ctype) {
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	}
+	for (size_t i = 0; hdrs && hdrs[i] && hdrs[i + 1]; i += 2) {
+		MHD_add_response_header(r, hdrs[i], hdrs[i + 1]);
+	}
+	enum MHD_Result ret = MHD_queue_response(rq->conn, (unsigned)status,
+						 r);
+	MHD_destroy_response(r);
+	rq->status = status;
+	return ret;
+}
+
+/* Whether a request body of this Content-Type goes into a log written
+ * after the answer (JSON, text, forms; not git's packs). */
+static bool
+httpd_loggable(const char *ctype)
+{
+	if (!ctype) {
+		return true;
+	}
+	return strncmp(ctype, "application/json", 16) == 0 ||
+	       strncmp(ctype, "text/", 5) == 0 ||
+	       strncmp(ctype, "application/x-www-form-urlencoded", 33) == 0;
+}
+
 int
 httpd_client_cn(const struct httpd *h, struct MHD_Connection *c, char *cn,
 		size_t cnlen)
@@ -111,15 +170,23 @@ httpd_access(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	struct buf query = BUF_INIT;
-	httpd_query(c, &query);
-	reqlog_write(method, url, query.buf,
-		     httpd_header(c, MHD_HTTP_HEADER_CONTENT_TYPE),
-		     rq->body.buf, rq->body.len);
-	buf_release(&query);
+	httpd_query_redacted(c, &query);
+	const char *ctype = httpd_header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (!h->log_after) {
+		reqlog_write(method, url, query.buf, ctype, rq->body.buf,
+			     rq->body.len);
+	}
 	rq->conn = c;
 	rq->url = url;
 	rq->method = method;
-	return h->handler(h->cls, rq);
+	enum MHD_Result ret = h->handler(h->cls, rq);
+	if (h->log_after) {
+		reqlog_write_status(method, url, query.buf, ctype,
+				    httpd_loggable(ctype) ? rq->body.buf : NULL,
+				    rq->body.len, rq->status);
+	}
+	buf_release(&query);
+	return ret;
 }
 
 static void
@@ -263,6 +330,7 @@ httpd_new(struct httpd **out, const struct httpd_options *o,
 	h->tls = o->tls;
 	h->client_cert = o->tls && o->client_cert;
 	h->max_body = o->max_body;
+	h->log_after = o->log_after;
 	h->handler = o->handler;
 	h->cls = o->cls;
 	if (h->tls) {

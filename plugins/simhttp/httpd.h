@@ -7,7 +7,9 @@
  * collected up to a limit, every request appended to the request log
  * (reqlog.h) before it is handed to the caller's handler, and the port file
  * and kubeconfig a test harness reads. It knows nothing of the API being
- * simulated. httpd_new() returns a daemon the caller owns and releases with
+ * simulated. httpd_respond() queues a response with extra headers and
+ * records its status for a request log written after the handler
+ * (httpd_options.log_after). httpd_new() returns a daemon the caller owns and releases with
  * httpd_free(); the strings and certificates it hands out are borrowed from
  * the daemon. Errors fill e and return a negative PD_E* code; nothing is
  * printed.
@@ -30,6 +32,7 @@ struct httpd_req {
 	const char *method;
 	struct buf body;    /* the request body, up to max_body */
 	bool too_big;       /* the body went past max_body (and was cut) */
+	int status;         /* the status httpd_respond() queued (0: none) */
 };
 
 struct httpd_options {
@@ -39,6 +42,10 @@ struct httpd_options {
 	bool client_cert;     /* with tls: also make a client certificate
 				 and ask clients for theirs */
 	size_t max_body;      /* bytes of request body kept */
+	bool log_after;       /* log each request after the handler, with the
+				 status it answered (httpd_respond()), and
+				 only JSON, text and form bodies; otherwise
+				 before, without a status */
 	/* Answers one request: queue a response on rq->conn (MHD_queue_
 	 * response) and return its result. Called from the connection's
 	 * thread. */
@@ -63,11 +70,21 @@ const char *httpd_host(const struct httpd *h);
 /* The PKI (NULL without TLS). */
 const struct sim_certs *httpd_certs(const struct httpd *h);
 
+/* Queue a response of status with body (len bytes, copied), Content-Type
+ * ctype (none when NULL) and the extra headers in hdrs, a NULL-terminated
+ * list of name, value pairs (NULL for none); records status in rq. */
+enum MHD_Result httpd_respond(struct httpd_req *rq, int status,
+			      const char *ctype, const void *body, size_t len,
+			      const char *const *hdrs);
+
 /* Query argument and header of a request, or NULL. */
 const char *httpd_arg(struct MHD_Connection *c, const char *key);
 const char *httpd_header(struct MHD_Connection *c, const char *key);
 /* The query string, re-encoded ("a=1&b=x%20y"), appended to out. */
 void httpd_query(struct MHD_Connection *c, struct buf *out);
+/* The same with the values of credential arguments (private_token,
+ * access_token, job_token, token) replaced by "REDACTED", for logs. */
+void httpd_query_redacted(struct MHD_Connection *c, struct buf *out);
 /* When the client presented a certificate signed by h's CA: 0 and its CN
  * into cn (size cnlen); -1 otherwise. */
 int httpd_client_cn(const struct httpd *h, struct MHD_Connection *c,

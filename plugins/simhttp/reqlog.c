@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * reqlog: one JSON line per request (method, path, query, content_type,
- * body), appended and flushed as each request completes. The Authorization
- * header is never logged (httpd.c passes only the Content-Type).
+ * body; status and body_bytes when written after the answer), appended and
+ * flushed as each request completes. No credential is ever logged: httpd.c
+ * passes only the Content-Type header and a redacted query.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,13 +35,11 @@ reqlog_field(struct buf *b, const char *k, const char *v, bool comma)
 	buf_addch(b, '"');
 }
 
-void
-reqlog_write(const char *method, const char *path, const char *query,
-	     const char *ctype, const char *body, size_t body_len)
+static void
+reqlog_line(const char *method, const char *path, const char *query,
+	    const char *ctype, const char *body, size_t body_len,
+	    int status, size_t bytes)
 {
-	if (!reqlog_fp) {
-		return;
-	}
 	struct buf b = BUF_INIT;
 	buf_addch(&b, '{');
 	reqlog_field(&b, "method", method, false);
@@ -51,12 +50,37 @@ reqlog_write(const char *method, const char *path, const char *query,
 	char *copy = strndup(body ? body : "", body_len);
 	reqlog_field(&b, "body", copy, true);
 	free(copy);
+	if (status >= 0) {
+		buf_addf(&b, ",\"status\":%d,\"body_bytes\":%zu", status,
+			 bytes);
+	}
 	buf_adds(&b, "}\n");
 	pthread_mutex_lock(&reqlog_mu);
 	fwrite(b.buf, 1, b.len, reqlog_fp);
 	fflush(reqlog_fp);
 	pthread_mutex_unlock(&reqlog_mu);
 	buf_release(&b);
+}
+
+void
+reqlog_write(const char *method, const char *path, const char *query,
+	     const char *ctype, const char *body, size_t body_len)
+{
+	if (reqlog_fp) {
+		reqlog_line(method, path, query, ctype, body, body_len, -1,
+			    0);
+	}
+}
+
+void
+reqlog_write_status(const char *method, const char *path, const char *query,
+		    const char *ctype, const char *body, size_t body_len,
+		    int status)
+{
+	if (reqlog_fp) {
+		reqlog_line(method, path, query, ctype, body ? body : "",
+			    body ? body_len : 0, status, body_len);
+	}
 }
 
 void
