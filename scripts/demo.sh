@@ -101,9 +101,10 @@ api() { # METHOD PATH [CURL ARGS]: the API as kubectl would use it
 	shift 2
 	curl -q --noproxy '*' -fsS -X "$m" "$@" "$api$p"
 }
-# kubectl apply -f - of one JSON object (the demo has no kubectl)
-create() { # COLLECTION_PATH
-	api POST "$1" -H 'Content-Type: application/yaml' --data-binary @- >/dev/null
+# kubectl apply --server-side -f - of one object (the demo has no kubectl)
+apply() { # OBJECT_PATH
+	api PATCH "$1?fieldManager=kubectl" \
+		-H 'Content-Type: application/apply-patch+yaml' --data-binary @- >/dev/null
 }
 # `kubectl get applications -n argocd`, printed from the API's Table
 apps_table() {
@@ -196,12 +197,11 @@ say "The repos: the app's template and chart, the env repo's project and app of 
 appsha=$(push_dir "$top/demo/app" vfarcic/devops-toolkit "The devops-toolkit app: production.yaml and its chart")
 envsha=$(push_dir "$top/demo/env" vfarcic/argocd-production "Production environment")
 echo "vfarcic/devops-toolkit $(printf '%.7s' "$appsha"), vfarcic/argocd-production $(printf '%.7s' "$envsha")"
-show "kubectl apply -f project.yaml -f apps.yaml   # in the env repo"
-api POST /api/v1/namespaces -H 'Content-Type: application/json' \
-	--data-binary '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"argocd"}}' >/dev/null
-create /apis/argoproj.io/v1alpha1/namespaces/argocd/appprojects <"$top/demo/env/project.yaml"
+show "kubectl apply --server-side -f project.yaml -f apps.yaml   # in the env repo"
+# (Argo CD's namespace is there already, as after its installation)
+apply /apis/argoproj.io/v1alpha1/namespaces/argocd/appprojects/production <"$top/demo/env/project.yaml"
 "$gr" -v "ENV_REPO=$env_repo" "$top/demo/env/apps.yaml" |
-	create /apis/argoproj.io/v1alpha1/namespaces/argocd/applications
+	apply /apis/argoproj.io/v1alpha1/namespaces/argocd/applications/production
 
 say "Release 0 (ef19bd2): the first deployment, straight to the env repo"
 rc0=0
@@ -222,8 +222,9 @@ rc2=0
 release 600d600 good pr || rc2=$?
 [ "$rc2" = 0 ] && echo "=> every step passed and the analysis stayed green: the new version is stable (Healthy)."
 apps_table
-run "$kr" get rollout "$ro" -n "$ns" -o json >"$work/ro.json"
-python3 -c 'import json,sys; g = json.load(sys.stdin)["gitOps"]; print("GitOps trace: %s %s to %s, %s" % (g["application"], g["syncStatus"], g["revision"], g["health"]))' <"$work/ro.json" || true
+show_cmd "$kr" get rollout "$ro" -n "$ns" -o json "| jq .gitOps"
+"$kr" get rollout "$ro" -n "$ns" -o json >"$work/ro.json"
+python3 -c 'import json,sys; g = json.load(sys.stdin)["gitOps"]; print(json.dumps(g, indent=2))' <"$work/ro.json" || true
 
 say "What happened"
 echo "  release 0: $([ "$rc0" = 0 ] && echo 'deployed (Healthy)' || echo "exit $rc0")"

@@ -109,6 +109,43 @@ gitops_ref_init(struct gitops_ref *ref, const cJSON *obj, const char *ctl_ns)
 	return false;
 }
 
+size_t
+gitops_chain(const cJSON *apps, const cJSON *obj, const char *ctl_ns,
+	     const cJSON **chain, size_t max)
+{
+	size_t n = 0;
+	const cJSON *cur = obj;
+	while (n < max) {
+		struct gitops_ref ref;
+		if (!gitops_ref_init(&ref, cur, ctl_ns)) {
+			break;
+		}
+		const cJSON *found = NULL;
+		for (const cJSON *a = apps ? apps->child : NULL; a && !found;
+		     a = a->next) {
+			const char *an = json_str(a, "metadata.name");
+			const char *ans = json_str(a, "metadata.namespace");
+			if (an && strcmp(an, ref.app) == 0 &&
+			    (!ans || strcmp(ans, ref.ns) == 0)) {
+				found = a;
+			}
+		}
+		gitops_ref_release(&ref);
+		/* a loop of annotations ends the chain */
+		for (size_t i = 0; found && i < n; i++) {
+			if (chain[i] == found) {
+				found = NULL;
+			}
+		}
+		if (!found) {
+			break;
+		}
+		chain[n++] = found;
+		cur = found;
+	}
+	return n;
+}
+
 static void
 gitops_copy(cJSON *to, const char *key, const cJSON *from, const char *path)
 {
@@ -160,6 +197,35 @@ gitops_trace_json(const cJSON *app)
 		json_set_item(j, "conditions", arr);
 	}
 	return j;
+}
+
+cJSON *
+gitops_chain_json(const cJSON *const *chain, size_t n)
+{
+	if (!n) {
+		return NULL;
+	}
+	cJSON *j = gitops_trace_json(chain[0]);
+	if (n > 1) {
+		cJSON *parents = cJSON_CreateArray();
+		for (size_t i = 1; i < n; i++) {
+			cJSON_AddItemToArray(parents,
+					     gitops_trace_json(chain[i]));
+		}
+		json_set_item(j, "parents", parents);
+	}
+	return j;
+}
+
+void
+gitops_chain_summary(struct buf *out, const cJSON *const *chain, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i) {
+			buf_adds(out, "; ");
+		}
+		gitops_summary(out, chain[i]);
+	}
 }
 
 void
@@ -248,6 +314,67 @@ gitops_revision_state(const cJSON *app, const char *want, struct buf *msg)
 	const char *rev = json_str(app, "status.sync.revision");
 	if (sync && strcmp(sync, "Synced") == 0 &&
 	    gitops_sha_matches(rev, want)) {
+		return GITOPS_REV_SYNCED;
+	}
+	return GITOPS_REV_PENDING;
+}
+
+/* A condition that stops every comparison: the app's own message. */
+static bool
+gitops_blocked(const cJSON *app, struct buf *msg)
+{
+	const char *name = json_str(app, "metadata.name");
+	const cJSON *conds = json_path(app, "status.conditions");
+	for (const cJSON *c = conds ? conds->child : NULL; c; c = c->next) {
+		const char *t = json_str(c, "type");
+		if (t && (strcmp(t, "ComparisonError") == 0 ||
+			  strcmp(t, "InvalidSpecError") == 0)) {
+			const char *m = json_str(c, "message");
+			buf_addf(msg, "application '%s': %s: %s",
+				 name ? name : "?", t, m ? m : "");
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Synced, and compared at its current spec, with nothing running. */
+static bool
+gitops_settled(const cJSON *app)
+{
+	const char *sync = json_str(app, "status.sync.status");
+	const char *phase = json_str(app, "status.operationState.phase");
+	if (!sync || strcmp(sync, "Synced") != 0 ||
+	    (phase && (strcmp(phase, "Running") == 0 ||
+		       strcmp(phase, "Terminating") == 0))) {
+		return false;
+	}
+	const cJSON *cmp = json_path(app, "status.sync.comparedTo.source");
+	return !cmp || json_equal(cmp, json_path(app, "spec.source"));
+}
+
+enum gitops_rev
+gitops_chain_state(const cJSON *const *chain, size_t n, const char *want,
+		   struct buf *msg)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (gitops_blocked(chain[i], msg)) {
+			return GITOPS_REV_FAILED;
+		}
+	}
+	for (size_t k = 0; k < n; k++) {
+		enum gitops_rev r = gitops_revision_state(chain[k], want, msg);
+		if (r == GITOPS_REV_FAILED) {
+			return r;
+		}
+		if (r != GITOPS_REV_SYNCED) {
+			continue;
+		}
+		for (size_t j = 0; j < k; j++) {
+			if (!gitops_settled(chain[j])) {
+				return GITOPS_REV_PENDING;
+			}
+		}
 		return GITOPS_REV_SYNCED;
 	}
 	return GITOPS_REV_PENDING;

@@ -46,6 +46,16 @@ bool gitops_ref_init(struct gitops_ref *ref, const cJSON *obj,
 void gitops_ref_release(struct gitops_ref *ref);
 
 /*
+ * The chain of Applications that manage obj, nearest first, looked up in
+ * apps (an array of Application objects: a LIST's items): chain[0]
+ * manages obj, chain[1] manages chain[0] (app of apps), and so on, at
+ * most max. Returns its length: 0 when obj is untracked or its
+ * application is not in apps. The entries are borrowed from apps.
+ */
+size_t gitops_chain(const cJSON *apps, const cJSON *obj, const char *ctl_ns,
+		    const cJSON **chain, size_t max);
+
+/*
  * The trace of an Application, as `get rollout -o json|yaml` shows it:
  *   {"application": NAME, "namespace": NS, "syncStatus": ..., "revision":
  *    FULL_SHA, "health": ..., "lastOperation": {"phase", "message",
@@ -54,9 +64,16 @@ void gitops_ref_release(struct gitops_ref *ref);
  * Fields the Application lacks are left out.
  */
 cJSON *gitops_trace_json(const cJSON *app);
+/* The same for a chain: chain[0]'s trace, plus "parents": the traces of
+ * the applications above it (app of apps), nearest first. */
+cJSON *gitops_chain_json(const cJSON *const *chain, size_t n);
 
 /* One line for a header: "devops-toolkit Synced to 1c4f344, Healthy". */
 void gitops_summary(struct buf *out, const cJSON *app);
+/* For a chain: "devops-toolkit Synced to 946d18c, Healthy; production
+ * Synced to e0e17bc, Healthy". */
+void gitops_chain_summary(struct buf *out, const cJSON *const *chain,
+			  size_t n);
 
 /* want (4 to 40 hex digits, any case) is a prefix of the full SHA. */
 bool gitops_sha_matches(const char *full, const char *want);
@@ -77,6 +94,17 @@ enum gitops_rev {
  */
 enum gitops_rev gitops_revision_state(const cJSON *app, const char *want,
 				      struct buf *msg);
+
+/*
+ * The same along a chain, for a commit of any repo in it (the app's own
+ * source, or the env repo of an app of apps): FAILED when an application
+ * of the chain cannot compare, or the one that took want failed to sync
+ * it; SYNCED when an application is synced to want and every application
+ * below it has since compared its current spec (status.sync.comparedTo
+ * equal to spec.source) and is Synced, with no operation running.
+ */
+enum gitops_rev gitops_chain_state(const cJSON *const *chain, size_t n,
+				   const char *want, struct buf *msg);
 
 /*
  * image names the release: "REPO:TAG" or "REPO@DIGEST" matches a

@@ -48,7 +48,7 @@ cmd_get_notfound(struct cmd_ctx *ctx, const char *kind, const char *name)
 /* Render the current view into out; *status set for rollouts. */
 static void
 cmd_get_render(struct cmd_ctx *ctx, const struct fetch_set *fs,
-	       const cJSON *app, const char *fmt, long revisions,
+	       const cJSON *apps, const char *fmt, long revisions,
 	       struct buf *out, char *status, size_t statuslen)
 {
 	struct ro_objects objs = {
@@ -84,9 +84,13 @@ cmd_get_render(struct cmd_ctx *ctx, const struct fetch_set *fs,
 			cJSON_DeleteItemFromArray(revs,
 				cJSON_GetArraySize(revs) - 1);
 		}
-		/* the Argo CD Application that manages it (gitops.h) */
-		if (app) {
-			json_set_item(j, "gitOps", gitops_trace_json(app));
+		/* the Argo CD Applications that manage it (gitops.h) */
+		const cJSON *chain[8];
+		size_t n = apps ? gitops_chain(apps, fs->rollout,
+				cmd_flag_str(ctx, "argocd-namespace"), chain,
+				8) : 0;
+		if (n) {
+			json_set_item(j, "gitOps", gitops_chain_json(chain, n));
 		}
 		if (strcmp(fmt, "json") == 0) {
 			json_write_pretty(out, j);
@@ -117,7 +121,7 @@ struct cmd_get_watch {
 	struct buf last;
 	struct buf cur;
 	struct fetch_watch fw;
-	const cJSON *app;         /* the gitOps trace, read once */
+	const cJSON *apps;        /* for the gitOps trace, read once */
 };
 
 /* Draw text in place: home, each line cleared to its end, then clear
@@ -165,7 +169,7 @@ cmd_get_tick(void *arg, bool changed)
 		return 1;
 	}
 	char status[32] = "";
-	cmd_get_render(w->ctx, &fs, w->app, w->fmt, w->revisions, &w->cur,
+	cmd_get_render(w->ctx, &fs, w->apps, w->fmt, w->revisions, &w->cur,
 		       status, sizeof(status));
 	if (w->cur.len != w->last.len ||
 	    memcmp(w->cur.buf, w->last.buf, w->cur.len) != 0) {
@@ -190,13 +194,13 @@ cmd_get_tick(void *arg, bool changed)
 static int
 cmd_get_watch(struct cmd_ctx *ctx, struct kube_client *c, const char *ns,
 	      const char *name, bool is_rollout, const struct fetch_set *first,
-	      const cJSON *app, const char *fmt, long revisions, long timeout)
+	      const cJSON *apps, const char *fmt, long revisions, long timeout)
 {
 	struct cmd_get_watch w;
 	memset(&w, 0, sizeof(w));
 	w.ctx = ctx;
 	w.fmt = fmt;
-	w.app = app;
+	w.apps = apps;
 	w.revisions = revisions;
 	w.tty = isatty(1);
 	w.start_ms = ctx->start_ms;
@@ -303,21 +307,21 @@ cmd_get_exec_common(struct cmd_ctx *ctx, bool is_rollout)
 		return cmd_fail(ctx);
 	}
 	/* -o json|yaml: the gitOps trace, one more request when tracked */
-	cJSON *app = fmt && fs.rollout ? fetch_application(c, fs.rollout,
+	cJSON *apps = fmt && fs.rollout ? fetch_applications(c, fs.rollout,
 				cmd_flag_str(ctx, "argocd-namespace")) : NULL;
 	if (watch) {
-		rc = cmd_get_watch(ctx, c, ns, name, is_rollout, &fs, app, fmt,
+		rc = cmd_get_watch(ctx, c, ns, name, is_rollout, &fs, apps, fmt,
 				   revisions, timeout);
 		fetch_release(&fs);
-		cJSON_Delete(app);
+		cJSON_Delete(apps);
 		return rc;
 	}
 	struct buf out = BUF_INIT;
-	cmd_get_render(ctx, &fs, app, fmt, revisions, &out, NULL, 0);
+	cmd_get_render(ctx, &fs, apps, fmt, revisions, &out, NULL, 0);
 	fwrite(out.buf, 1, out.len, stdout);
 	buf_release(&out);
 	fetch_release(&fs);
-	cJSON_Delete(app);
+	cJSON_Delete(apps);
 	return 0;
 }
 

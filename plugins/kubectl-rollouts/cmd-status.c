@@ -53,6 +53,7 @@ struct cmd_status_state {
 	struct kube_client *client;
 	struct informer *app_inf;
 	char *app_name;
+	const char *ctl_ns;
 	char *rollout_path;
 	struct buf app_last;
 	struct buf app_msg;
@@ -67,18 +68,13 @@ struct cmd_status_state {
 static bool
 cmd_status_app(struct cmd_status_state *st, const cJSON *rollout)
 {
-	const cJSON *items = informer_items(st->app_inf);
-	const cJSON *app = NULL;
-	for (const cJSON *it = items ? items->child : NULL; it; it = it->next) {
-		const char *n = json_str(it, "metadata.name");
-		if (n && strcmp(n, st->app_name) == 0) {
-			app = it;
-		}
-	}
+	const cJSON *chain[8];
+	size_t n = gitops_chain(informer_items(st->app_inf), rollout,
+				st->ctl_ns, chain, 8);
 	struct buf line = BUF_INIT;
 	buf_adds(&line, "GitOps: ");
-	if (app) {
-		gitops_summary(&line, app);
+	if (n) {
+		gitops_chain_summary(&line, chain, n);
 	} else {
 		buf_addf(&line, "waiting for application '%s'", st->app_name);
 	}
@@ -90,12 +86,12 @@ cmd_status_app(struct cmd_status_state *st, const cJSON *rollout)
 		buf_adds(&st->app_last, line.buf);
 	}
 	buf_release(&line);
-	if (!app) {
+	if (!n) {
 		return false;
 	}
 	buf_reset(&st->app_msg);
-	enum gitops_rev r = gitops_revision_state(app, st->revision,
-						  &st->app_msg);
+	enum gitops_rev r = gitops_chain_state(chain, n, st->revision,
+					       &st->app_msg);
 	if (r == GITOPS_REV_FAILED) {
 		st->app_failed = true;
 		return false;
@@ -233,9 +229,14 @@ cmd_status_run(struct cmd_ctx *ctx, struct cmd_status_state *st,
 	size_t n = st->fw.n;
 	memcpy(infs, st->fw.infs, n * sizeof(infs[0]));
 	if (st->revision) {
-		char *p = fetch_application_path(fsp->rollout,
-				cmd_flag_str(ctx, "argocd-namespace"),
-				&st->app_name);
+		st->ctl_ns = cmd_flag_str(ctx, "argocd-namespace");
+		struct gitops_ref ref;
+		char *p = fetch_applications_path(fsp->rollout, st->ctl_ns);
+		if (p && gitops_ref_init(&ref, fsp->rollout, st->ctl_ns)) {
+			st->app_name = ref.app;
+			ref.app = NULL;
+			gitops_ref_release(&ref);
+		}
 		if (!p) {
 			fetch_watch_release(&st->fw);
 			fetch_release(fsp);
@@ -245,11 +246,9 @@ cmd_status_run(struct cmd_ctx *ctx, struct cmd_status_state *st,
 				"app.kubernetes.io/instance label)", name);
 			return cmd_fail(ctx);
 		}
-		struct buf q = BUF_INIT;
-		buf_adds(&q, "fieldSelector=metadata.name%3D");
-		buf_add_urlenc(&q, st->app_name);
-		st->app_inf = informer_new(c, p, q.buf);
-		buf_release(&q);
+		/* the namespace's applications: the app, and those above it
+		 * for an app of apps, in one ordered stream */
+		st->app_inf = informer_new(c, p, NULL);
 		free(p);
 		infs[n++] = st->app_inf;
 		st->client = c;

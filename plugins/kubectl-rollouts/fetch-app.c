@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fetch-app: the Argo CD Application that manages a rollout (gitops.h),
+ * fetch-app: the Argo CD Applications that manage a rollout (gitops.h),
  * for the trace in `get rollout -o json|yaml`, `status --revision` and
- * the watch view's header: one GET when the rollout carries the tracking
- * annotation or label, none when it does not.
+ * the watch view's header: one LIST of the controller namespace's
+ * Applications when the rollout carries the tracking annotation or label
+ * (the app and, for an app of apps, the apps above it), none when it
+ * does not.
  */
 #include <stdlib.h>
 
@@ -12,39 +14,35 @@
 #include "msg.h"
 
 char *
-fetch_application_path(const cJSON *rollout, const char *ctl_ns,
-		       char **app_name)
+fetch_applications_path(const cJSON *rollout, const char *ctl_ns)
 {
 	struct gitops_ref ref;
 	if (!rollout || !gitops_ref_init(&ref, rollout, ctl_ns)) {
 		return NULL;
 	}
 	char *p = kube_path("argoproj.io", "v1alpha1", ref.ns, "applications",
-			    app_name ? NULL : ref.app);
-	if (app_name) {
-		*app_name = ref.app;
-		ref.app = NULL;
-	}
+			    NULL);
 	gitops_ref_release(&ref);
 	return p;
 }
 
 cJSON *
-fetch_application(struct kube_client *c, const cJSON *rollout,
-		  const char *ctl_ns)
+fetch_applications(struct kube_client *c, const cJSON *rollout,
+		   const char *ctl_ns)
 {
-	char *p = fetch_application_path(rollout, ctl_ns, NULL);
+	char *p = fetch_applications_path(rollout, ctl_ns);
 	if (!p) {
 		return NULL;
 	}
-	cJSON *app = NULL;
+	cJSON *list = NULL, *items = NULL;
 	struct pd_err e = { 0 };
-	if (kube_request(c, "GET", p, NULL, NULL, &app, &e) < 0) {
+	if (kube_list(c, p, NULL, &list, &e) < 0) {
 		/* the trace is an addition: the view goes on without it */
 		msg_warn("no GitOps trace: %s", e.msg);
-		cJSON_Delete(app);
-		app = NULL;
+	} else {
+		items = cJSON_DetachItemFromObject(list, "items");
 	}
+	cJSON_Delete(list);
 	free(p);
-	return app;
+	return items;
 }

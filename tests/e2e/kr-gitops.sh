@@ -101,11 +101,17 @@ expect_exit 0 kr get rollout web -o yaml
 expect_contains "$OUT" "gitOps:" "-o yaml carries the trace"
 expect_contains "$OUT" "revision: $OLD" "-o yaml: the revision"
 
-# a label-tracked rollout (Argo CD 1.x/2.x) in a custom controller namespace
+# Argo CD elsewhere: the application is not found there, no trace
 expect_exit 0 kr get rollout web -o json --argocd-namespace elsewhere
+expect_eq "$(printf '%s' "$OUT" | jg gitOps)" "" "another controller namespace: no trace"
+expect_contains "$OUT" '"name": "web"' "another controller namespace: the view is printed"
+# unreadable (a 403 on the list): a warning, the view without the trace
+req_json POST /sim/v1/faults application/json '{"forbid":["list:applications"]}'
+expect_exit 0 kr get rollout web -o json
 expect_contains "$ERR" "warning: no GitOps trace" "an unreadable application is a warning"
 expect_eq "$(printf '%s' "$OUT" | jg gitOps)" "" "an unreadable application: no trace"
 expect_contains "$OUT" '"name": "web"' "an unreadable application: the view is printed"
+req DELETE /sim/v1/faults
 
 # ---------------------------------------------- status --revision, synced
 kr_bg "$WORK/rev1" status web --revision 1c4f344 -t 60s

@@ -218,6 +218,70 @@ test_image(void)
 	cJSON_Delete(ro);
 }
 
+/* an app of apps: production (env repo) manages devops-toolkit (app repo) */
+static void
+test_chain(void)
+{
+	const char *apps_s = "["
+		"{\"apiVersion\":\"argoproj.io/v1alpha1\",\"kind\":\"Application\","
+		"\"metadata\":{\"name\":\"devops-toolkit\",\"namespace\":\"argocd\","
+		"\"annotations\":{\"argocd.argoproj.io/tracking-id\":"
+		"\"production:argoproj.io/Application:argocd/devops-toolkit\"}},"
+		"\"spec\":{\"source\":{\"repoURL\":\"app\",\"helm\":{\"values\":\"tag: b\"}}},"
+		"\"status\":{\"sync\":{\"status\":\"Synced\",\"revision\":\"" OLD "\","
+		"\"comparedTo\":{\"source\":{\"repoURL\":\"app\",\"helm\":{\"values\":\"tag: a\"}}}},"
+		"\"health\":{\"status\":\"Healthy\"}}},"
+		"{\"apiVersion\":\"argoproj.io/v1alpha1\",\"kind\":\"Application\","
+		"\"metadata\":{\"name\":\"production\",\"namespace\":\"argocd\"},"
+		"\"status\":{\"sync\":{\"status\":\"Synced\",\"revision\":\"" SHA "\"},"
+		"\"health\":{\"status\":\"Healthy\"}}}]";
+	cJSON *apps = parse(apps_s);
+	cJSON *ro = parse("{\"apiVersion\":\"argoproj.io/v1alpha1\","
+		"\"kind\":\"Rollout\",\"metadata\":{\"name\":\"web\","
+		"\"namespace\":\"production\",\"annotations\":{"
+		"\"argocd.argoproj.io/tracking-id\":"
+		"\"devops-toolkit:argoproj.io/Rollout:production/web\"}}}");
+	const cJSON *chain[4];
+	size_t n = gitops_chain(apps, ro, NULL, chain, 4);
+	is_int(n, 2, "chain: the app and its app of apps");
+	is_str(json_str(chain[1], "metadata.name"), "production", "chain[1]");
+	struct buf m = BUF_INIT;
+	is_int(gitops_chain_state(chain, n, "1c4f344", &m), GITOPS_REV_PENDING,
+	       "env commit synced, the app not yet compared at its new spec");
+	cJSON *dt = cJSON_GetArrayItem(apps, 0);
+	cJSON *cmp = (cJSON *)json_path(dt, "status.sync.comparedTo");
+	cJSON_ReplaceItemInObject(cmp, "source",
+		cJSON_Duplicate(json_path(dt, "spec.source"), 1));
+	is_int(gitops_chain_state(chain, n, "1c4f344", &m), GITOPS_REV_SYNCED,
+	       "env commit synced and the app compared at it: synced");
+	is_int(gitops_chain_state(chain, n, "9f8e7d6", &m), GITOPS_REV_SYNCED,
+	       "the app repo's commit: synced");
+	is_int(gitops_chain_state(chain, n, "abcdef1", &m), GITOPS_REV_PENDING,
+	       "another commit: pending");
+	cJSON *j = gitops_chain_json(chain, n);
+	is_str(json_str(j, "application"), "devops-toolkit", "json: the app");
+	const cJSON *par = cJSON_GetObjectItem(j, "parents");
+	is_int(cJSON_GetArraySize(par), 1, "json: one parent");
+	is_str(json_str(cJSON_GetArrayItem(par, 0), "revision"), SHA,
+	       "json: the parent's revision");
+	cJSON_Delete(j);
+	buf_reset(&m);
+	gitops_chain_summary(&m, chain, n);
+	is_str(m.buf, "devops-toolkit Synced to 9f8e7d6, Healthy; production "
+	       "Synced to 1c4f344, Healthy", "chain summary");
+	/* a loop of annotations ends */
+	cJSON *prod = cJSON_GetArrayItem(apps, 1);
+	cJSON *md = cJSON_GetObjectItem(prod, "metadata");
+	cJSON *ann = cJSON_AddObjectToObject(md, "annotations");
+	cJSON_AddStringToObject(ann, "argocd.argoproj.io/tracking-id",
+		"devops-toolkit:argoproj.io/Application:argocd/production");
+	n = gitops_chain(apps, ro, NULL, chain, 4);
+	is_int(n, 2, "a loop of tracking annotations ends the chain");
+	buf_release(&m);
+	cJSON_Delete(ro);
+	cJSON_Delete(apps);
+}
+
 int
 main(void)
 {
@@ -225,5 +289,6 @@ main(void)
 	test_trace();
 	test_revision();
 	test_image();
+	test_chain();
 	return done_testing();
 }
