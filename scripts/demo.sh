@@ -85,6 +85,10 @@ wait_port "$work/sim.port" "$simpid" "$work/sim.log"
 api=http://127.0.0.1:$(cat "$work/sim.port")
 export KUBECONFIG="$work/kubeconfig"
 
+# python3 may be a version manager's shim, slow to start: resolve it once
+py=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || command -v python3)
+python3() { "$py" "$@"; }
+
 say() { printf '\n\033[1m# %s\033[0m\n' "$*"; }
 show() { printf '\033[1m$ %s\033[0m\n' "$*"; }
 # the command as a person types it
