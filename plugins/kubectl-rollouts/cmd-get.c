@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "fetch.h"
+#include "gitops.h"
 #include "json.h"
 #include "msg.h"
 #include "render.h"
@@ -25,6 +26,7 @@ static const struct cmd_opt cmd_get_rollout_opts[] = {
 	{ "exit-on-complete", 0, CMD_OPT_BOOL, NULL, "with --watch, exit when the rollout is Healthy (0) or Degraded (7); 6 on timeout or interrupt", NULL },
 	{ "output", 'o', CMD_OPT_STR, "FORMAT", "json or yaml: the computed view", NULL },
 	{ "revisions", 0, CMD_OPT_INT, "N", "show only the newest N revisions (0: all)", "0" },
+	{ "argocd-namespace", 0, CMD_OPT_STR, "NS", "where Argo CD's Applications live, for the gitOps trace of -o json|yaml", "argocd" },
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
@@ -46,8 +48,8 @@ cmd_get_notfound(struct cmd_ctx *ctx, const char *kind, const char *name)
 /* Render the current view into out; *status set for rollouts. */
 static void
 cmd_get_render(struct cmd_ctx *ctx, const struct fetch_set *fs,
-	       const char *fmt, long revisions, struct buf *out,
-	       char *status, size_t statuslen)
+	       const cJSON *apps, const char *fmt, long revisions,
+	       struct buf *out, char *status, size_t statuslen)
 {
 	struct ro_objects objs = {
 		.rollout = fs->rollout,
@@ -82,6 +84,14 @@ cmd_get_render(struct cmd_ctx *ctx, const struct fetch_set *fs,
 			cJSON_DeleteItemFromArray(revs,
 				cJSON_GetArraySize(revs) - 1);
 		}
+		/* the Argo CD Applications that manage it (gitops.h) */
+		const cJSON *chain[8];
+		size_t n = apps ? gitops_chain(apps, fs->rollout,
+				cmd_flag_str(ctx, "argocd-namespace"), chain,
+				8) : 0;
+		if (n) {
+			json_set_item(j, "gitOps", gitops_chain_json(chain, n));
+		}
 		if (strcmp(fmt, "json") == 0) {
 			json_write_pretty(out, j);
 		} else {
@@ -111,6 +121,7 @@ struct cmd_get_watch {
 	struct buf last;
 	struct buf cur;
 	struct fetch_watch fw;
+	const cJSON *apps;        /* for the gitOps trace, read once */
 };
 
 /* Draw text in place: home, each line cleared to its end, then clear
@@ -158,8 +169,8 @@ cmd_get_tick(void *arg, bool changed)
 		return 1;
 	}
 	char status[32] = "";
-	cmd_get_render(w->ctx, &fs, w->fmt, w->revisions, &w->cur, status,
-		       sizeof(status));
+	cmd_get_render(w->ctx, &fs, w->apps, w->fmt, w->revisions, &w->cur,
+		       status, sizeof(status));
 	if (w->cur.len != w->last.len ||
 	    memcmp(w->cur.buf, w->last.buf, w->cur.len) != 0) {
 		cmd_get_draw(w);
@@ -183,12 +194,13 @@ cmd_get_tick(void *arg, bool changed)
 static int
 cmd_get_watch(struct cmd_ctx *ctx, struct kube_client *c, const char *ns,
 	      const char *name, bool is_rollout, const struct fetch_set *first,
-	      const char *fmt, long revisions, long timeout)
+	      const cJSON *apps, const char *fmt, long revisions, long timeout)
 {
 	struct cmd_get_watch w;
 	memset(&w, 0, sizeof(w));
 	w.ctx = ctx;
 	w.fmt = fmt;
+	w.apps = apps;
 	w.revisions = revisions;
 	w.tty = isatty(1);
 	w.start_ms = ctx->start_ms;
@@ -294,17 +306,22 @@ cmd_get_exec_common(struct cmd_ctx *ctx, bool is_rollout)
 		}
 		return cmd_fail(ctx);
 	}
+	/* -o json|yaml: the gitOps trace, one more request when tracked */
+	cJSON *apps = fmt && fs.rollout ? fetch_applications(c, fs.rollout,
+				cmd_flag_str(ctx, "argocd-namespace")) : NULL;
 	if (watch) {
-		rc = cmd_get_watch(ctx, c, ns, name, is_rollout, &fs, fmt,
+		rc = cmd_get_watch(ctx, c, ns, name, is_rollout, &fs, apps, fmt,
 				   revisions, timeout);
 		fetch_release(&fs);
+		cJSON_Delete(apps);
 		return rc;
 	}
 	struct buf out = BUF_INIT;
-	cmd_get_render(ctx, &fs, fmt, revisions, &out, NULL, 0);
+	cmd_get_render(ctx, &fs, apps, fmt, revisions, &out, NULL, 0);
 	fwrite(out.buf, 1, out.len, stdout);
 	buf_release(&out);
 	fetch_release(&fs);
+	cJSON_Delete(apps);
 	return 0;
 }
 

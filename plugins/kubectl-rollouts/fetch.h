@@ -53,6 +53,19 @@ void fetch_watch_init(struct fetch_watch *fw, struct kube_client *c,
 bool fetch_watch_view(const struct fetch_watch *fw, struct fetch_set *fs);
 void fetch_watch_release(struct fetch_watch *fw);
 
+/*
+ * The Argo CD Applications that may manage rollout (gitops.h): the path
+ * of the collection its tracking annotation or label points into
+ * (malloc()ed), or NULL when the rollout is untracked. ctl_ns is Argo
+ * CD's namespace (NULL: argocd). fetch_applications() LISTs it: the items
+ * (an array the caller owns; gitops_chain() finds the managing apps in
+ * it), or NULL when untracked or unreadable (then a warning says why: the
+ * trace is an addition, never a failure).
+ */
+char *fetch_applications_path(const cJSON *rollout, const char *ctl_ns);
+cJSON *fetch_applications(struct kube_client *c, const cJSON *rollout,
+			  const char *ctl_ns);
+
 /* labelSelector=... (URL-encoded) for a LabelSelector, or NULL. */
 char *fetch_selector_query(const cJSON *selector);
 
