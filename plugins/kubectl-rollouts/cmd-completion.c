@@ -301,7 +301,8 @@ cmd_completion_candidates(struct cmd_ctx *ctx)
 			kubeconfig_strv_free(names);
 		} else if (strcmp(want_value, "kubeconfig") == 0 ||
 			   strstr(want_value, "certificate") ||
-			   strcmp(want_value, "client-key") == 0) {
+			   strcmp(want_value, "client-key") == 0 ||
+			   strcmp(want_value, "filename") == 0) {
 			directive = COMP_DEFAULT;
 		}
 	} else if (cur[0] == '-') {

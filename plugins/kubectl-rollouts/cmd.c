@@ -17,6 +17,7 @@
 extern const struct cmd_entry cmd_get_rollout_entry;
 extern const struct cmd_entry cmd_get_experiment_entry;
 extern const struct cmd_entry cmd_list_rollouts_entry;
+extern const struct cmd_entry cmd_lint_entry;
 extern const struct cmd_entry cmd_list_experiments_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_version_entry;
@@ -39,6 +40,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_completion_entry,
 	&cmd_get_experiment_entry,
 	&cmd_get_rollout_entry,
+	&cmd_lint_entry,
 	&cmd_list_experiments_entry,
 	&cmd_list_rollouts_entry,
 	&cmd_pause_entry,

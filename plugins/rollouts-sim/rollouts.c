@@ -18,6 +18,7 @@
 #include "sim.h"
 #include "xalloc.h"
 #include "rollout.h"
+#include "rollout-validate.h"
 
 /* ------------------------------------------------------------ rollouts */
 
@@ -113,6 +114,55 @@ rollouts_condition_get(const cJSON *status, const char *type)
 		}
 	}
 	return NULL;
+}
+
+/*
+ * Argo's controller validates the spec first (ValidateRollout, the same
+ * rules as lint): an invalid one gets the InvalidSpec condition with the
+ * first error, "The Rollout "NAME" is invalid: FIELD: BODY", and nothing
+ * else happens; a valid one loses the condition. True when invalid.
+ */
+static bool
+rollouts_invalid(const cJSON *ro, cJSON *status, const cJSON *tmpl)
+{
+	struct rollout_validate_list vl = ROLLOUT_VALIDATE_LIST_INIT;
+	struct buf m = BUF_INIT;
+	const char *name = json_str(ro, "metadata.name");
+	bool bad;
+
+	rollout_validate_spec(ro, -1, &vl);
+	bad = vl.n > 0 || !tmpl;
+	if (bad) {
+		buf_addf(&m, "The Rollout \"%s\" is invalid: ", name ? name : "");
+		if (vl.n > 0) {
+			rollout_validate_format(&vl.v[0], &m);
+		} else {
+			/* a workloadRef whose Deployment is missing:
+			 * InvalidWorkloadRef() with the lister's error */
+			const cJSON *ref = json_path(ro, "spec.workloadRef");
+			char *rj = ref ? cJSON_PrintUnformatted(ref) : NULL;
+			const char *rn = ref ? json_str(ref, "name") : NULL;
+			buf_addf(&m, "spec.workloadRef: Invalid value: %s: "
+				 "deployments.apps \"%s\" not found",
+				 rj ? rj : "null", rn ? rn : "");
+			free(rj);
+		}
+		rollouts_condition(status, "InvalidSpec", "True", "InvalidSpec",
+				   m.buf);
+	} else if (rollouts_condition_get(status, "InvalidSpec")) {
+		cJSON *conds = cJSON_GetObjectItem(status, "conditions");
+		for (cJSON *c = conds->child; c; c = c->next) {
+			const char *t = json_str(c, "type");
+			if (t && strcmp(t, "InvalidSpec") == 0) {
+				cJSON_DetachItemViaPointer(conds, c);
+				cJSON_Delete(c);
+				break;
+			}
+		}
+	}
+	buf_release(&m);
+	rollout_validate_list_release(&vl);
+	return bad;
 }
 
 /* The pod template: spec.template, or the workloadRef Deployment's. */
@@ -1394,14 +1444,7 @@ rollouts_reconcile(struct sim_obj *o)
 		json_path(s.ro, "spec.strategy.canary.trafficRouting") != NULL;
 	cJSON *status = json_obj_ensure(s.ro, "status");
 	const cJSON *tmpl = rollouts_template(s.ro);
-	if (!tmpl || (!bluegreen &&
-		      !json_path(s.ro, "spec.strategy.canary"))) {
-		rollouts_condition(status, "InvalidSpec", "True", "InvalidSpec",
-				   tmpl ? "Rollout has missing field "
-					  "'.spec.strategy.canary or "
-					  ".spec.strategy.blueGreen'"
-					: "Rollout has missing field "
-					  "'.spec.template'");
+	if (rollouts_invalid(s.ro, status, tmpl)) {
 		goto finish;
 	}
 	controller_hash(tmpl, s.hash);
