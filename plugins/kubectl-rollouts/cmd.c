@@ -22,6 +22,8 @@ extern const struct cmd_entry cmd_list_experiments_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_completion_entry;
+extern const struct cmd_entry cmd_create_entry;
+extern const struct cmd_entry cmd_create_analysisrun_entry;
 extern const struct cmd_entry cmd_complete_entry;
 extern const struct cmd_entry cmd_abort_entry;
 extern const struct cmd_entry cmd_pause_entry;
@@ -38,6 +40,8 @@ extern const struct cmd_entry cmd_watch_entry;
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_abort_entry,
 	&cmd_completion_entry,
+	&cmd_create_entry,
+	&cmd_create_analysisrun_entry,
 	&cmd_get_experiment_entry,
 	&cmd_get_rollout_entry,
 	&cmd_lint_entry,
@@ -152,6 +156,16 @@ cmd_find(char **ops, int nops, int *used, const char **parent_only)
 	for (int i = 0; cmd_table[i]; i++) {
 		const struct cmd_entry *e = cmd_table[i];
 		if (!e->parent && cmd_alias_match(ops[0], e)) {
+			/* a command with subcommands of its own (create,
+			 * create analysisrun) */
+			for (int k = 0; nops >= 2 && cmd_table[k]; k++) {
+				const struct cmd_entry *s = cmd_table[k];
+				if (s->parent && strcmp(s->parent, e->name) == 0 &&
+				    cmd_alias_match(ops[1], s)) {
+					*used = 2;
+					return s;
+				}
+			}
 			*used = 1;
 			return e;
 		}
