@@ -108,6 +108,11 @@ cmd_find_opt(const struct cmd_entry *e, bool any_cmd, const char *lname,
 			sets[n++] = cmd_table[i]->opts;
 		}
 	}
+	/* a short name two commands give different arities (promote's
+	 * hidden -a, create analysisrun's -a NAME=VALUE) is read as a boolean
+	 * until the command is known: its value is then an operand in pass 1
+	 * (main.c), which finds the command words all the same */
+	const struct cmd_opt *valued = NULL;
 	for (int s = 0; s < n; s++) {
 		for (const struct cmd_opt *o = sets[s]; o->name; o++) {
 			if (lname && strlen(o->name) == llen &&
@@ -115,11 +120,17 @@ cmd_find_opt(const struct cmd_entry *e, bool any_cmd, const char *lname,
 				return o;
 			}
 			if (!lname && sname && o->short_name == sname) {
-				return o;
+				if (!any_cmd || s == 0 ||
+				    o->kind == CMD_OPT_BOOL) {
+					return o;
+				}
+				if (!valued) {
+					valued = o;
+				}
 			}
 		}
 	}
-	return NULL;
+	return valued;
 }
 
 bool
