@@ -17,8 +17,8 @@
  * gets the object after pruning. */
 static int
 check(const char *group, const char *version, const char *plural,
-      enum openapi_validation d, const char *text, const char *old,
-      struct buf *out, cJSON **obj)
+	enum openapi_validation d, const char *text, const char *old,
+	struct buf *out, cJSON **obj)
 {
 	struct sim_resource *r = registry_find(group, version, plural);
 	struct sim_reply rep = { .status = 0, .body = BUF_INIT };
