@@ -231,6 +231,42 @@ openapi_walk_value(struct openapi_walk *w, const cJSON *schema, cJSON *val,
 	}
 }
 
+static int
+openapi_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A custom resource's findings in the API server's order: duplicates (the
+ * JSON decoder's), then the root metadata's unknown fields (ObjectMeta's
+ * check), then the pruned paths sorted (apiextensions' PruneWithOptions
+ * sorts them). errs is rebuilt. */
+static void
+openapi_crd_order(struct openapi_walk *w)
+{
+	static const char unk[] = "unknown field \"";
+	size_t first = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = first; i < w->nwarns; i++) {
+			bool dup = strncmp(w->warns[i], unk, strlen(unk)) != 0;
+			bool meta = !dup && strncmp(w->warns[i] + strlen(unk),
+						    "metadata.", 9) == 0;
+			if (pass == 0 ? dup : meta) {
+				char *m = w->warns[i];
+				memmove(w->warns + first + 1, w->warns + first,
+					(i - first) * sizeof(*w->warns));
+				w->warns[first++] = m;
+			}
+		}
+	}
+	qsort(w->warns + first, w->nwarns - first, sizeof(*w->warns),
+	      openapi_cmp);
+	buf_reset(&w->errs);
+	for (size_t i = 0; i < w->nwarns; i++) {
+		buf_addf(&w->errs, "%s%s", i ? ", " : "", w->warns[i]);
+	}
+}
+
 static void
 openapi_walk_release(struct openapi_walk *w)
 {
@@ -314,6 +350,9 @@ openapi_validate(enum openapi_validation d, const struct sim_resource *r,
 	struct buf path = BUF_INIT;
 	openapi_walk_value(&w, schema, obj, &path, 0);
 	buf_release(&path);
+	if (!r->builtin) {
+		openapi_crd_order(&w);
+	}
 	int rc = 0;
 	if (w.nwarns && d == OPENAPI_STRICT) {
 		char *msg;

@@ -74,8 +74,8 @@ test_rollout(void)
 		   "\"bar\":1}", NULL, &m, &o);
 	is_int(rc, 0, "Warn: accepted");
 	is_str(m.buf, "duplicate field \"spec.replicas\"|unknown field "
-	       "\"spec.foo\"|unknown field \"bar\"", "Warn: a warning each, in "
-	       "document order");
+	       "\"bar\"|unknown field \"spec.foo\"", "Warn: a warning each, "
+	       "duplicates first, then the pruned paths sorted (a CRD)");
 	char *s = json_print(o);
 	is_str(s, RO_HEAD "\"spec\":{\"replicas\":3}}", "Warn: dropped, the "
 	       "last duplicate kept");
@@ -123,6 +123,19 @@ test_core(void)
 	is_str(m.buf, "400 Service in version \"v1\" cannot be handled as a "
 	       "Service: strict decoding error: unknown field \"metadata.nam\"",
 	       "ObjectMeta is checked");
+	rc = check("", "v1", "services", OPENAPI_STRICT,
+		   "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":"
+		   "{\"name\":\"s\"},\"spec\":{\"z\":1,\"a\":2}}", NULL, &m,
+		   NULL);
+	is_str(m.buf, "400 Service in version \"v1\" cannot be handled as a "
+	       "Service: strict decoding error: unknown field \"spec.z\", "
+	       "unknown field \"spec.a\"", "a built-in kind: document order");
+	rc = check("argoproj.io", "v1alpha1", "rollouts", OPENAPI_STRICT,
+		   RO_HEAD "\"spec\":{\"z\":1,\"a\":2}}", NULL, &m, NULL);
+	is_str(m.buf, "400 Rollout in version \"v1alpha1\" cannot be handled "
+	       "as a Rollout: strict decoding error: unknown field "
+	       "\"spec.a\", unknown field \"spec.z\"",
+	       "a custom resource: the pruned paths sorted");
 	rc = check("networking.istio.io", "v1alpha3", "virtualservices",
 		   OPENAPI_STRICT,
 		   "{\"apiVersion\":\"networking.istio.io/v1alpha3\",\"kind\":"
