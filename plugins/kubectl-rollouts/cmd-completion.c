@@ -302,7 +302,8 @@ cmd_completion_candidates(struct cmd_ctx *ctx)
 		} else if (strcmp(want_value, "kubeconfig") == 0 ||
 			   strstr(want_value, "certificate") ||
 			   strcmp(want_value, "client-key") == 0 ||
-			   strcmp(want_value, "filename") == 0) {
+			   strcmp(want_value, "filename") == 0 ||
+			   strcmp(want_value, "from-file") == 0) {
 			directive = COMP_DEFAULT;
 		}
 	} else if (cur[0] == '-') {
@@ -334,6 +335,21 @@ cmd_completion_candidates(struct cmd_ctx *ctx)
 			    strncmp(c->name, cur, strlen(cur)) == 0) {
 				printf("%s\t%s\n", c->name, c->summary);
 			}
+		}
+	} else if (e && !e->parent && nops - used == 0) {
+		/* a command with subcommands of its own (create analysisrun) */
+		for (int i = 0; cmd_table[i]; i++) {
+			const struct cmd_entry *c = cmd_table[i];
+			if (c->parent && strcmp(c->parent, e->name) == 0 &&
+			    strncmp(c->name, cur, strlen(cur)) == 0) {
+				printf("%s\t%s\n", c->name, c->summary);
+			}
+		}
+		if (e->choices) {
+			cmd_completion_choices(e->choices, cur);
+		} else if (e->complete) {
+			cmd_completion_names(ctx, e->complete, cur, ops + used,
+					   nops - used);
 		}
 	} else if (e && e->choices && nops - used == 0) {
 		cmd_completion_choices(e->choices, cur);

@@ -23,6 +23,8 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_completion_entry;
 extern const struct cmd_entry cmd_dashboard_entry;
+extern const struct cmd_entry cmd_create_entry;
+extern const struct cmd_entry cmd_create_analysisrun_entry;
 extern const struct cmd_entry cmd_complete_entry;
 extern const struct cmd_entry cmd_abort_entry;
 extern const struct cmd_entry cmd_pause_entry;
@@ -40,6 +42,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_abort_entry,
 	&cmd_completion_entry,
 	&cmd_dashboard_entry,
+	&cmd_create_entry,
+	&cmd_create_analysisrun_entry,
 	&cmd_get_experiment_entry,
 	&cmd_get_rollout_entry,
 	&cmd_lint_entry,
@@ -106,6 +110,11 @@ cmd_find_opt(const struct cmd_entry *e, bool any_cmd, const char *lname,
 			sets[n++] = cmd_table[i]->opts;
 		}
 	}
+	/* a short name two commands give different arities (promote's
+	 * hidden -a, create analysisrun's -a NAME=VALUE) is read as a boolean
+	 * until the command is known: its value is then an operand in pass 1
+	 * (main.c), which finds the command words all the same */
+	const struct cmd_opt *valued = NULL;
 	for (int s = 0; s < n; s++) {
 		for (const struct cmd_opt *o = sets[s]; o->name; o++) {
 			if (lname && strlen(o->name) == llen &&
@@ -113,11 +122,17 @@ cmd_find_opt(const struct cmd_entry *e, bool any_cmd, const char *lname,
 				return o;
 			}
 			if (!lname && sname && o->short_name == sname) {
-				return o;
+				if (!any_cmd || s == 0 ||
+				    o->kind == CMD_OPT_BOOL) {
+					return o;
+				}
+				if (!valued) {
+					valued = o;
+				}
 			}
 		}
 	}
-	return NULL;
+	return valued;
 }
 
 bool
@@ -154,6 +169,16 @@ cmd_find(char **ops, int nops, int *used, const char **parent_only)
 	for (int i = 0; cmd_table[i]; i++) {
 		const struct cmd_entry *e = cmd_table[i];
 		if (!e->parent && cmd_alias_match(ops[0], e)) {
+			/* a command with subcommands of its own (create,
+			 * create analysisrun) */
+			for (int k = 0; nops >= 2 && cmd_table[k]; k++) {
+				const struct cmd_entry *s = cmd_table[k];
+				if (s->parent && strcmp(s->parent, e->name) == 0 &&
+				    cmd_alias_match(ops[1], s)) {
+					*used = 2;
+					return s;
+				}
+			}
 			*used = 1;
 			return e;
 		}

@@ -909,6 +909,20 @@ server_send(struct MHD_Connection *c, struct sim_reply *rep)
 		snprintf(ra, sizeof(ra), "%d", rep->retry_after);
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
 	}
+	for (size_t i = 0; i < rep->nwarnings; i++) {
+		/* RFC 7234 warn-code 299, agent "-", the text quoted */
+		struct buf w = BUF_INIT;
+		buf_adds(&w, "299 - \"");
+		for (const char *p = rep->warnings[i]; *p; p++) {
+			if (*p == '"' || *p == '\\') {
+				buf_addch(&w, '\\');
+			}
+			buf_addch(&w, *p);
+		}
+		buf_addch(&w, '"');
+		MHD_add_response_header(r, "Warning", w.buf);
+		buf_release(&w);
+	}
 	enum MHD_Result ret = MHD_queue_response(c, (unsigned)rep->status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -981,7 +995,7 @@ server_handle(struct MHD_Connection *c, const char *url, const char *method,
 			      strcmp(segs[0], "apis") == 0);
 	if (!api) {
 		if (n >= 1 && strcmp(segs[0], "openapi") == 0) {
-			apierr_nopath(rep);
+			openapi_serve(c, method, segs, n, rep);
 		} else {
 			rep->status = 404;
 			rep->ctype = "text/plain; charset=utf-8";
@@ -1033,6 +1047,10 @@ server_request(void *cls, struct httpd_req *rq)
 		ret = server_send(rq->conn, &rep);
 	}
 	buf_release(&rep.body);
+	for (size_t i = 0; i < rep.nwarnings; i++) {
+		free(rep.warnings[i]);
+	}
+	free(rep.warnings);
 	return ret;
 }
 

@@ -104,4 +104,32 @@ void write_delete_collection(struct MHD_Connection *c,
 /* The autoscaling/v1 Scale of o (caller frees). */
 cJSON *write_scale_of(const struct sim_obj *o);
 
+/* ---- openapi.c ---- */
+
+/* GET /openapi/v2, /openapi/v3 and /openapi/v3/api[s]/...: segs are the
+ * path's segments ("openapi", "v3", ...). Takes sim_lock itself. */
+void openapi_serve(struct MHD_Connection *c, const char *method, char **segs,
+		   int n, struct sim_reply *rep);
+
+enum openapi_validation {
+	OPENAPI_IGNORE,
+	OPENAPI_WARN,
+	OPENAPI_STRICT,
+};
+
+/* The request's fieldValidation (Warn when absent): 0, or -1 with rep
+ * filled (422 on the options kind, "CreateOptions", "PatchOptions" or
+ * "UpdateOptions"). */
+int openapi_directive(struct MHD_Connection *c, const char *options,
+		      enum openapi_validation *out, struct sim_reply *rep);
+/* Lock held. Check obj (the object a write would store, apiVersion
+ * version) against r's schema: unknown and duplicate fields are dropped
+ * (Ignore), dropped with a warning each in rep (Warn), or refused (Strict:
+ * -1 with rep filled, 400 with the decoder's message, or 422 naming the
+ * patched object when patched is the patch's result as JSON). Fields the
+ * stored object old (or NULL) already had are not reported. 0 otherwise. */
+int openapi_validate(enum openapi_validation d, const struct sim_resource *r,
+		     const char *version, cJSON *obj, const cJSON *old,
+		     const char *patched, struct sim_reply *rep);
+
 #endif

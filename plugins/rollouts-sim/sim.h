@@ -145,6 +145,9 @@ struct sim_reply {
 	const char *ctype;  /* static string */
 	struct buf body;
 	int retry_after;    /* seconds, 0 = none */
+	char **warnings;    /* Warning headers' texts (malloc()ed, freed
+			       with the reply by server.c), or NULL */
+	size_t nwarnings;
 };
 
 void apierr_status(struct sim_reply *rep, int code, const char *reason,
