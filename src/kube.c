@@ -936,9 +936,11 @@ kube_client_due(struct kube_client *c)
 
 /* One turn of the loop: start due retries, move the transfers on and
  * complete the finished ones; when nothing finished, wait for activity
- * (at most wait_ms, less when a retry falls due) and go on once more. */
+ * (at most wait_ms, less when a retry falls due, or until one of fds is
+ * readable) and go on once more. */
 void
-kube_client_step(struct kube_client *c, long wait_ms)
+kube_client_step_fds(struct kube_client *c, long wait_ms, const int *fds,
+		     size_t nfds)
 {
 	unsigned long before = c->finished;
 	int running = 0;
@@ -955,10 +957,24 @@ kube_client_step(struct kube_client *c, long wait_ms)
 	if (wait_ms < 0) {
 		wait_ms = 0;
 	}
-	curl_multi_poll(c->multi, NULL, 0, (int)wait_ms, NULL);
+	struct curl_waitfd w[4];
+	unsigned nw = 0;
+	for (size_t i = 0; i < nfds && nw < 4; i++) {
+		w[nw].fd = fds[i];
+		w[nw].events = CURL_WAIT_POLLIN;
+		w[nw].revents = 0;
+		nw++;
+	}
+	curl_multi_poll(c->multi, nw ? w : NULL, nw, (int)wait_ms, NULL);
 	kube_client_due(c);
 	curl_multi_perform(c->multi, &running);
 	kube_client_drain(c);
+}
+
+void
+kube_client_step(struct kube_client *c, long wait_ms)
+{
+	kube_client_step_fds(c, wait_ms, NULL, 0);
 }
 
 static void
