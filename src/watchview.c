@@ -1367,8 +1367,7 @@ watchview_list_render(struct watchview_frame *f, const cJSON *items,
 	} else {
 		watchview_put(&w, l, w.cols, WATCHVIEW_REVERSE,
 			      o->status ? o->status
-					: "j/k move  / filter  Enter open  "
-					  "Esc back  q quit");
+					: "j/k move  / filter  Enter open  q quit");
 	}
 	watchview_emit(f, l);
 	watchview_lines_release(&ls);
