@@ -58,6 +58,7 @@ struct informer {
 	bool changed;
 	double change_ms;        /* when the batch's first change came */
 	double batch_ms;         /* change_ms of the batch last reported */
+	void (*trim)(cJSON *obj); /* keeps what the caller needs, or NULL */
 	bool frozen;
 	struct buf held;
 	bool done_held;
@@ -215,6 +216,12 @@ informer_items(const struct informer *inf)
 	return inf->items;
 }
 
+void
+informer_set_trim(struct informer *inf, void (*trim)(cJSON *obj))
+{
+	inf->trim = trim;
+}
+
 bool
 informer_synced(const struct informer *inf)
 {
@@ -274,7 +281,11 @@ informer_event(void *arg, const char *type, cJSON *obj)
 		return 0;
 	}
 	if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0) {
-		informer_arr_upsert(inf->items, cJSON_Duplicate(obj, 1));
+		cJSON *copy = cJSON_Duplicate(obj, 1);
+		if (inf->trim) {
+			inf->trim(copy);
+		}
+		informer_arr_upsert(inf->items, copy);
 		informer_mark(inf);
 	} else if (strcmp(type, "DELETED") == 0) {
 		informer_arr_remove(inf->items, obj);
@@ -399,6 +410,12 @@ informer_handle_done(struct informer *inf)
 			if (!cJSON_IsArray(items)) {
 				cJSON_Delete(items);
 				items = cJSON_CreateArray();
+			}
+			if (inf->trim) {
+				for (cJSON *it = items->child; it;
+				     it = it->next) {
+					inf->trim(it);
+				}
 			}
 			informer_arr_sort(items);
 			cJSON_Delete(inf->items);

@@ -64,6 +64,7 @@ extern const struct cmd_entry cmd_undo_entry;
 extern const struct cmd_entry cmd_restart_entry;
 
 enum {
+	FETCH_WATCH_PODS = 4,      /* fetch_watch's pods informer */
 	CMD_WATCH_TUI_EVENTS = 50,  /* the event log's bound */
 	CMD_WATCH_TUI_SWITCH = 2,   /* tick: change screens */
 	CMD_WATCH_TUI_ESC = 27,
@@ -591,13 +592,20 @@ cmd_watch_tui_list_key(struct cmd_watch_tui *t, int key)
 
 /* ---- the loop ------------------------------------------------------------- */
 
-/* Whether fd has hung up (the terminal is gone). */
+/* Whether fd, after its keys were read, has hung up or reached its end
+ * (the terminal is gone: a readable fd left unread would spin the loop). */
 static bool
 cmd_watch_tui_hup(int fd)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)) &&
-	       !(p.revents & POLLIN);
+	if (poll(&p, 1, 0) <= 0) {
+		return false;
+	}
+	if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		return true;
+	}
+	int n = 0;
+	return (p.revents & POLLIN) && ioctl(fd, FIONREAD, &n) == 0 && n == 0;
 }
 
 /* A SIGWINCH came: take the terminal's new size. */
@@ -773,6 +781,10 @@ cmd_watch_tui_open(struct cmd_watch_tui *t, const cJSON *first)
 	t->ns = xstrdup(ns && *ns ? ns : cmd_namespace(t->ctx));
 	struct kube_client *c = cmd_client(t->ctx);
 	fetch_watch_init(&t->fw, c, t->ns, t->name, true, first);
+	for (size_t i = 0; i < t->fw.n; i++) {
+		informer_set_trim(t->fw.infs[i], i == FETCH_WATCH_PODS
+				  ? cmd_watch_trim_pod : cmd_watch_trim);
+	}
 	if (cmd_watch_istio(first)) {
 		cJSON *vs = cmd_watch_vs_list(t->ctx, t->ns);
 		if (vs) {
@@ -862,6 +874,7 @@ cmd_watch_tui(struct cmd_ctx *ctx, const char *name)
 	} else {
 		t.rollouts = informer_new(cmd_client(ctx), t.list.path,
 					  t.list.query);
+		informer_set_trim(t.rollouts, cmd_watch_trim);
 	}
 	fetch_release(&first);
 
@@ -910,6 +923,7 @@ cmd_watch_tui(struct cmd_ctx *ctx, const char *name)
 		if (!t.rollouts) {
 			t.rollouts = informer_new(cmd_client(ctx),
 						  t.list.path, t.list.query);
+			informer_set_trim(t.rollouts, cmd_watch_trim);
 		}
 	}
 	endwin();

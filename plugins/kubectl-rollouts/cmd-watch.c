@@ -123,6 +123,81 @@ cmd_watch_list_release(struct cmd_watch_list *wl)
 	memset(wl, 0, sizeof(*wl));
 }
 
+/* Delete obj's members not named in keep (NULL-terminated). */
+static void
+cmd_watch_keep(cJSON *obj, const char *const *keep)
+{
+	cJSON *it = cJSON_IsObject(obj) ? obj->child : NULL;
+	while (it) {
+		cJSON *next = it->next;
+		bool kept = false;
+		for (size_t i = 0; keep[i] && !kept; i++) {
+			kept = it->string && !strcmp(it->string, keep[i]);
+		}
+		if (!kept) {
+			cJSON_Delete(cJSON_DetachItemViaPointer(obj, it));
+		}
+		it = next;
+	}
+}
+
+static void
+cmd_watch_keep_each(cJSON *arr, const char *const *keep)
+{
+	for (cJSON *it = cJSON_IsArray(arr) ? arr->child : NULL; it;
+	     it = it->next) {
+		cmd_watch_keep(it, keep);
+	}
+}
+
+void
+cmd_watch_trim(cJSON *obj)
+{
+	cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+	cJSON_DeleteItemFromObjectCaseSensitive(md, "managedFields");
+	cJSON_DeleteItemFromObjectCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(md, "annotations"),
+		"kubectl.kubernetes.io/last-applied-configuration");
+}
+
+void
+cmd_watch_trim_pod(cJSON *pod)
+{
+	static const char *const top[] = { "metadata", "spec", "status",
+					   NULL };
+	static const char *const meta[] = {
+		"name", "namespace", "uid", "labels", "ownerReferences",
+		"creationTimestamp", "deletionTimestamp", NULL,
+	};
+	static const char *const spec[] = { "containers", "initContainers",
+					    NULL };
+	static const char *const cont[] = { "name", "restartPolicy", NULL };
+	static const char *const status[] = {
+		"phase", "reason", "containerStatuses",
+		"initContainerStatuses", NULL,
+	};
+	static const char *const cstat[] = { "name", "ready", "started",
+					     "restartCount", "state", NULL };
+	cmd_watch_keep(pod, top);
+	cmd_watch_keep(cJSON_GetObjectItemCaseSensitive(pod, "metadata"),
+		       meta);
+	cJSON *sp = cJSON_GetObjectItemCaseSensitive(pod, "spec");
+	cmd_watch_keep(sp, spec);
+	cmd_watch_keep_each(cJSON_GetObjectItemCaseSensitive(sp, "containers"),
+			    cont);
+	cmd_watch_keep_each(cJSON_GetObjectItemCaseSensitive(sp,
+							     "initContainers"),
+			    cont);
+	cJSON *st = cJSON_GetObjectItemCaseSensitive(pod, "status");
+	cmd_watch_keep(st, status);
+	cmd_watch_keep_each(cJSON_GetObjectItemCaseSensitive(
+				    st, "containerStatuses"),
+			    cstat);
+	cmd_watch_keep_each(cJSON_GetObjectItemCaseSensitive(
+				    st, "initContainerStatuses"),
+			    cstat);
+}
+
 void
 cmd_watch_frame(struct cmd_ctx *ctx, const struct fetch_set *fs,
 		const struct watchview_opts *vo, struct watchview_frame *f)

@@ -18,6 +18,11 @@
 /* The locale's character set is UTF-8 (sets LC_CTYPE from the
  * environment). */
 bool cmd_watch_utf8(void);
+/* Informer trims (informer_set_trim): the view's pods keep only what the
+ * model reads of them (names, owners, times, phase, container statuses);
+ * other objects lose their managedFields and last-applied annotation. */
+void cmd_watch_trim(cJSON *obj);
+void cmd_watch_trim_pod(cJSON *pod);
 /* Build the model from fs and lay out one frame into f. */
 void cmd_watch_frame(struct cmd_ctx *ctx, const struct fetch_set *fs,
 		     const struct watchview_opts *vo, struct watchview_frame *f);
