@@ -278,9 +278,31 @@ def measure(sim, name, argv, tmp):
     res["rss_warm_kb"] = rss_warm
     res["rss_end_kb"] = proc.status_kb("VmRSS")
     res["hwm_kb"] = proc.status_kb("VmHWM")
+    res["anon_kb"] = proc.status_kb("RssAnon")
+    res["file_kb"] = proc.status_kb("RssFile")
+    res["pss_kb"] = 0
+    for line in open(f"/proc/{proc.p.pid}/smaps_rollup"):
+        if line.startswith("Pss:"):
+            res["pss_kb"] = int(line.split()[1])
     res["out_bytes"] = proc.bytes
     proc.stop()
     return res
+
+
+def curl_cost_kb():
+    """RSS that dlopen(libcurl) and curl_global_init() alone add to a
+    process (what every kubectl-rollouts command that talks to a server
+    pays before its first request)."""
+    code = ("import ctypes,sys\n"
+            "def rss():\n"
+            " return int([l for l in open('/proc/self/status') if l.startswith('VmRSS')][0].split()[1])\n"
+            "a=rss(); c=ctypes.CDLL('libcurl.so.4', mode=ctypes.RTLD_GLOBAL); c.curl_global_init(3)\n"
+            "print(rss()-a)\n")
+    try:
+        return int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                  timeout=30).stdout.strip())
+    except (ValueError, OSError, subprocess.TimeoutExpired):
+        return 0
 
 
 def main():
@@ -316,6 +338,11 @@ def main():
     row(f"RSS after {EVENTS} events, MB", ours["rss_end_kb"] / 1024, base["rss_end_kb"] / 1024, "")
     row("RSS growth, MB", (ours["rss_end_kb"] - ours["rss_warm_kb"]) / 1024,
         (base["rss_end_kb"] - base["rss_warm_kb"]) / 1024, "within 1")
+    row("  of it private (RssAnon), MB", ours["anon_kb"] / 1024, base["anon_kb"] / 1024, "")
+    row("  of it shared files (RssFile), MB", ours["file_kb"] / 1024, base["file_kb"] / 1024, "")
+    row("PSS at the end, MB", ours["pss_kb"] / 1024, base["pss_kb"] / 1024, "")
+    cc = curl_cost_kb()
+    print(f"{'libcurl dlopen + global init alone, MB':38} {cc / 1024:12.2f}   (in every process that talks to a server)")
     row("terminal output, KB", ours["out_bytes"] / 1024, base["out_bytes"] / 1024, "")
 
 

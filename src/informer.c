@@ -325,6 +325,11 @@ informer_list(struct informer *inf)
 	struct kube_xfer *x = kube_xfer_new(inf->c, "GET", inf->path, NULL,
 					    NULL);
 	x->list = true;
+	if (inf->trim) {
+		/* trimmed page by page: smaller pages, a smaller peak */
+		x->item_trim = inf->trim;
+		x->page_limit = 100;
+	}
 	x->query = informer_strdup0(inf->query);
 	x->on_done = informer_done;
 	x->owner = inf;
@@ -410,12 +415,6 @@ informer_handle_done(struct informer *inf)
 			if (!cJSON_IsArray(items)) {
 				cJSON_Delete(items);
 				items = cJSON_CreateArray();
-			}
-			if (inf->trim) {
-				for (cJSON *it = items->child; it;
-				     it = it->next) {
-					inf->trim(it);
-				}
 			}
 			informer_arr_sort(items);
 			cJSON_Delete(inf->items);

@@ -30,8 +30,9 @@ struct informer *informer_new(struct kube_client *c, const char *path,
 			      const char *query);
 void informer_free(struct informer *inf);
 /* Keep only what the caller needs of each object: trim edits every object
- * the informer stores (after a LIST, on ADDED and MODIFIED), so a cache of
- * many big objects (pods) holds small copies. NULL: whole objects. */
+ * the informer stores (each LIST page as it arrives, in pages of 100; ADDED
+ * and MODIFIED), so a cache of many big objects (pods) holds small copies
+ * and never the whole list at once. NULL: whole objects. */
 void informer_set_trim(struct informer *inf, void (*trim)(cJSON *obj));
 /* Current objects (a borrowed cJSON array, valid until the next run). */
 const cJSON *informer_items(const struct informer *inf);

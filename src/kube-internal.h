@@ -37,6 +37,9 @@ struct kube_xfer {
 	char *cont;
 	bool restarted;
 	cJSON *acc;              /* the list so far */
+	int page_limit;          /* a list's page size; 0: 500 */
+	void (*item_trim)(cJSON *item); /* applied to each page's items as
+					   it arrives, or NULL */
 	struct buf resp;
 	long retry_after;        /* -1: none */
 	int retries;

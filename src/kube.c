@@ -528,7 +528,11 @@ kube_xfer_url(const struct kube_xfer *x)
 		sep = '&';
 	}
 	if (x->list) {
-		buf_addf(&u, "%climit=" KUBE_PAGE_LIMIT, sep);
+		if (x->page_limit > 0) {
+			buf_addf(&u, "%climit=%d", sep, x->page_limit);
+		} else {
+			buf_addf(&u, "%climit=" KUBE_PAGE_LIMIT, sep);
+		}
 		sep = '&';
 		if (x->cont) {
 			buf_adds(&u, "&continue=");
@@ -748,6 +752,11 @@ kube_list_page(struct kube_xfer *x, cJSON *page)
 	if (!cJSON_IsArray(items)) {
 		json_set_item(page, "items", cJSON_CreateArray());
 		items = cJSON_GetObjectItemCaseSensitive(page, "items");
+	}
+	if (x->item_trim) {
+		for (cJSON *it = items->child; it; it = it->next) {
+			x->item_trim(it);
+		}
 	}
 	const char *cont = json_str(page, "metadata.continue");
 	char *next = cont && *cont ? xstrdup(cont) : NULL;

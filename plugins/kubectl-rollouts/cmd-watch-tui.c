@@ -206,20 +206,11 @@ cmd_watch_tui_diff(struct cmd_watch_tui *t, char **old, const char *cur,
 	*old = xstrdup(cur);
 }
 
-/* The transitions between the last view and fs: status (with message),
+/* The transitions between the last view and ri: status (with message),
  * step, and the newest revision's analysis runs' phases. */
 static void
-cmd_watch_tui_transitions(struct cmd_watch_tui *t, const struct fetch_set *fs)
+cmd_watch_tui_transitions(struct cmd_watch_tui *t, const struct ro_info *ri)
 {
-	struct ro_objects objs = {
-		.rollout = fs->rollout, .replicasets = fs->replicasets,
-		.pods = fs->pods, .analysisruns = fs->analysisruns,
-		.experiments = fs->experiments,
-	};
-	struct ro_info *ri = rollout_info_new(&objs, cmd_now(t->ctx));
-	if (!ri) {
-		return;
-	}
 	struct buf b = BUF_INIT;
 	buf_adds(&b, ri->status ? ri->status : "");
 	if (ri->message && *ri->message) {
@@ -239,7 +230,6 @@ cmd_watch_tui_transitions(struct cmd_watch_tui *t, const struct fetch_set *fs)
 	}
 	cmd_watch_tui_diff(t, &t->last_runs, b.buf, "analysis");
 	buf_release(&b);
-	rollout_info_free(ri);
 }
 
 static void
@@ -290,7 +280,9 @@ cmd_watch_tui_paint(struct cmd_watch_tui *t, const struct watchview_frame *f)
 }
 
 static void
-cmd_watch_tui_draw_rollout(struct cmd_watch_tui *t, const struct fetch_set *fs)
+cmd_watch_tui_draw_rollout(struct cmd_watch_tui *t,
+			   const struct ro_objects *objs,
+			   const struct ro_info *ri)
 {
 	struct watchview_opts vo = {
 		.cols = COLS, .rows = LINES, .color = t->color,
@@ -303,7 +295,7 @@ cmd_watch_tui_draw_rollout(struct cmd_watch_tui *t, const struct fetch_set *fs)
 		.virtualservices = t->vs ? informer_items(t->vs) : NULL,
 	};
 	struct watchview_frame f;
-	cmd_watch_frame(t->ctx, fs, &vo, &f);
+	watchview_render(&f, ri, objs, &vo);
 	t->scroll = t->scroll > f.scroll_max ? f.scroll_max : t->scroll;
 	cmd_watch_tui_paint(t, &f);
 	watchview_frame_release(&f);
@@ -735,13 +727,26 @@ cmd_watch_tui_tick(void *arg, bool changed)
 				"rollout '%s' was deleted", t->name);
 			return -1;
 		}
-		if (changed || !t->last_status) {
-			cmd_watch_tui_transitions(t, &fs);
-		}
-		/* a redraw on a change, a key, and once a second for the
+		/* the model once for the transitions and the frame: a
+		 * redraw on a change, a key, and once a second for the
 		 * countdowns and ages */
-		if (changed || t->dirty || second) {
-			cmd_watch_tui_draw_rollout(t, &fs);
+		bool log = changed || !t->last_status;
+		if (log || t->dirty || second) {
+			struct ro_objects objs = {
+				.rollout = fs.rollout,
+				.replicasets = fs.replicasets,
+				.pods = fs.pods,
+				.analysisruns = fs.analysisruns,
+				.experiments = fs.experiments,
+				.deployments = fs.deployments,
+			};
+			struct ro_info *ri = rollout_info_new(&objs,
+							      cmd_now(t->ctx));
+			if (log) {
+				cmd_watch_tui_transitions(t, ri);
+			}
+			cmd_watch_tui_draw_rollout(t, &objs, ri);
+			rollout_info_free(ri);
 		}
 	}
 	if (changed && t->trace) {
@@ -798,6 +803,30 @@ cmd_watch_tui_open(struct cmd_watch_tui *t, const cJSON *first)
 	t->dirty = true;
 }
 
+/* The rollout alone (the informers list the rest): 0, or the exit code of
+ * the reported failure (not found: one line naming the namespace). */
+static int
+cmd_watch_tui_get(struct cmd_ctx *ctx, const char *name, cJSON **ro)
+{
+	struct kube_client *c = cmd_client(ctx);
+	if (!c) {
+		return cmd_fail(ctx);
+	}
+	char *path = kube_path("argoproj.io", "v1alpha1", cmd_namespace(ctx),
+			       "rollouts", name);
+	int rc = kube_request(c, "GET", path, NULL, NULL, ro, &ctx->err);
+	free(path);
+	if (rc < 0) {
+		if (-rc == PD_ENOTFOUND && ctx->err.http_status == 404) {
+			err_set(&ctx->err, PD_ENOTFOUND,
+				"rollout '%s' not found in namespace '%s'",
+				name, cmd_namespace(ctx));
+		}
+		return cmd_fail(ctx);
+	}
+	return 0;
+}
+
 static void
 cmd_watch_tui_colors(struct cmd_watch_tui *t)
 {
@@ -826,11 +855,10 @@ cmd_watch_tui(struct cmd_ctx *ctx, const char *name)
 	buf_init(&t.filter, 0);
 	/* the first fetch: an unknown rollout or a forbidden list is one
 	 * line before the screen is taken */
-	struct fetch_set first;
-	memset(&first, 0, sizeof(first));
+	cJSON *first = NULL;
 	int rc;
 	if (name) {
-		rc = cmd_watch_fetch(ctx, name, &first);
+		rc = cmd_watch_tui_get(ctx, name, &first);
 	} else {
 		rc = cmd_watch_list_scope(ctx, &t.list) < 0 ? cmd_fail(ctx) : 0;
 		if (rc == 0) {
@@ -870,13 +898,13 @@ cmd_watch_tui(struct cmd_ctx *ctx, const char *name)
 		sigaction(SIGWINCH, &sa, NULL);
 	}
 	if (name) {
-		cmd_watch_tui_open(&t, first.rollout);
+		cmd_watch_tui_open(&t, first);
 	} else {
 		t.rollouts = informer_new(cmd_client(ctx), t.list.path,
 					  t.list.query);
 		informer_set_trim(t.rollouts, cmd_watch_trim);
 	}
-	fetch_release(&first);
+	cJSON_Delete(first);
 
 	/* newterm rather than initscr, so delscreen() frees the screen */
 	SCREEN *scr = newterm(NULL, stdout, stdin);
