@@ -495,7 +495,7 @@ const struct cmd_entry cmd_watch_entry = {
 	.name = "watch",
 	.usage = "[ROLLOUT_NAME | -A | -l SELECTOR] [--dump COLSxROWS]",
 	.summary =
-		"Watch a rollout live: steps, traffic, analysis, keys to promote and abort",
+		"Watch a rollout live (or a list of them): steps, traffic, analysis, keys to promote and abort",
 	.complete = "rollouts",
 	.min_args = 0,
 	.max_args = 1,
