@@ -7,7 +7,8 @@
 # Istio rollout's view shows the VirtualService's weights the simulator
 # writes; a blue-green rollout's stages follow the controller; a resize
 # keeps the list's layout; q quits with exit 0. Into a pipe, the list is
-# list rollouts -w; --dump prints the list's frame. Skipped (77) without
+# list rollouts -w; --dump prints the list's frame; a forbidden list is one
+# line and exit 5. Skipped (77) without
 # tmux or when the binary was built without the tui feature. The pane's
 # TERM and locale are set here, never the caller's.
 . "$(dirname "$0")/lib.sh"
@@ -230,6 +231,18 @@ if wait_for "exit:0"; then
 	e2e_ok "q in a rollout's view quits"
 else
 	e2e_fail "q in a rollout's view quits"
+fi
+stop_sim
+
+# a forbidden list is one line and exit 5, before any screen
+start_sim --fixtures "$E2E_DIR/fixtures/watch/many.yaml" --forbid list:rollouts
+KUBECONFIG="$KUBECONFIG_FILE" "$KR" watch -n shop --dump=80x20 >"$WORK/out" 2>"$WORK/err"
+expect_eq "$?" 5 "a forbidden list: exit 5"
+if [ "$(wc -l <"$WORK/err")" -eq 1 ] && grep -q "^kubectl-rollouts: error: .*forbidden" "$WORK/err" && [ ! -s "$WORK/out" ]; then
+	e2e_ok "a forbidden list: one line on stderr, nothing on stdout"
+else
+	cat "$WORK/err" >&2
+	e2e_fail "a forbidden list: one line on stderr, nothing on stdout"
 fi
 stop_sim
 finish
