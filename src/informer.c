@@ -514,7 +514,7 @@ informer_fds_ready(const int *fds, size_t nfds)
 		return false;
 	}
 	for (size_t i = 0; i < np; i++) {
-		if (p[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+		if (p[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
 			return true;
 		}
 	}
