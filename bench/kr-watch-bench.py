@@ -329,6 +329,9 @@ def main():
 
     def row(label, a, b, target, fmt="{:12.2f}"):
         ratio = a / b if b else float("nan")
+        if not b:
+            print(f"{label:38} {fmt.format(a)} {fmt.format(b)} {'-':>8}  {target}")
+            return
         print(f"{label:38} {fmt.format(a)} {fmt.format(b)} {ratio:8.2f}  {target}")
 
     row("idle CPU, % of one core", ours["idle_cpu_pct"], base["idle_cpu_pct"], "< 1")

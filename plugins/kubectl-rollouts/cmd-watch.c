@@ -166,9 +166,10 @@ cmd_watch_trim_pod(cJSON *pod)
 	static const char *const top[] = { "metadata", "spec", "status",
 					   NULL };
 	static const char *const meta[] = {
-		"name", "namespace", "uid", "labels", "ownerReferences",
-		"creationTimestamp", "deletionTimestamp", NULL,
+		"name", "namespace", "ownerReferences", "creationTimestamp",
+		"deletionTimestamp", NULL,
 	};
+	static const char *const owner[] = { "uid", NULL };
 	static const char *const spec[] = { "containers", "initContainers",
 					    NULL };
 	static const char *const cont[] = { "name", "restartPolicy", NULL };
@@ -179,8 +180,12 @@ cmd_watch_trim_pod(cJSON *pod)
 	static const char *const cstat[] = { "name", "ready", "started",
 					     "restartCount", "state", NULL };
 	cmd_watch_keep(pod, top);
-	cmd_watch_keep(cJSON_GetObjectItemCaseSensitive(pod, "metadata"),
-		       meta);
+	cJSON *md = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
+	cmd_watch_keep(md, meta);
+	/* pods are matched to their ReplicaSet by the owner's uid */
+	cmd_watch_keep_each(cJSON_GetObjectItemCaseSensitive(md,
+							     "ownerReferences"),
+			    owner);
 	cJSON *sp = cJSON_GetObjectItemCaseSensitive(pod, "spec");
 	cmd_watch_keep(sp, spec);
 	cmd_watch_keep_each(cJSON_GetObjectItemCaseSensitive(sp, "containers"),

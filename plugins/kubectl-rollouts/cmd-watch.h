@@ -19,7 +19,8 @@
  * environment). */
 bool cmd_watch_utf8(void);
 /* Informer trims (informer_set_trim): the view's pods keep only what the
- * model reads of them (names, owners, times, phase, container statuses);
+ * model reads of them (names, owners' uids, times, phase, container
+ * statuses);
  * other objects lose their managedFields and last-applied annotation. */
 void cmd_watch_trim(cJSON *obj);
 void cmd_watch_trim_pod(cJSON *pod);

@@ -125,6 +125,17 @@ if wait_for "web  shop  ✔ Healthy" && wait_for "VirtualService web-vsvc primar
 else
 	e2e_fail "Enter opens the rollout's view, with its VirtualService's weights"
 fi
+# the view keeps trimmed pods: its ReplicaSets and pods read as --dump's
+LC_ALL=C.UTF-8 KUBECONFIG="$KUBECONFIG_FILE" "$KR" watch web -n shop --dump=110x30 >"$WORK/dump" 2>"$WORK/err"
+tm capture-pane -p -t w >"$WORK/pane"
+# (the ages, last on each line, are the client's clock's: left out)
+grep -E '^(rev |        [^ V])' "$WORK/dump" | sed 's/ [^ ]*$//' >"$WORK/dump.rs"
+grep -E '^(rev |        [^ V])' "$WORK/pane" | sed 's/ [^ ]*$//' >"$WORK/pane.rs"
+if [ -s "$WORK/dump.rs" ] && diff -u "$WORK/dump.rs" "$WORK/pane.rs" >&2; then
+	e2e_ok "the view's ReplicaSets and pods equal --dump's"
+else
+	e2e_fail "the view's ReplicaSets and pods equal --dump's"
+fi
 req_json PATCH "$RO/web" application/merge-patch+json \
 	'{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"example/web:2.0"}]}}}}'
 advance 10s
