@@ -9,7 +9,8 @@
  * reason, the caller's event log, and the ReplicaSets with their pods
  * (scrollable), laid out for a
  * cols x rows screen (80x24 at least; wider screens put steps and analysis
- * side by side). The last row is the caller's status line.
+ * side by side). The last row is the caller's status line. Also the
+ * frame of the list of rollouts (watchview_list_render, below).
  *
  * Pure: no I/O, no clock, no environment, no curses. The model (struct
  * ro_info) gives the status, weights, images and the revision tree; the

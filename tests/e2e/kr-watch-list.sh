@@ -16,6 +16,18 @@
 KR=${KUBECTL_ROLLOUTS:?KUBECTL_ROLLOUTS is not set}
 RO=/apis/argoproj.io/v1alpha1/namespaces/shop/rollouts
 
+# a forbidden list is one line and exit 5, before any screen
+start_sim --fixtures "$E2E_DIR/fixtures/watch/many.yaml" --forbid list:rollouts
+KUBECONFIG="$KUBECONFIG_FILE" "$KR" watch -n shop --dump=80x20 >"$WORK/out" 2>"$WORK/err"
+expect_eq "$?" 5 "a forbidden list: exit 5"
+if [ "$(wc -l <"$WORK/err")" -eq 1 ] && grep -q "^kubectl-rollouts: error: .*forbidden" "$WORK/err" && [ ! -s "$WORK/out" ]; then
+	e2e_ok "a forbidden list: one line on stderr, nothing on stdout"
+else
+	cat "$WORK/err" >&2
+	e2e_fail "a forbidden list: one line on stderr, nothing on stdout"
+fi
+stop_sim
+
 E2E_CONTROLLER=1 start_sim --clock manual --fixtures "$E2E_DIR/fixtures/watch/many.yaml"
 advance 10s
 
@@ -242,18 +254,6 @@ if wait_for "exit:0"; then
 	e2e_ok "q in a rollout's view quits"
 else
 	e2e_fail "q in a rollout's view quits"
-fi
-stop_sim
-
-# a forbidden list is one line and exit 5, before any screen
-start_sim --fixtures "$E2E_DIR/fixtures/watch/many.yaml" --forbid list:rollouts
-KUBECONFIG="$KUBECONFIG_FILE" "$KR" watch -n shop --dump=80x20 >"$WORK/out" 2>"$WORK/err"
-expect_eq "$?" 5 "a forbidden list: exit 5"
-if [ "$(wc -l <"$WORK/err")" -eq 1 ] && grep -q "^kubectl-rollouts: error: .*forbidden" "$WORK/err" && [ ! -s "$WORK/out" ]; then
-	e2e_ok "a forbidden list: one line on stderr, nothing on stdout"
-else
-	cat "$WORK/err" >&2
-	e2e_fail "a forbidden list: one line on stderr, nothing on stdout"
 fi
 stop_sim
 finish
