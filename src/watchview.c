@@ -1261,6 +1261,122 @@ watchview_list_nth(const cJSON *items, const char *filter, size_t n)
 	return NULL;
 }
 
+enum { WV_LIST_COLS = 16 };
+
+/* The i-th space-separated word of the line p (len bytes): its offset and
+ * length; false past the last. */
+static bool
+watchview_word(const char *p, size_t len, size_t *at, size_t *from,
+	       size_t *n)
+{
+	while (*at < len && p[*at] == ' ') {
+		(*at)++;
+	}
+	*from = *at;
+	while (*at < len && p[*at] != ' ') {
+		(*at)++;
+	}
+	*n = *at - *from;
+	return *n > 0;
+}
+
+static size_t
+watchview_cps(const char *p, size_t n)
+{
+	size_t cp = 0;
+	for (size_t i = 0; i < n; i++) {
+		cp += !watchview_is_cont((unsigned char)p[i]);
+	}
+	return cp;
+}
+
+/* Each column's width (code points) in table; the sum. */
+static size_t
+watchview_list_widths(const struct buf *table, size_t *w, size_t *ncols)
+{
+	size_t total = 0;
+	memset(w, 0, WV_LIST_COLS * sizeof(*w));
+	*ncols = 0;
+	for (const char *p = table->buf; *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		size_t at = 0, from, n;
+		for (size_t c = 0; c < WV_LIST_COLS &&
+		     watchview_word(p, len, &at, &from, &n); c++) {
+			size_t cp = watchview_cps(p + from, n);
+			w[c] = cp > w[c] ? cp : w[c];
+			*ncols = c + 1 > *ncols ? c + 1 : *ncols;
+		}
+		p = e ? e + 1 : p + len;
+	}
+	for (size_t c = 0; c < *ncols; c++) {
+		total += w[c];
+	}
+	return total;
+}
+
+/* Realign the table of list rollouts (its values hold no spaces) to fit
+ * width columns: gaps of two spaces; when that is too wide, the long
+ * headers shortened (WEIGHT, UPDATED, AVAIL) and gaps of one. */
+static void
+watchview_list_squeeze(struct buf *table, int width)
+{
+	size_t w[WV_LIST_COLS], ncols;
+	size_t total = watchview_list_widths(table, w, &ncols);
+	size_t gap = 2;
+	if (ncols && total + 2 * (ncols - 1) > (size_t)width) {
+		static const char *const abbr[][2] = {
+			{ " SET-WEIGHT ", " WEIGHT " },
+			{ " UP-TO-DATE ", " UPDATED " },
+			{ " AVAILABLE", " AVAIL" },
+		};
+		const char *nl = strchr(table->buf, '\n');
+		struct buf head = BUF_INIT;
+		buf_add(&head, table->buf, nl ? (size_t)(nl - table->buf)
+					      : table->len);
+		for (size_t i = 0; i < sizeof(abbr) / sizeof(abbr[0]); i++) {
+			char *hit = strstr(head.buf, abbr[i][0]);
+			if (hit) {
+				struct buf t = BUF_INIT;
+				buf_add(&t, head.buf, (size_t)(hit - head.buf));
+				buf_adds(&t, abbr[i][1]);
+				buf_adds(&t, hit + strlen(abbr[i][0]));
+				buf_release(&head);
+				head = t;
+			}
+		}
+		buf_adds(&head, nl ? nl : "");
+		buf_release(table);
+		*table = head;
+		total = watchview_list_widths(table, w, &ncols);
+		gap = total + 2 * (ncols - 1) > (size_t)width ? 1 : 2;
+	}
+	struct buf out = BUF_INIT;
+	for (const char *p = table->buf; *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		size_t at = 0, from, n;
+		for (size_t c = 0; c < WV_LIST_COLS &&
+		     watchview_word(p, len, &at, &from, &n); c++) {
+			if (c) {
+				buf_addf(&out, "%*s", (int)gap, "");
+			}
+			buf_add(&out, p + from, n);
+			if (c + 1 < ncols) {
+				size_t cp = watchview_cps(p + from, n);
+				buf_addf(&out, "%*s", (int)(w[c] - cp), "");
+			}
+		}
+		while (out.len && out.buf[out.len - 1] == ' ') {
+			buf_setlen(&out, out.len - 1);
+		}
+		buf_addch(&out, '\n');
+		p = e ? e + 1 : p + len;
+	}
+	buf_release(table);
+	*table = out;
+}
+
 void
 watchview_list_render(struct watchview_frame *f, const cJSON *items,
 		      const struct watchview_list_opts *o)
@@ -1292,6 +1408,7 @@ watchview_list_render(struct watchview_frame *f, const cJSON *items,
 	size_t total = (size_t)cJSON_GetArraySize(items);
 	struct buf table = BUF_INIT;
 	render_list_rollouts(&table, shown, o->all_namespaces, false, o->now);
+	watchview_list_squeeze(&table, (o->cols < 40 ? 40 : o->cols) - 2);
 
 	struct wv_lines ls = { 0 };
 	struct wv_line *l = watchview_new_line(&ls);

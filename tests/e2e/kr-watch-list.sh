@@ -175,7 +175,7 @@ wait_gone "matching" >/dev/null
 req_json PATCH "$RO/api" application/merge-patch+json \
 	'{"spec":{"template":{"spec":{"containers":[{"name":"api","image":"example/api:2.0"}]}}}}'
 advance 10s
-if wait_for "api         Canary     Paused"; then
+if wait_for "api   Canary     Paused"; then
 	e2e_ok "the list follows a change (api Paused)"
 else
 	e2e_fail "the list follows a change (api Paused)"

@@ -498,7 +498,7 @@ test_list(void)
 	is_int(lines, 24, "list 80x24: one line per row");
 	ok(widest <= 80, "list 80x24: no line wider than the screen");
 	ok(all_ascii(t.buf), "list: ASCII only without UTF-8");
-	ok(strstr(t.buf, "\n> default    search ") != NULL,
+	ok(strstr(t.buf, "\n> default   search ") != NULL,
 	   "the selected row is marked");
 	bool rev = false;
 	for (size_t i = 0; i < f.n_lines; i++) {
@@ -508,9 +508,21 @@ test_list(void)
 		}
 	}
 	ok(rev, "the selected row is reversed");
-	ok(strstr(t.buf, "NAMESPACE  NAME") != NULL, "-A: a NAMESPACE column");
+	ok(strstr(t.buf, "NAMESPACE NAME") != NULL, "-A: a NAMESPACE column");
+	ok(strstr(t.buf, " WEIGHT READY DESIRED UPDATED AVA") != NULL,
+	   "80 columns: long headers shortened, gaps of one");
 	buf_release(&t);
 	watchview_frame_release(&f);
+	lo.cols = 140;
+	watchview_list_render(&f, items, &lo);
+	buf_init(&t, 0);
+	watchview_frame_text(&f, &t);
+	ok(strstr(t.buf, "  SET-WEIGHT  READY  DESIRED  UP-TO-DATE  "
+			 "AVAILABLE\n") != NULL,
+	   "140 columns: list rollouts' headers, gaps of two");
+	buf_release(&t);
+	watchview_frame_release(&f);
+	lo.cols = 80;
 
 	/* 10 rows, filtered, the filter being typed */
 	lo.rows = 10;
