@@ -6,6 +6,7 @@
 #include "informer.h"
 
 #include <math.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -55,6 +56,9 @@ struct informer {
 	struct kube_xfer *x;
 	struct watch_decoder dec;
 	bool changed;
+	double change_ms;        /* when the batch's first change came */
+	double batch_ms;         /* change_ms of the batch last reported */
+	void (*trim)(cJSON *obj); /* keeps what the caller needs, or NULL */
 	bool frozen;
 	struct buf held;
 	bool done_held;
@@ -212,6 +216,12 @@ informer_items(const struct informer *inf)
 	return inf->items;
 }
 
+void
+informer_set_trim(struct informer *inf, void (*trim)(cJSON *obj))
+{
+	inf->trim = trim;
+}
+
 bool
 informer_synced(const struct informer *inf)
 {
@@ -237,6 +247,22 @@ informer_set_rv(struct informer *inf, const cJSON *obj)
 	}
 }
 
+/* A change to report; the time of the batch's first. */
+static void
+informer_mark(struct informer *inf)
+{
+	if (!inf->change_ms) {
+		inf->change_ms = informer_now_ms();
+	}
+	inf->changed = true;
+}
+
+double
+informer_change_ms(const struct informer *inf)
+{
+	return inf->batch_ms;
+}
+
 static int
 informer_event(void *arg, const char *type, cJSON *obj)
 {
@@ -255,11 +281,15 @@ informer_event(void *arg, const char *type, cJSON *obj)
 		return 0;
 	}
 	if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0) {
-		informer_arr_upsert(inf->items, cJSON_Duplicate(obj, 1));
-		inf->changed = true;
+		cJSON *copy = cJSON_Duplicate(obj, 1);
+		if (inf->trim) {
+			inf->trim(copy);
+		}
+		informer_arr_upsert(inf->items, copy);
+		informer_mark(inf);
 	} else if (strcmp(type, "DELETED") == 0) {
 		informer_arr_remove(inf->items, obj);
-		inf->changed = true;
+		informer_mark(inf);
 	}
 	informer_set_rv(inf, obj);
 	return 0;
@@ -295,6 +325,11 @@ informer_list(struct informer *inf)
 	struct kube_xfer *x = kube_xfer_new(inf->c, "GET", inf->path, NULL,
 					    NULL);
 	x->list = true;
+	if (inf->trim) {
+		/* trimmed page by page: smaller pages, a smaller peak */
+		x->item_trim = inf->trim;
+		x->page_limit = 100;
+	}
 	x->query = informer_strdup0(inf->query);
 	x->on_done = informer_done;
 	x->owner = inf;
@@ -388,7 +423,7 @@ informer_handle_done(struct informer *inf)
 			inf->rv = informer_strdup0(json_str(list,
 						"metadata.resourceVersion"));
 			inf->synced = true;
-			inf->changed = true;
+			informer_mark(inf);
 			if (inf->ok_since == 0) {
 				inf->ok_since = informer_now_ms();
 			}
@@ -456,8 +491,41 @@ informer_thaw(struct informer *inf)
 
 int
 informer_run(struct informer **infs, size_t n, long tick_ms,
-		   int (*tick)(void *arg, bool changed), void *arg,
-		   volatile int *stop, struct pd_err *e)
+	     int (*tick)(void *arg, bool changed), void *arg,
+	     volatile int *stop, struct pd_err *e)
+{
+	return informer_run_fds(infs, n, tick_ms, NULL, 0, tick, arg, stop,
+				e);
+}
+
+/* Whether one of fds is readable now. */
+static bool
+informer_fds_ready(const int *fds, size_t nfds)
+{
+	struct pollfd p[4];
+	size_t np = 0;
+	for (size_t i = 0; i < nfds && np < 4; i++) {
+		p[np].fd = fds[i];
+		p[np].events = POLLIN;
+		p[np].revents = 0;
+		np++;
+	}
+	if (np == 0 || poll(p, (nfds_t)np, 0) <= 0) {
+		return false;
+	}
+	for (size_t i = 0; i < np; i++) {
+		if (p[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+int
+informer_run_fds(struct informer **infs, size_t n, long tick_ms,
+		 const int *fds, size_t nfds,
+		 int (*tick)(void *arg, bool changed), void *arg,
+		 volatile int *stop, struct pd_err *e)
 {
 	if (n == 0) {
 		return err_set(e, PD_EUSAGE, "no informers to run");
@@ -519,7 +587,10 @@ informer_run(struct informer **infs, size_t n, long tick_ms,
 				wait = inf->due - now;
 			}
 		}
-		kube_client_step(c, wait < 0 ? 0 : (long)ceil(wait));
+		/* the fds only once announced: before, tick is not called
+		 * and a readable fd would spin the loop */
+		kube_client_step_fds(c, wait < 0 ? 0 : (long)ceil(wait), fds,
+				     announced ? nfds : 0);
 		for (size_t i = 0; i < n; i++) {
 			if (infs[i]->fatal) {
 				if (e) {
@@ -540,7 +611,8 @@ informer_run(struct informer **infs, size_t n, long tick_ms,
 			announced = true;
 			call = true;
 			ch = true;
-		} else if (announced && now - last_tick >= (double)tick_ms) {
+		} else if (announced && (now - last_tick >= (double)tick_ms ||
+					 informer_fds_ready(fds, nfds))) {
 			/* never before the first sync: an empty cache then
 			 * means "not listed yet", not "gone" */
 			call = true;
@@ -548,9 +620,14 @@ informer_run(struct informer **infs, size_t n, long tick_ms,
 		if (!call) {
 			continue;
 		}
-		if (ch) {
-			for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < n; i++) {
+			infs[i]->batch_ms = 0;
+			if (ch && infs[i]->changed) {
+				infs[i]->batch_ms = infs[i]->change_ms;
+			}
+			if (ch) {
 				infs[i]->changed = false;
+				infs[i]->change_ms = 0;
 			}
 		}
 		for (size_t i = 0; i < n; i++) {

@@ -29,6 +29,11 @@ struct informer;
 struct informer *informer_new(struct kube_client *c, const char *path,
 			      const char *query);
 void informer_free(struct informer *inf);
+/* Keep only what the caller needs of each object: trim edits every object
+ * the informer stores (each LIST page as it arrives, in pages of 100; ADDED
+ * and MODIFIED), so a cache of many big objects (pods) holds small copies
+ * and never the whole list at once. NULL: whole objects. */
+void informer_set_trim(struct informer *inf, void (*trim)(cJSON *obj));
 /* Current objects (a borrowed cJSON array, valid until the next run). */
 const cJSON *informer_items(const struct informer *inf);
 /* True once the first LIST has completed. */
@@ -53,5 +58,18 @@ bool informer_retrying(const struct informer *inf);
 int informer_run(struct informer **infs, size_t n, long tick_ms,
 		 int (*tick)(void *arg, bool changed), void *arg,
 		 volatile int *stop, struct pd_err *e);
+/*
+ * informer_run that also watches fds (at most 4: a terminal's input, a
+ * signal's pipe): once synced, when one is readable tick is called at once
+ * (changed false) to read it, so keys need no polling tick.
+ */
+int informer_run_fds(struct informer **infs, size_t n, long tick_ms,
+		     const int *fds, size_t nfds,
+		     int (*tick)(void *arg, bool changed), void *arg,
+		     volatile int *stop, struct pd_err *e);
+/* Inside a tick with changed true: when (CLOCK_MONOTONIC milliseconds)
+ * the first change of the batch it reports reached this informer; 0 when
+ * the batch holds none of its changes. For latency traces. */
+double informer_change_ms(const struct informer *inf);
 
 #endif

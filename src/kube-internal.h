@@ -37,6 +37,9 @@ struct kube_xfer {
 	char *cont;
 	bool restarted;
 	cJSON *acc;              /* the list so far */
+	int page_limit;          /* a list's page size; 0: 500 */
+	void (*item_trim)(cJSON *item); /* applied to each page's items as
+					   it arrives, or NULL */
 	struct buf resp;
 	long retry_after;        /* -1: none */
 	int retries;
@@ -68,6 +71,9 @@ void kube_xfer_free(struct kube_xfer *x);
 void kube_xfer_launch(struct kube_xfer *x);
 /* One turn of the client's loop, waiting at most wait_ms for activity. */
 void kube_client_step(struct kube_client *c, long wait_ms);
+/* The same, also waking when one of fds (at most 4) is readable. */
+void kube_client_step_fds(struct kube_client *c, long wait_ms,
+			  const int *fds, size_t nfds);
 /* PDKIT_RETRY_SCALE's factor, and the client's random numbers (jitter). */
 double kube_client_scale(const struct kube_client *c);
 unsigned kube_client_rand(struct kube_client *c);

@@ -528,7 +528,11 @@ kube_xfer_url(const struct kube_xfer *x)
 		sep = '&';
 	}
 	if (x->list) {
-		buf_addf(&u, "%climit=" KUBE_PAGE_LIMIT, sep);
+		if (x->page_limit > 0) {
+			buf_addf(&u, "%climit=%d", sep, x->page_limit);
+		} else {
+			buf_addf(&u, "%climit=" KUBE_PAGE_LIMIT, sep);
+		}
 		sep = '&';
 		if (x->cont) {
 			buf_adds(&u, "&continue=");
@@ -749,6 +753,11 @@ kube_list_page(struct kube_xfer *x, cJSON *page)
 		json_set_item(page, "items", cJSON_CreateArray());
 		items = cJSON_GetObjectItemCaseSensitive(page, "items");
 	}
+	if (x->item_trim) {
+		for (cJSON *it = items->child; it; it = it->next) {
+			x->item_trim(it);
+		}
+	}
 	const char *cont = json_str(page, "metadata.continue");
 	char *next = cont && *cont ? xstrdup(cont) : NULL;
 	if (!x->acc) {
@@ -936,9 +945,11 @@ kube_client_due(struct kube_client *c)
 
 /* One turn of the loop: start due retries, move the transfers on and
  * complete the finished ones; when nothing finished, wait for activity
- * (at most wait_ms, less when a retry falls due) and go on once more. */
+ * (at most wait_ms, less when a retry falls due, or until one of fds is
+ * readable) and go on once more. */
 void
-kube_client_step(struct kube_client *c, long wait_ms)
+kube_client_step_fds(struct kube_client *c, long wait_ms, const int *fds,
+		     size_t nfds)
 {
 	unsigned long before = c->finished;
 	int running = 0;
@@ -955,10 +966,24 @@ kube_client_step(struct kube_client *c, long wait_ms)
 	if (wait_ms < 0) {
 		wait_ms = 0;
 	}
-	curl_multi_poll(c->multi, NULL, 0, (int)wait_ms, NULL);
+	struct curl_waitfd w[4];
+	unsigned nw = 0;
+	for (size_t i = 0; i < nfds && nw < 4; i++) {
+		w[nw].fd = fds[i];
+		w[nw].events = CURL_WAIT_POLLIN;
+		w[nw].revents = 0;
+		nw++;
+	}
+	curl_multi_poll(c->multi, nw ? w : NULL, nw, (int)wait_ms, NULL);
 	kube_client_due(c);
 	curl_multi_perform(c->multi, &running);
 	kube_client_drain(c);
+}
+
+void
+kube_client_step(struct kube_client *c, long wait_ms)
+{
+	kube_client_step_fds(c, wait_ms, NULL, 0);
 }
 
 static void

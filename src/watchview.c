@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "render.h"
 #include "timeutil.h"
 #include "watchview.h"
 #include "xalloc.h"
@@ -653,6 +654,106 @@ watchview_bluegreen_stages(const struct wv *w, struct wv_lines *ls, int width)
 
 /* ---- traffic ------------------------------------------------------------ */
 
+static int watchview_int(const cJSON *o, const char *key, int def);
+
+/* Whether the http route named name is one the rollout manages (routes:
+ * the rollout's list; none listed: every route). */
+static bool
+watchview_vs_route_wanted(const cJSON *routes, const char *name)
+{
+	if (!cJSON_IsArray(routes) || cJSON_GetArraySize(routes) == 0) {
+		return true;
+	}
+	for (const cJSON *r = routes->child; r; r = r->next) {
+		if (cJSON_IsString(r) && name && !strcmp(r->valuestring, name)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* One VirtualService's managed http routes: "VirtualService NAME route:
+ * host weight% / host weight%", or that it is missing. */
+static void
+watchview_vs_one(const struct wv *w, struct wv_lines *ls, const cJSON *ref)
+{
+	const char *name = json_str(ref, "name");
+	if (!name) {
+		return;
+	}
+	const char *ns = json_str(w->o->rollout, "metadata.namespace");
+	const cJSON *vs = NULL;
+	for (const cJSON *it = w->opts->virtualservices
+				       ? w->opts->virtualservices->child
+				       : NULL;
+	     it && !vs; it = it->next) {
+		const char *n = json_str(it, "metadata.name");
+		const char *vns = json_str(it, "metadata.namespace");
+		if (n && !strcmp(n, name) &&
+		    (!ns || !vns || !strcmp(ns, vns))) {
+			vs = it;
+		}
+	}
+	int max = w->cols;
+	const cJSON *routes = cJSON_GetObjectItem(ref, "routes");
+	if (!vs) {
+		struct wv_line *l = watchview_new_line(ls);
+		watchview_putf(w, l, max, WATCHVIEW_DIM,
+			       "        VirtualService %s: ", name);
+		watchview_put(w, l, max, WATCHVIEW_WARN, "not found");
+		return;
+	}
+	const cJSON *http = json_path(vs, "spec.http");
+	int shown = 0;
+	for (const cJSON *h = http ? http->child : NULL; h && shown < 3;
+	     h = h->next) {
+		const char *hn = json_str(h, "name");
+		if (!watchview_vs_route_wanted(routes, hn)) {
+			continue;
+		}
+		struct wv_line *l = watchview_new_line(ls);
+		watchview_putf(w, l, max, WATCHVIEW_DIM,
+			       "        VirtualService %s", name);
+		if (hn) {
+			watchview_putf(w, l, max, WATCHVIEW_DIM, " %s", hn);
+		}
+		watchview_put(w, l, max, WATCHVIEW_NORMAL, ":");
+		const cJSON *dests = cJSON_GetObjectItem(h, "route");
+		int i = 0;
+		for (const cJSON *d = dests ? dests->child : NULL; d;
+		     d = d->next, i++) {
+			const char *host = json_str(d, "destination.host");
+			const char *sub = json_str(d, "destination.subset");
+			watchview_putf(w, l, max, WATCHVIEW_NORMAL, "%s %s%s%s",
+				       i ? " /" : "", host ? host : "?",
+				       sub ? "/" : "", sub ? sub : "");
+			watchview_putf(w, l, max, WATCHVIEW_BOLD, " %d%%",
+				       watchview_int(d, "weight", 0));
+		}
+		shown++;
+	}
+}
+
+/* The VirtualServices' weights where the rollout routes through Istio. */
+static void
+watchview_vs(const struct wv *w, struct wv_lines *ls)
+{
+	const cJSON *istio = json_path(
+		w->o->rollout, "spec.strategy.canary.trafficRouting.istio");
+	if (!istio) {
+		return;
+	}
+	const cJSON *one = cJSON_GetObjectItem(istio, "virtualService");
+	if (one) {
+		watchview_vs_one(w, ls, one);
+	}
+	const cJSON *many = cJSON_GetObjectItem(istio, "virtualServices");
+	for (const cJSON *it = cJSON_IsArray(many) ? many->child : NULL; it;
+	     it = it->next) {
+		watchview_vs_one(w, ls, it);
+	}
+}
+
 static void
 watchview_traffic(const struct wv *w, struct wv_lines *ls)
 {
@@ -683,6 +784,7 @@ watchview_traffic(const struct wv *w, struct wv_lines *ls)
 	watchview_putf(w, l, max, WATCHVIEW_NORMAL, " %3d%% canary", canary);
 	watchview_putf(w, l, max, WATCHVIEW_DIM, "  set/actual %d/%d",
 		       ri->set_weight, ri->actual_weight);
+	watchview_vs(w, ls);
 }
 
 /* ---- analysis ----------------------------------------------------------- */
@@ -1124,4 +1226,268 @@ watchview_frame_text(const struct watchview_frame *f, struct buf *out)
 		buf_add(out, t, n);
 		buf_addch(out, '\n');
 	}
+}
+
+/* ---- the list of rollouts ------------------------------------------------ */
+
+static bool
+watchview_list_match(const cJSON *ro, const char *filter)
+{
+	if (!filter || !*filter) {
+		return true;
+	}
+	const char *n = json_str(ro, "metadata.name");
+	return n && strstr(n, filter) != NULL;
+}
+
+size_t
+watchview_list_count(const cJSON *items, const char *filter)
+{
+	size_t n = 0;
+	for (const cJSON *it = items ? items->child : NULL; it; it = it->next) {
+		n += watchview_list_match(it, filter);
+	}
+	return n;
+}
+
+const cJSON *
+watchview_list_nth(const cJSON *items, const char *filter, size_t n)
+{
+	for (const cJSON *it = items ? items->child : NULL; it; it = it->next) {
+		if (watchview_list_match(it, filter) && n-- == 0) {
+			return it;
+		}
+	}
+	return NULL;
+}
+
+enum { WV_LIST_COLS = 16 };
+
+/* The i-th space-separated word of the line p (len bytes): its offset and
+ * length; false past the last. */
+static bool
+watchview_word(const char *p, size_t len, size_t *at, size_t *from,
+	       size_t *n)
+{
+	while (*at < len && p[*at] == ' ') {
+		(*at)++;
+	}
+	*from = *at;
+	while (*at < len && p[*at] != ' ') {
+		(*at)++;
+	}
+	*n = *at - *from;
+	return *n > 0;
+}
+
+static size_t
+watchview_cps(const char *p, size_t n)
+{
+	size_t cp = 0;
+	for (size_t i = 0; i < n; i++) {
+		cp += !watchview_is_cont((unsigned char)p[i]);
+	}
+	return cp;
+}
+
+/* Each column's width (code points) in table; the sum. */
+static size_t
+watchview_list_widths(const struct buf *table, size_t *w, size_t *ncols)
+{
+	size_t total = 0;
+	memset(w, 0, WV_LIST_COLS * sizeof(*w));
+	*ncols = 0;
+	for (const char *p = table->buf; *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		size_t at = 0, from, n;
+		for (size_t c = 0; c < WV_LIST_COLS &&
+		     watchview_word(p, len, &at, &from, &n); c++) {
+			size_t cp = watchview_cps(p + from, n);
+			w[c] = cp > w[c] ? cp : w[c];
+			*ncols = c + 1 > *ncols ? c + 1 : *ncols;
+		}
+		p = e ? e + 1 : p + len;
+	}
+	for (size_t c = 0; c < *ncols; c++) {
+		total += w[c];
+	}
+	return total;
+}
+
+/* Realign the table of list rollouts (its values hold no spaces) to fit
+ * width columns: gaps of two spaces; when that is too wide, the long
+ * headers shortened (WEIGHT, UPDATED, AVAIL) and gaps of one. */
+static void
+watchview_list_squeeze(struct buf *table, int width)
+{
+	size_t w[WV_LIST_COLS], ncols;
+	size_t total = watchview_list_widths(table, w, &ncols);
+	size_t gap = 2;
+	if (ncols && total + 2 * (ncols - 1) > (size_t)width) {
+		static const char *const abbr[][2] = {
+			{ " SET-WEIGHT ", " WEIGHT " },
+			{ " UP-TO-DATE ", " UPDATED " },
+			{ " AVAILABLE", " AVAIL" },
+		};
+		const char *nl = strchr(table->buf, '\n');
+		struct buf head = BUF_INIT;
+		buf_add(&head, table->buf, nl ? (size_t)(nl - table->buf)
+					      : table->len);
+		for (size_t i = 0; i < sizeof(abbr) / sizeof(abbr[0]); i++) {
+			char *hit = strstr(head.buf, abbr[i][0]);
+			if (hit) {
+				struct buf t = BUF_INIT;
+				buf_add(&t, head.buf, (size_t)(hit - head.buf));
+				buf_adds(&t, abbr[i][1]);
+				buf_adds(&t, hit + strlen(abbr[i][0]));
+				buf_release(&head);
+				head = t;
+			}
+		}
+		buf_adds(&head, nl ? nl : "");
+		buf_release(table);
+		*table = head;
+		total = watchview_list_widths(table, w, &ncols);
+		gap = total + 2 * (ncols - 1) > (size_t)width ? 1 : 2;
+	}
+	struct buf out = BUF_INIT;
+	for (const char *p = table->buf; *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		size_t at = 0, from, n;
+		for (size_t c = 0; c < WV_LIST_COLS &&
+		     watchview_word(p, len, &at, &from, &n); c++) {
+			if (c) {
+				buf_addf(&out, "%*s", (int)gap, "");
+			}
+			buf_add(&out, p + from, n);
+			if (c + 1 < ncols) {
+				size_t cp = watchview_cps(p + from, n);
+				buf_addf(&out, "%*s", (int)(w[c] - cp), "");
+			}
+		}
+		while (out.len && out.buf[out.len - 1] == ' ') {
+			buf_setlen(&out, out.len - 1);
+		}
+		buf_addch(&out, '\n');
+		p = e ? e + 1 : p + len;
+	}
+	buf_release(table);
+	*table = out;
+}
+
+void
+watchview_list_render(struct watchview_frame *f, const cJSON *items,
+		      const struct watchview_list_opts *o)
+{
+	struct watchview_opts vo = {
+		.cols = o->cols,
+		.rows = o->rows,
+		.color = o->color,
+		.utf8 = o->utf8,
+	};
+	struct wv w = {
+		.opts = &vo,
+		.cols = o->cols < 40 ? 40 : o->cols,
+		.rows = o->rows < 10 ? 10 : o->rows,
+		.now = o->now,
+	};
+	memset(f, 0, sizeof(*f));
+	f->lines = xcalloc((size_t)w.rows, sizeof(*f->lines));
+	size_t body = (size_t)w.rows - 1;
+
+	/* the shown rollouts, as references, in the table of list rollouts */
+	cJSON *shown = cJSON_CreateArray();
+	for (const cJSON *it = items ? items->child : NULL; it; it = it->next) {
+		if (watchview_list_match(it, o->filter)) {
+			cJSON_AddItemReferenceToArray(shown, (cJSON *)it);
+		}
+	}
+	size_t n = (size_t)cJSON_GetArraySize(shown);
+	size_t total = (size_t)cJSON_GetArraySize(items);
+	struct buf table = BUF_INIT;
+	render_list_rollouts(&table, shown, o->all_namespaces, false, o->now);
+	watchview_list_squeeze(&table, (o->cols < 40 ? 40 : o->cols) - 2);
+
+	struct wv_lines ls = { 0 };
+	struct wv_line *l = watchview_new_line(&ls);
+	watchview_put(&w, l, w.cols, WATCHVIEW_BOLD, "Rollouts");
+	watchview_putf(&w, l, w.cols, WATCHVIEW_NORMAL, "  %s",
+		       o->scope ? o->scope : "");
+	if (o->filter && *o->filter) {
+		watchview_putf(&w, l, w.cols, WATCHVIEW_NORMAL,
+			       "  %zu of %zu matching '%s'", n, total,
+			       o->filter);
+	} else {
+		watchview_putf(&w, l, w.cols, WATCHVIEW_NORMAL, "  %zu", total);
+	}
+	if (o->reconnecting) {
+		watchview_put(&w, l, w.cols, WATCHVIEW_WARN, "  [reconnecting]");
+	}
+	watchview_emit(f, l);
+
+	/* the table: its header, then rows from the scroll offset that
+	 * keeps the selected one in sight */
+	size_t room = body > 2 ? body - 2 : 0;
+	size_t sel = o->selected < 0 ? 0 : (size_t)o->selected;
+	if (n && sel >= n) {
+		sel = n - 1;
+	}
+	size_t first = sel >= room ? sel - room + 1 : 0;
+	size_t row = 0;
+	const char *p = table.buf;
+	while (*p && f->n_lines < body) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		char *text = xstrndup(p, len);
+		p = e ? e + 1 : p + len;
+		if (row == 0) {
+			l = watchview_new_line(&ls);
+			watchview_put(&w, l, w.cols, WATCHVIEW_BOLD, "  ");
+			watchview_put(&w, l, w.cols, WATCHVIEW_BOLD, text);
+			watchview_emit(f, l);
+		} else if (row - 1 >= first) {
+			bool cur = row - 1 == sel;
+			l = watchview_new_line(&ls);
+			watchview_put(&w, l, w.cols, WATCHVIEW_NORMAL,
+				      cur ? (o->utf8 ? "▶ " : "> ") : "  ");
+			watchview_put(&w, l, w.cols,
+				      cur ? WATCHVIEW_REVERSE
+					  : WATCHVIEW_NORMAL,
+				      text);
+			watchview_emit(f, l);
+		}
+		free(text);
+		row++;
+	}
+	if (n == 0 && f->n_lines < body) {
+		l = watchview_new_line(&ls);
+		if (o->filter && *o->filter) {
+			watchview_putf(&w, l, w.cols, WATCHVIEW_DIM,
+				       "  no rollout name contains '%s'",
+				       o->filter);
+		} else {
+			watchview_put(&w, l, w.cols, WATCHVIEW_DIM,
+				      "  no rollouts");
+		}
+		watchview_emit(f, l);
+	}
+	f->scroll_max = n > room ? (int)(n - room) : 0;
+	watchview_blank(f, body);
+
+	l = watchview_new_line(&ls);
+	if (o->filtering) {
+		watchview_putf(&w, l, w.cols, WATCHVIEW_REVERSE,
+			       "/%s_  (Enter keeps it, Esc clears it)",
+			       o->filter ? o->filter : "");
+	} else {
+		watchview_put(&w, l, w.cols, WATCHVIEW_REVERSE,
+			      o->status ? o->status
+					: "j/k move  / filter  Enter open  q quit");
+	}
+	watchview_emit(f, l);
+	watchview_lines_release(&ls);
+	buf_release(&table);
+	cJSON_Delete(shown);
 }

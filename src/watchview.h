@@ -9,7 +9,8 @@
  * reason, the caller's event log, and the ReplicaSets with their pods
  * (scrollable), laid out for a
  * cols x rows screen (80x24 at least; wider screens put steps and analysis
- * side by side). The last row is the caller's status line.
+ * side by side). The last row is the caller's status line. Also the
+ * frame of the list of rollouts (watchview_list_render, below).
  *
  * Pure: no I/O, no clock, no environment, no curses. The model (struct
  * ro_info) gives the status, weights, images and the revision tree; the
@@ -26,6 +27,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
+
+#include <cjson/cJSON.h>
 
 #include "buf.h"
 #include "rollout.h"
@@ -74,6 +77,9 @@ struct watchview_opts {
 				      ReplicaSets */
 	size_t n_events;
 	bool reconnecting;  /* the watches are down: said in the header */
+	const cJSON *virtualservices; /* Istio VirtualServices (an array,
+					 may be NULL): their weights show
+					 under the traffic bar */
 };
 
 /* Lay out one frame (f is overwritten; release it first when reused). */
@@ -85,5 +91,31 @@ void watchview_frame_release(struct watchview_frame *f);
 /* The frame as plain text: one "\n"-ended line per row, trailing spaces
  * removed (the screen-dump mode and the goldens). */
 void watchview_frame_text(const struct watchview_frame *f, struct buf *out);
+
+/*
+ * The list of `watch` without a name (or with -A, -l): a title (the scope,
+ * how many, the filter), the table of `list rollouts` for the rollouts
+ * whose name contains the filter, the selected row marked (and reversed),
+ * scrolled to keep it in sight, and the status line (the filter's prompt
+ * while it is typed). items: a cJSON array of Rollouts, borrowed.
+ */
+struct watchview_list_opts {
+	int cols, rows;     /* below 40x10 is drawn as 40x10 */
+	bool color, utf8;
+	bool all_namespaces; /* a NAMESPACE column */
+	const char *scope;  /* the title's words: "namespace 'shop'", ... */
+	const char *filter; /* names containing it; NULL or "": all */
+	bool filtering;     /* the filter is being typed */
+	int selected;       /* index among the rollouts shown */
+	time_t now;         /* the ages */
+	const char *status; /* NULL: the key hints */
+	bool reconnecting;
+};
+void watchview_list_render(struct watchview_frame *f, const cJSON *items,
+			   const struct watchview_list_opts *o);
+/* How many of items the filter shows; the n-th of them (or NULL). */
+size_t watchview_list_count(const cJSON *items, const char *filter);
+const cJSON *watchview_list_nth(const cJSON *items, const char *filter,
+				size_t n);
 
 #endif

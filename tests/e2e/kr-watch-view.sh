@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kr-watch-view: `kubectl-rollouts watch NAME --dump=COLSxROWS` against
 # rollouts-sim, for every golden frame in tests/golden/watch/. Each case's
-# args file reads "ROLLOUT OBJECTS_DIR SIZE...": the objects are
+# args file reads "ROLLOUT OBJECTS_DIR SIZE..." (ROLLOUT "-": the list of
+# every namespace's rollouts, `watch -A --dump`): the objects are
 # OBJECTS_DIR/objects.yaml (relative to the case), each SIZE a frame
 # expected-SIZE.txt, rendered in UTF-8 and with LC_ALL=C (ASCII icons,
 # expected-SIZE-ascii.txt) at PDKIT_NOW. With --update (scripts/update-golden
@@ -21,6 +22,11 @@ for dir in "$GOLDEN"/watch/*/; do
 	objects=$dir/${args[1]}/objects.yaml
 	ns=$(sed -n '/^kind: Rollout$/,/^---/{s/^  namespace: *//p}' "$objects" | head -1)
 	[ -n "$ns" ] || ns=default
+	if [ "$name" = - ]; then
+		what=(-A)
+	else
+		what=("$name" -n "$ns")
+	fi
 	start_sim --no-controller --fixtures "$objects"
 	for size in "${args[@]:2}"; do
 		for loc in C.UTF-8 C; do
@@ -28,8 +34,8 @@ for dir in "$GOLDEN"/watch/*/; do
 			[ "$loc" = C ] && suffix=-ascii
 			exp=$dir/expected-$size$suffix.txt
 			out=$WORK/$case-$size$suffix.out
-			env LC_ALL=$loc KUBECONFIG="$KUBECONFIG_FILE" "$KR" watch "$name" \
-				-n "$ns" --dump="$size" >"$out" 2>"$WORK/err"
+			env LC_ALL=$loc KUBECONFIG="$KUBECONFIG_FILE" "$KR" watch "${what[@]}" \
+				--dump="$size" >"$out" 2>"$WORK/err"
 			rc=$?
 			expect_eq "$rc" 0 "$case $size $loc: exit status"
 			lines=$(wc -l <"$out")

@@ -400,6 +400,187 @@ test_steps(void)
 	objs_release(&o);
 }
 
+/* The VirtualService's managed route under the traffic bar; a missing
+ * one says so. */
+static void
+test_istio(void)
+{
+	struct objs o;
+	if (!objs_load(&o, "watch/canary-istio", "shop")) {
+		ok(0, "load watch/canary-istio");
+		return;
+	}
+	cJSON *vs = cJSON_CreateArray();
+	const cJSON *d;
+	cJSON_ArrayForEach(d, o.docs)
+	{
+		const char *k = json_str(d, "kind");
+		if (k && !strcmp(k, "VirtualService")) {
+			cJSON_AddItemReferenceToArray(vs, (cJSON *)d);
+		}
+	}
+	struct ro_objects ro = {
+		.rollout = o.rollout, .replicasets = o.rs, .pods = o.pods,
+		.analysisruns = o.ars, .experiments = o.exps,
+	};
+	struct ro_info *ri = rollout_info_new(&ro, now0);
+	for (int pass = 0; pass < 2; pass++) {
+		struct watchview_opts vo = {
+			.cols = 100, .rows = 30, .utf8 = true, .now = now0,
+			.virtualservices = pass ? NULL : vs,
+		};
+		struct watchview_frame f;
+		watchview_render(&f, ri, &ro, &vo);
+		struct buf b = BUF_INIT;
+		watchview_frame_text(&f, &b);
+		if (pass == 0) {
+			ok(strstr(b.buf, "VirtualService shop-vsvc primary: "
+				  "shop-stable 50% / shop-canary 50%\n") != NULL,
+			   "the managed route's weights under the bar");
+			ok(strstr(b.buf, "shop-admin") == NULL,
+			   "a route the rollout does not manage is not shown");
+		} else {
+			ok(strstr(b.buf, "VirtualService shop-vsvc: not found")
+				   != NULL,
+			   "a VirtualService not listed says not found");
+		}
+		buf_release(&b);
+		watchview_frame_release(&f);
+	}
+	rollout_info_free(ri);
+	cJSON_Delete(vs);
+	objs_release(&o);
+}
+
+/* The list: the table of list rollouts, the selection kept in sight,
+ * the filter, the prompt while it is typed, the sizes. */
+static void
+test_list(void)
+{
+	char *path = xasprintf("%s/watch/list/objects.yaml", golden_dir());
+	struct buf b = BUF_INIT;
+	struct pd_err e = { 0 };
+	cJSON *docs = NULL;
+	if (buf_read_file(&b, path) == 0) {
+		docs = yaml_to_json(b.buf, b.len, path, &e);
+	}
+	buf_release(&b);
+	free(path);
+	if (!docs) {
+		ok(0, "load watch/list");
+		return;
+	}
+	cJSON *items = cJSON_CreateArray();
+	const cJSON *d;
+	cJSON_ArrayForEach(d, docs)
+	{
+		const char *k = json_str(d, "kind");
+		if (k && !strcmp(k, "Rollout")) {
+			cJSON_AddItemReferenceToArray(items, (cJSON *)d);
+		}
+	}
+	is_int((int)watchview_list_count(items, NULL), 4, "four rollouts");
+	is_int((int)watchview_list_count(items, "sh"), 1, "one name has 'sh'");
+	is_str(json_str(watchview_list_nth(items, "o", 1), "metadata.name"),
+	       "shop", "the second name with 'o' is shop");
+	ok(watchview_list_nth(items, "zzz", 0) == NULL, "no match: NULL");
+
+	struct watchview_list_opts lo = {
+		.cols = 80, .rows = 24, .utf8 = false, .all_namespaces = true,
+		.scope = "all namespaces", .selected = 2, .now = now0,
+	};
+	struct watchview_frame f;
+	watchview_list_render(&f, items, &lo);
+	struct buf t = BUF_INIT;
+	watchview_frame_text(&f, &t);
+	int lines, widest;
+	measure(t.buf, &lines, &widest);
+	is_int(lines, 24, "list 80x24: one line per row");
+	ok(widest <= 80, "list 80x24: no line wider than the screen");
+	ok(all_ascii(t.buf), "list: ASCII only without UTF-8");
+	ok(strstr(t.buf, "\n> default   search ") != NULL,
+	   "the selected row is marked");
+	bool rev = false;
+	for (size_t i = 0; i < f.n_lines; i++) {
+		if (!strncmp(f.lines[i].text, "> ", 2)) {
+			rev = f.lines[i].n_spans == 1 &&
+			      f.lines[i].spans[0].attr == WATCHVIEW_REVERSE;
+		}
+	}
+	ok(rev, "the selected row is reversed");
+	ok(strstr(t.buf, "NAMESPACE NAME") != NULL, "-A: a NAMESPACE column");
+	ok(strstr(t.buf, " WEIGHT READY DESIRED UPDATED AVA") != NULL,
+	   "80 columns: long headers shortened, gaps of one");
+	buf_release(&t);
+	watchview_frame_release(&f);
+	lo.cols = 140;
+	watchview_list_render(&f, items, &lo);
+	buf_init(&t, 0);
+	watchview_frame_text(&f, &t);
+	ok(strstr(t.buf, "  SET-WEIGHT  READY  DESIRED  UP-TO-DATE  "
+			 "AVAILABLE\n") != NULL,
+	   "140 columns: list rollouts' headers, gaps of two");
+	buf_release(&t);
+	watchview_frame_release(&f);
+	lo.cols = 80;
+
+	/* 10 rows, filtered, the filter being typed */
+	lo.rows = 10;
+	lo.selected = 3;
+	lo.filter = "o";
+	lo.filtering = true;
+	lo.utf8 = true;
+	lo.all_namespaces = false;
+	watchview_list_render(&f, items, &lo);
+	buf_init(&t, 0);
+	watchview_frame_text(&f, &t);
+	ok(strstr(t.buf, "2 of 4 matching 'o'") != NULL,
+	   "the title counts the matches");
+	ok(strstr(t.buf, "payments") == NULL, "a name without 'o' is hidden");
+	ok(strstr(t.buf, "\n▶ shop ") != NULL,
+	   "a selection past the end is the last row");
+	ok(strstr(t.buf, "\n/o_  (Enter keeps it, Esc clears it)\n") != NULL,
+	   "the filter's prompt on the status line");
+	ok(strstr(t.buf, "NAMESPACE") == NULL, "one namespace: no column");
+	buf_release(&t);
+	watchview_frame_release(&f);
+
+	/* a list longer than the screen scrolls to the selection */
+	cJSON *lots = cJSON_CreateArray();
+	for (int i = 0; i < 30; i++) {
+		cJSON *r = cJSON_Duplicate(cJSON_GetArrayItem(items, 0), 1);
+		char name[32];
+		snprintf(name, sizeof(name), "r%02d", i);
+		cJSON_ReplaceItemInObject(cJSON_GetObjectItem(r, "metadata"),
+					  "name", cJSON_CreateString(name));
+		cJSON_AddItemToArray(lots, r);
+	}
+	lo.filter = NULL;
+	lo.filtering = false;
+	lo.selected = 20;
+	watchview_list_render(&f, lots, &lo);
+	buf_init(&t, 0);
+	watchview_frame_text(&f, &t);
+	measure(t.buf, &lines, &widest);
+	is_int(lines, 10, "30 rollouts at 10 rows: one line per row");
+	ok(strstr(t.buf, "\n▶ r20 ") != NULL && strstr(t.buf, "r13") == NULL &&
+	   strstr(t.buf, "r14") != NULL,
+	   "the selection stays in sight (r14..r20)");
+	is_int(f.scroll_max, 23, "scroll_max: 30 rows less 7 shown");
+	buf_release(&t);
+	watchview_frame_release(&f);
+	lo.status = NULL;
+	watchview_list_render(&f, cJSON_GetArrayItem(lots, 99), &lo);
+	buf_init(&t, 0);
+	watchview_frame_text(&f, &t);
+	ok(strstr(t.buf, "  no rollouts\n") != NULL, "no items: said so");
+	buf_release(&t);
+	watchview_frame_release(&f);
+	cJSON_Delete(lots);
+	cJSON_Delete(items);
+	cJSON_Delete(docs);
+}
+
 int
 main(void)
 {
@@ -410,5 +591,7 @@ main(void)
 	test_canary();
 	test_others();
 	test_steps();
+	test_istio();
+	test_list();
 	return done_testing();
 }
