@@ -32,8 +32,8 @@ expect_eq "$(jq_argo 'sorted(d["paths"]["/apis/argoproj.io/v1alpha1/namespaces/{
 expect_eq "$(jq_argo 'd["components"]["schemas"]["io.argoproj.v1alpha1.Rollout"]["properties"]["spec"]["properties"]["strategy"]["properties"]["canary"]["properties"]["trafficRouting"]["properties"]["plugins"]["x-kubernetes-preserve-unknown-fields"]')" \
 	true "trafficRouting.plugins keeps unknown fields as in Argo's CRD"
 expect_eq "$(jq_argo 'sorted(k for k in d["components"]["schemas"] if k.startswith("io.argoproj"))')" \
-	'["io.argoproj.v1alpha1.AnalysisRun","io.argoproj.v1alpha1.AnalysisRunList","io.argoproj.v1alpha1.AnalysisTemplate","io.argoproj.v1alpha1.AnalysisTemplateList","io.argoproj.v1alpha1.ClusterAnalysisTemplate","io.argoproj.v1alpha1.ClusterAnalysisTemplateList","io.argoproj.v1alpha1.Experiment","io.argoproj.v1alpha1.ExperimentList","io.argoproj.v1alpha1.Rollout","io.argoproj.v1alpha1.RolloutList"]' \
-	"the document has every Argo kind and its list"
+	'["io.argoproj.v1alpha1.AnalysisRun","io.argoproj.v1alpha1.AnalysisRunList","io.argoproj.v1alpha1.AnalysisTemplate","io.argoproj.v1alpha1.AnalysisTemplateList","io.argoproj.v1alpha1.AppProject","io.argoproj.v1alpha1.AppProjectList","io.argoproj.v1alpha1.Application","io.argoproj.v1alpha1.ApplicationList","io.argoproj.v1alpha1.ClusterAnalysisTemplate","io.argoproj.v1alpha1.ClusterAnalysisTemplateList","io.argoproj.v1alpha1.Experiment","io.argoproj.v1alpha1.ExperimentList","io.argoproj.v1alpha1.Rollout","io.argoproj.v1alpha1.RolloutList"]' \
+	"the document has every Argo kind (Rollouts and Argo CD) and its list"
 req GET /openapi/v3/api/v1
 expect_eq "$(printf '%s' "$BODY" | jval 'sorted(d["paths"]["/api/v1/namespaces/{namespace}/services/{name}"]["patch"]["requestBody"]["content"])')" \
 	'["application/apply-patch+yaml","application/json-patch+json","application/merge-patch+json","application/strategic-merge-patch+json"]' \
