@@ -345,6 +345,13 @@ watchview_header(const struct wv *w, struct wv_lines *ls)
 		       "  desired %d ready %d updated %d", ri->replicas.desired,
 		       ri->replicas.ready, ri->replicas.updated);
 
+	/* which commit this is: the Argo CD applications that manage it */
+	if (w->opts->gitops && *w->opts->gitops) {
+		l = watchview_new_line(ls);
+		watchview_put(w, l, max, WATCHVIEW_DIM, "GitOps: ");
+		watchview_put(w, l, max, WATCHVIEW_NORMAL, w->opts->gitops);
+	}
+
 	for (size_t i = 0; i < ri->n_images; i++) {
 		l = watchview_new_line(ls);
 		watchview_put(w, l, max, WATCHVIEW_NORMAL, "  ");

@@ -80,6 +80,9 @@ struct watchview_opts {
 	const cJSON *virtualservices; /* Istio VirtualServices (an array,
 					 may be NULL): their weights show
 					 under the traffic bar */
+	const char *gitops;  /* the Argo CD applications that manage the
+				rollout (gitops_chain_summary), shown as
+				"GitOps: ..." under the header; NULL: none */
 };
 
 /* Lay out one frame (f is overwritten; release it first when reused). */

@@ -52,6 +52,8 @@ cmd_watch_tui(struct cmd_ctx *ctx, const char *name)
 #include <unistd.h>
 
 #include "buf.h"
+#include "fetch.h"
+#include "gitops.h"
 #include "json.h"
 #include "rollout.h"
 #include "xalloc.h"
@@ -92,6 +94,7 @@ struct cmd_watch_tui {
 	char *name, *ns;
 	struct fetch_watch fw;
 	struct informer *vs;    /* VirtualServices, or NULL */
+	struct informer *apps;  /* Argo CD Applications, or NULL */
 	int scroll;
 	int confirm;            /* the key awaiting y/n, or 0 */
 	char *events[CMD_WATCH_TUI_EVENTS];
@@ -284,7 +287,16 @@ cmd_watch_tui_draw_rollout(struct cmd_watch_tui *t,
 			   const struct ro_objects *objs,
 			   const struct ro_info *ri)
 {
+	/* the GitOps line: the applications that manage the rollout */
+	struct buf gitops = BUF_INIT;
+	if (t->apps) {
+		const cJSON *chain[8];
+		size_t n = gitops_chain(informer_items(t->apps), objs->rollout,
+					NULL, chain, 8);
+		gitops_chain_summary(&gitops, chain, n);
+	}
 	struct watchview_opts vo = {
+		.gitops = gitops.len ? gitops.buf : NULL,
 		.cols = COLS, .rows = LINES, .color = t->color,
 		.utf8 = t->utf8, .scroll = t->scroll,
 		.now = cmd_now(t->ctx),
@@ -693,6 +705,9 @@ cmd_watch_tui_infs(struct cmd_watch_tui *t, struct informer **infs)
 	if (t->vs) {
 		infs[n++] = t->vs;
 	}
+	if (t->apps) {
+		infs[n++] = t->apps;
+	}
 	return n;
 }
 
@@ -765,6 +780,8 @@ cmd_watch_tui_close(struct cmd_watch_tui *t)
 	fetch_watch_release(&t->fw);
 	informer_free(t->vs);
 	t->vs = NULL;
+	informer_free(t->apps);
+	t->apps = NULL;
 	cmd_watch_tui_events_clear(t);
 	free(t->name);
 	free(t->ns);
@@ -799,6 +816,15 @@ cmd_watch_tui_open(struct cmd_watch_tui *t, const cJSON *first)
 		}
 		cJSON_Delete(vs);
 	}
+	/* managed by Argo CD: its applications, when they can be listed
+	 * (a forbidden list would stop the view) */
+	cJSON *apps = fetch_applications(c, first, NULL);
+	if (apps) {
+		char *p = fetch_applications_path(first, NULL);
+		t->apps = informer_new(c, p, NULL);
+		free(p);
+	}
+	cJSON_Delete(apps);
 	buf_reset(&t->status);
 	t->dirty = true;
 }

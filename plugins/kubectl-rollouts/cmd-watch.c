@@ -17,6 +17,7 @@
 
 #include "cmd-watch.h"
 #include "fetch.h"
+#include "gitops.h"
 #include "informer.h"
 #include "json.h"
 #include "msg.h"
@@ -321,7 +322,14 @@ cmd_watch_dump(struct cmd_ctx *ctx, const char *name, const char *size)
 	cJSON *vs = cmd_watch_istio(fs.rollout)
 			    ? cmd_watch_vs_list(ctx, cmd_namespace(ctx))
 			    : NULL;
+	/* managed by Argo CD: the GitOps line (one LIST, none untracked) */
+	cJSON *apps = fetch_applications(cmd_client(ctx), fs.rollout, NULL);
+	const cJSON *chain[8];
+	size_t nchain = gitops_chain(apps, fs.rollout, NULL, chain, 8);
+	struct buf gitops = BUF_INIT;
+	gitops_chain_summary(&gitops, chain, nchain);
 	struct watchview_opts vo = {
+		.gitops = gitops.len ? gitops.buf : NULL,
 		.cols = cols,
 		.rows = rows,
 		.color = false,
@@ -338,6 +346,8 @@ cmd_watch_dump(struct cmd_ctx *ctx, const char *name, const char *size)
 	watchview_frame_release(&f);
 	fetch_release(&fs);
 	cJSON_Delete(vs);
+	cJSON_Delete(apps);
+	buf_release(&gitops);
 	return 0;
 }
 

@@ -65,6 +65,8 @@ expect_eq "$CODE" 201 "create application devops-toolkit"
 synced "$OLD" Healthy
 
 # ------------------------------------------------------------ untracked
+expect_exit 0 kr watch web --dump=100x30
+expect_not_contains "$OUT" "GitOps:" "untracked: no GitOps line in the watch view"
 expect_exit 0 kr get rollout web -o json
 expect_eq "$(printf '%s' "$OUT" | jg gitOps)" "" "untracked: no gitOps object"
 if reqlog_has GET "$APPS/devops-toolkit" ""; then
@@ -100,6 +102,9 @@ expect_eq "$(printf '%s' "$J" | jg gitOps.lastOperation.phase)" Succeeded "gitOp
 expect_exit 0 kr get rollout web -o yaml
 expect_contains "$OUT" "gitOps:" "-o yaml carries the trace"
 expect_contains "$OUT" "revision: $OLD" "-o yaml: the revision"
+# the watch view's header (its screen-dump mode, the renderer of the view)
+expect_exit 0 kr watch web --dump=100x30
+expect_contains "$OUT" "GitOps: devops-toolkit Synced to 9f8e7d6, Healthy" "watch: the GitOps line"
 
 # Argo CD elsewhere: the application is not found there, no trace
 expect_exit 0 kr get rollout web -o json --argocd-namespace elsewhere
