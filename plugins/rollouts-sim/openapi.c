@@ -259,8 +259,10 @@ openapi_crd_order(struct openapi_walk *w)
 			}
 		}
 	}
-	qsort(w->warns + first, w->nwarns - first, sizeof(*w->warns),
-	      openapi_cmp);
+	if (w->nwarns > first) {
+		qsort(w->warns + first, w->nwarns - first, sizeof(*w->warns),
+		      openapi_cmp);
+	}
 	buf_reset(&w->errs);
 	for (size_t i = 0; i < w->nwarns; i++) {
 		buf_addf(&w->errs, "%s%s", i ? ", " : "", w->warns[i]);
