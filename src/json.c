@@ -194,3 +194,150 @@ json_write_pretty(struct buf *b, const cJSON *item)
 	json_pretty(b, item, 0);
 	return buf_addch(b, '\n');
 }
+
+static size_t
+json_skip_ws(const char *s, size_t i, size_t n)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+			 s[i] == '\r')) {
+		i++;
+	}
+	return i;
+}
+
+/* The end (one past) of the string whose opening quote is s[i], or 0
+ * when it is cut short: the next quote not escaped by an odd run of
+ * backslashes. */
+static size_t
+json_string_end(const char *s, size_t i, size_t n)
+{
+	for (i++; i < n;) {
+		const char *q = memchr(s + i, '"', n - i);
+		if (!q) {
+			return 0;
+		}
+		size_t at = (size_t)(q - s);
+		size_t bs = 0;
+		while (at - bs > i && s[at - bs - 1] == '\\') {
+			bs++;
+		}
+		if (bs % 2 == 0) {
+			return at + 1;
+		}
+		i = at + 1;
+	}
+	return 0;
+}
+
+/* The end (one past) of the value starting at s[i], or 0 when it is
+ * cut short. Only the structure is checked: cJSON validates the rest. */
+static size_t
+json_value_end(const char *s, size_t i, size_t n)
+{
+	if (i >= n) {
+		return 0;
+	}
+	if (s[i] == '"') {
+		return json_string_end(s, i, n);
+	}
+	if (s[i] == '{' || s[i] == '[') {
+		size_t depth = 0;
+		for (; i < n; i++) {
+			char ch = s[i];
+			if (ch == '"') {
+				size_t e = json_string_end(s, i, n);
+				if (!e) {
+					return 0;
+				}
+				i = e - 1;
+			} else if (ch == '{' || ch == '[') {
+				depth++;
+			} else if ((ch == '}' || ch == ']') && --depth == 0) {
+				return i + 1;
+			}
+		}
+		return 0;
+	}
+	size_t start = i;
+	while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' &&
+	       s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') {
+		i++;
+	}
+	return i > start ? i : 0;
+}
+
+int
+json_filter_items(const char *s, size_t len,
+		  bool (*keep)(const char *item, size_t len, void *arg),
+		  void *arg, struct buf *out)
+{
+	size_t i = json_skip_ws(s, 0, len);
+	if (i >= len || s[i] != '{') {
+		return -1;
+	}
+	i++;
+	for (;;) {
+		i = json_skip_ws(s, i, len);
+		if (i >= len || s[i] != '"') {
+			return -1;
+		}
+		size_t ke = json_value_end(s, i, len);
+		if (!ke) {
+			return -1;
+		}
+		bool items = ke - i == 7 && memcmp(s + i, "\"items\"", 7) == 0;
+		i = json_skip_ws(s, ke, len);
+		if (i >= len || s[i] != ':') {
+			return -1;
+		}
+		i = json_skip_ws(s, i + 1, len);
+		if (items && i < len && s[i] == '[') {
+			break;
+		}
+		size_t ve = json_value_end(s, i, len);
+		if (!ve) {
+			return -1;
+		}
+		i = json_skip_ws(s, ve, len);
+		if (i >= len || s[i] != ',') {
+			return -1;
+		}
+		i++;
+	}
+	/* s[i] is the items' '[' */
+	size_t mark = out->len;
+	buf_add(out, s, i + 1);
+	bool first = true;
+	i = json_skip_ws(s, i + 1, len);
+	while (i < len && s[i] != ']') {
+		size_t e = json_value_end(s, i, len);
+		if (!e) {
+			buf_setlen(out, mark);
+			return -1;
+		}
+		if (keep(s + i, e - i, arg)) {
+			if (!first) {
+				buf_addch(out, ',');
+			}
+			buf_add(out, s + i, e - i);
+			first = false;
+		}
+		i = json_skip_ws(s, e, len);
+		if (i < len && s[i] == ',') {
+			i = json_skip_ws(s, i + 1, len);
+			if (i < len && s[i] == ']') {
+				buf_setlen(out, mark);
+				return -1;
+			}
+		} else if (i >= len || s[i] != ']') {
+			buf_setlen(out, mark);
+			return -1;
+		}
+	}
+	if (i >= len) {
+		buf_setlen(out, mark);
+		return -1;
+	}
+	buf_add(out, s + i, len - i);
+	return 0;
+}

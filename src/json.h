@@ -39,5 +39,15 @@ int json_write_pretty(struct buf *b, const cJSON *item);
 char *json_print(const cJSON *item);
 /* Deep equality (object key order ignored). */
 bool json_equal(const cJSON *a, const cJSON *b);
+/*
+ * A list response's text (an object with an "items" array at its top
+ * level) copied into out with only the items keep() accepts; keep() sees
+ * each item's text, unparsed, so a caller can drop what it would throw
+ * away after parsing without paying for the parse. 0, or -1 when the text
+ * is not such an object (out is then unchanged: parse the original).
+ */
+int json_filter_items(const char *s, size_t len,
+		      bool (*keep)(const char *item, size_t len, void *arg),
+		      void *arg, struct buf *out);
 
 #endif

@@ -31,6 +31,8 @@ struct kube_xfer {
 	char *content_type;
 	char *body;
 	bool list;
+	bool (*keep)(const char *item, size_t len, void *arg);
+	void *keep_arg;
 	bool watch;
 	bool discard;            /* the caller wants no body */
 	long watch_timeout_s;

@@ -851,6 +851,13 @@ kube_xfer_complete(struct kube_xfer *x, CURLcode res)
 		       isspace((unsigned char)x->resp.buf[i])) {
 			i++;
 		}
+		struct buf kept = BUF_INIT;
+		if (i < x->resp.len && x->list && x->keep &&
+		    json_filter_items(x->resp.buf, x->resp.len, x->keep,
+				      x->keep_arg, &kept) == 0) {
+			buf_release(&x->resp);
+			x->resp = kept;
+		}
 		if (i < x->resp.len) {
 			j = json_parse(x->resp.buf, x->resp.len, &x->err);
 			if (!j) {
@@ -1259,6 +1266,8 @@ kube_parallel(struct kube_client *c, struct kube_call *calls, size_t n)
 		xs[i] = kube_xfer_new(c, calls[i].method, calls[i].path, NULL,
 				      NULL);
 		xs[i]->list = calls[i].list;
+		xs[i]->keep = calls[i].keep;
+		xs[i]->keep_arg = calls[i].keep_arg;
 	}
 	kube_run(c, xs, n);
 	int first = 0;

@@ -77,6 +77,10 @@ struct kube_call {
 	const char *method;     /* "GET" when NULL */
 	const char *path;       /* with query */
 	bool list;              /* a paginated LIST (kube_list semantics) */
+	/* a LIST's items, seen unparsed, are kept only when keep() says so
+	 * (json_filter_items); NULL keeps every item */
+	bool (*keep)(const char *item, size_t len, void *arg);
+	void *keep_arg;
 	cJSON *out;             /* result, owned by the caller afterwards */
 	int rc;                 /* 0 or negative PD_E* */
 	struct pd_err err;

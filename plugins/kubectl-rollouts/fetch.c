@@ -2,11 +2,16 @@
 /*
  * fetch: gather what the rollout and experiment views need, and nothing
  * more, in two parallel rounds:
- *   1. the rollout (GET), the namespace's AnalysisRuns and Experiments;
+ *   1. the rollout (GET) and the namespace's Experiments;
  *   2. the ReplicaSets and Pods matching the rollout's selector, and for
  *      each Experiment the rollout owns, the ReplicaSets and Pods matching
  *      each of its templates' selectors (they do not carry the rollout's
- *      labels), plus the workloadRef Deployment when there is one.
+ *      labels), plus the workloadRef Deployment when there is one; and the
+ *      namespace's AnalysisRuns, of which only those whose text names the
+ *      rollout's or an owned Experiment's UID are parsed (no label
+ *      selects them: the Go plugin joins by owner, and some carry no
+ *      rollouts-pod-template-hash), so their cost follows the rollout's
+ *      own objects rather than the namespace.
  * The model joins them by ownerReference UID (rollout.c), exactly as if
  * every object of the namespace had been listed (tests/golden shows both
  * give the same text). The watch variant keeps the same collections up to
@@ -99,7 +104,75 @@ fetch_owned_by(const cJSON *obj, const char *uid)
 	return false;
 }
 
-/* Selectors of round 2, into paths[] (malloc()ed) and kinds[]. */
+/* The quoted UIDs ("uid", as JSON writes them) an AnalysisRun in view
+ * must name: the viewed object's and its Experiments'. */
+struct fetch_uids {
+	char *quoted[64];
+	size_t n;
+	bool all;       /* an owner without a UID: keep everything */
+};
+
+static void
+fetch_uids_add(struct fetch_uids *u, const char *uid)
+{
+	if (!uid || !*uid) {
+		u->all = true;
+	} else if (u->n < sizeof(u->quoted) / sizeof(u->quoted[0])) {
+		u->quoted[u->n++] = xasprintf("\"%s\"", uid);
+	} else {
+		u->all = true;
+	}
+}
+
+static void
+fetch_uids_release(struct fetch_uids *u)
+{
+	for (size_t i = 0; i < u->n; i++) {
+		free(u->quoted[i]);
+	}
+	memset(u, 0, sizeof(*u));
+}
+
+/* n (a quoted UID, at least 3 bytes) in h: memchr() on its first
+ * character inside the quotes, far rarer in JSON than the quote. */
+static bool
+fetch_has(const char *h, size_t hl, const char *n, size_t nl)
+{
+	if (nl < 3 || hl < nl) {
+		return false;
+	}
+	const char *end = h + hl;
+	for (const char *p = h + 1; (size_t)(end - p) >= nl - 1; p++) {
+		p = memchr(p, n[1], (size_t)(end - p) - (nl - 1) + 1);
+		if (!p) {
+			return false;
+		}
+		if (p[-1] == '"' && memcmp(p, n + 1, nl - 1) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* json_filter_items' keep(): the item's text names one of the UIDs (a
+ * superset of the owned ones; the join by owner UID decides). */
+static bool
+fetch_keep_owned(const char *item, size_t len, void *arg)
+{
+	const struct fetch_uids *u = arg;
+	if (u->all) {
+		return true;
+	}
+	for (size_t i = 0; i < u->n; i++) {
+		if (fetch_has(item, len, u->quoted[i], strlen(u->quoted[i]))) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Requests of round 2, into paths[] (malloc()ed) and kinds[]: the
+ * AnalysisRuns first, then the selectors. */
 static size_t
 fetch_plan(const struct fetch_set *fs, const char *ns, char **paths,
 	   int *kinds, size_t max)
@@ -109,6 +182,9 @@ fetch_plan(const struct fetch_set *fs, const char *ns, char **paths,
 	char *pods = kube_path("", "v1", ns, "pods", NULL);
 	const cJSON *owner = fs->rollout ? fs->rollout : fs->experiment;
 	const char *uid = json_str(owner, "metadata.uid");
+	paths[n] = kube_path("argoproj.io", "v1alpha1", ns, "analysisruns",
+			     NULL);
+	kinds[n++] = FETCH_AR;
 	if (fs->rollout) {
 		char *q = fetch_selector_query(json_path(fs->rollout,
 							 "spec.selector"));
@@ -218,33 +294,28 @@ fetch_run(struct kube_client *c, const char *ns, const char *rollout,
 	  const char *experiment, struct fetch_set *fs, struct pd_err *e)
 {
 	memset(fs, 0, sizeof(*fs));
-	struct kube_call r1[3];
+	struct kube_call r1[2];
 	memset(r1, 0, sizeof(r1));
 	char *p0 = rollout ? kube_path("argoproj.io", "v1alpha1", ns,
 				       "rollouts", rollout)
 			   : kube_path("argoproj.io", "v1alpha1", ns,
 				       "experiments", experiment);
-	char *p1 = kube_path("argoproj.io", "v1alpha1", ns, "analysisruns",
-			     NULL);
-	char *p2 = kube_path("argoproj.io", "v1alpha1", ns, "experiments",
+	char *p1 = kube_path("argoproj.io", "v1alpha1", ns, "experiments",
 			     NULL);
 	r1[0].path = p0;
 	r1[1].path = p1;
 	r1[1].list = true;
-	r1[2].path = p2;
-	r1[2].list = true;
-	int rc = kube_parallel(c, r1, 3);
+	int rc = kube_parallel(c, r1, 2);
 	free(p0);
 	free(p1);
-	free(p2);
 	if (rc < 0) {
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < 2; i++) {
 			if (r1[i].rc < 0) {
 				*e = r1[i].err;
 				break;
 			}
 		}
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < 2; i++) {
 			cJSON_Delete(r1[i].out);
 		}
 		return rc;
@@ -254,11 +325,20 @@ fetch_run(struct kube_client *c, const char *ns, const char *rollout,
 	} else {
 		fs->experiment = r1[0].out;
 	}
-	fs->analysisruns = cJSON_DetachItemFromObject(r1[1].out, "items");
-	fs->experiments = cJSON_DetachItemFromObject(r1[2].out, "items");
+	fs->experiments = cJSON_DetachItemFromObject(r1[1].out, "items");
 	cJSON_Delete(r1[1].out);
-	cJSON_Delete(r1[2].out);
 
+	/* the AnalysisRuns in view name the object's or its Experiments' UID */
+	struct fetch_uids uids;
+	memset(&uids, 0, sizeof(uids));
+	fetch_uids_add(&uids, json_str(rollout ? fs->rollout : fs->experiment,
+				       "metadata.uid"));
+	for (const cJSON *x = fs->experiments ? fs->experiments->child : NULL;
+	     x && rollout; x = x->next) {
+		if (fetch_exp_in_view(fs, x)) {
+			fetch_uids_add(&uids, json_str(x, "metadata.uid"));
+		}
+	}
 	char *paths[64];
 	int kinds[64];
 	size_t n = fetch_plan(fs, ns, paths, kinds, 64);
@@ -267,10 +347,15 @@ fetch_run(struct kube_client *c, const char *ns, const char *rollout,
 	for (size_t i = 0; i < n; i++) {
 		r2[i].path = paths[i];
 		r2[i].list = kinds[i] != FETCH_DEPLOY;
+		if (kinds[i] == FETCH_AR) {
+			r2[i].keep = fetch_keep_owned;
+			r2[i].keep_arg = &uids;
+		}
 	}
 	if (n) {
 		kube_parallel(c, r2, n);
 	}
+	fetch_uids_release(&uids);
 	rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (r2[i].rc < 0) {
@@ -282,7 +367,11 @@ fetch_run(struct kube_client *c, const char *ns, const char *rollout,
 			}
 			continue;
 		}
-		if (kinds[i] == FETCH_RS) {
+		if (kinds[i] == FETCH_AR) {
+			fs->analysisruns =
+				cJSON_DetachItemFromObject(r2[i].out, "items");
+			cJSON_Delete(r2[i].out);
+		} else if (kinds[i] == FETCH_RS) {
 			fetch_merge_items(&fs->replicasets, r2[i].out);
 		} else if (kinds[i] == FETCH_PODS) {
 			fetch_merge_items(&fs->pods, r2[i].out);
@@ -303,6 +392,9 @@ fetch_run(struct kube_client *c, const char *ns, const char *rollout,
 	}
 	if (!fs->pods) {
 		fs->pods = cJSON_CreateArray();
+	}
+	if (!fs->analysisruns) {
+		fs->analysisruns = cJSON_CreateArray();
 	}
 	if (rc < 0) {
 		return rc;

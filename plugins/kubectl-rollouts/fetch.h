@@ -13,7 +13,7 @@
 #include "informer.h"
 #include "kube.h"
 
-enum { FETCH_RS, FETCH_PODS, FETCH_DEPLOY };
+enum { FETCH_RS, FETCH_PODS, FETCH_DEPLOY, FETCH_AR };
 
 struct fetch_set {
 	cJSON *rollout;       /* the object (get rollout, status) */
