@@ -358,7 +358,11 @@ ppr_git_kind(const struct gitrun *g)
 	    strstr(s, "Permission denied") || strstr(s, "not authorized")) {
 		return PD_EAUTH;
 	}
+	/* push --porcelain writes its refs' fate to stdout */
+	const char *o = g->out.buf;
 	if (strstr(s, "[rejected]") || strstr(s, "stale info") ||
+	    (o && (strstr(o, "[rejected]") || strstr(o, "stale info") ||
+		   strstr(o, "[remote rejected]"))) ||
 	    strstr(s, "non-fast-forward") || strstr(s, "fetch first") ||
 	    strstr(s, "[remote rejected]")) {
 		return PD_ECONFLICT;
@@ -581,13 +585,22 @@ ppr_push_branch(struct ppr *r)
 	buf_addf(&first, "--force-with-lease=refs/heads/%s:", r->branch);
 	buf_addf(&fdst, "HEAD:refs/heads/%s", r->branch);
 	ppr_progress("push: %s -> %s", r->branch, r->clean_url);
-	const char *push1[] = { "push", "--quiet", "--no-verify", first.buf,
-				"origin", fdst.buf, NULL };
+	/* --porcelain: a ref already at HEAD ("=", a re-run that made the
+	 * same commit within the same second) is pushed without checking
+	 * the lease; it exists, nothing was created */
+	const char *push1[] = { "push", "--porcelain", "--no-verify",
+				first.buf, "origin", fdst.buf, NULL };
 	rc = ppr_git(r, r->clone, 1, push1);
 	buf_release(&first);
 	buf_release(&fdst);
 	if (rc == 0) {
-		r->action = "created";
+		const char *o = r->git.out.buf;
+		bool same = !strncmp(o, "=\t", 2) || strstr(o, "\n=\t");
+		if (same) {
+			ppr_progress("push: branch '%s' already up to date",
+				     r->branch);
+		}
+		r->action = same ? "exists" : "created";
 		return 0;
 	}
 	if (ppr_git_kind(&r->git) != PD_ECONFLICT) {
