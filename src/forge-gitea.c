@@ -74,20 +74,6 @@ forge_gitea_find(struct forge *f, const char *head, const char *base,
 	return rc;
 }
 
-static int
-forge_gitea_numeric(const char *s)
-{
-	if (!*s) {
-		return 0;
-	}
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9') {
-			return 0;
-		}
-	}
-	return 1;
-}
-
 int
 forge_gitea_create(struct forge *f, const struct forge_pr_opts *o,
 		   struct forge_pr *pr, struct pd_err *e)
@@ -110,7 +96,7 @@ forge_gitea_create(struct forge *f, const struct forge_pr_opts *o,
 	if (o->labels && o->labels[0]) {
 		cJSON *ids = cJSON_CreateArray();
 		for (size_t i = 0; o->labels[i]; i++) {
-			if (forge_gitea_numeric(o->labels[i])) {
+			if (forge_int_numeric(o->labels[i])) {
 				cJSON_AddItemToArray(ids, cJSON_CreateNumber(
 					strtod(o->labels[i], NULL)));
 			} else if (f->note) {

@@ -64,20 +64,6 @@ forge_gitlab_find(struct forge *f, const char *head, const char *base,
 	return rc;
 }
 
-static int
-forge_gitlab_numeric(const char *s)
-{
-	if (!*s) {
-		return 0;
-	}
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9') {
-			return 0;
-		}
-	}
-	return 1;
-}
-
 int
 forge_gitlab_create(struct forge *f, const struct forge_pr_opts *o,
 		    struct forge_pr *pr, struct pd_err *e)
@@ -108,7 +94,7 @@ forge_gitlab_create(struct forge *f, const struct forge_pr_opts *o,
 	if (o->reviewers && o->reviewers[0]) {
 		cJSON *ids = cJSON_CreateArray();
 		for (size_t i = 0; o->reviewers[i]; i++) {
-			if (forge_gitlab_numeric(o->reviewers[i])) {
+			if (forge_int_numeric(o->reviewers[i])) {
 				cJSON_AddItemToArray(ids, cJSON_CreateNumber(
 					strtod(o->reviewers[i], NULL)));
 			} else if (f->note) {

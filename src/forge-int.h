@@ -22,6 +22,8 @@ int forge_call(struct forge *f, const char *method, const char *path,
 	       const cJSON *body, long *status, cJSON **out,
 	       struct buf *errbody, struct pd_err *e);
 void forge_int_path_num(struct buf *b, long number);
+/* s is a non-empty string of decimal digits (a label or user id). */
+int forge_int_numeric(const char *s);
 /* Set pr's url, number, head_sha from a JSON object (numkey: "number" or
  * "iid"; urlkey: "html_url" or "web_url"). */
 void forge_int_fill_pr(struct forge_pr *pr, const cJSON *o,

@@ -800,6 +800,20 @@ forge_call(struct forge *f, const char *method, const char *path,
 	return rc;
 }
 
+int
+forge_int_numeric(const char *s)
+{
+	if (!*s) {
+		return 0;
+	}
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9') {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 void
 forge_int_path_num(struct buf *b, long number)
 {

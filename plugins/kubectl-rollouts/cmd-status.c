@@ -231,13 +231,7 @@ cmd_status_run(struct cmd_ctx *ctx, struct cmd_status_state *st,
 	if (st->revision) {
 		st->ctl_ns = cmd_flag_str(ctx, "argocd-namespace");
 		struct gitops_ref ref;
-		char *p = fetch_applications_path(fsp->rollout, st->ctl_ns);
-		if (p && gitops_ref_init(&ref, fsp->rollout, st->ctl_ns)) {
-			st->app_name = ref.app;
-			ref.app = NULL;
-			gitops_ref_release(&ref);
-		}
-		if (!p) {
+		if (!gitops_ref_init(&ref, fsp->rollout, st->ctl_ns)) {
 			fetch_watch_release(&st->fw);
 			fetch_release(fsp);
 			err_set(&ctx->err, PD_ENOTFOUND, "rollout '%s' is not "
@@ -248,6 +242,11 @@ cmd_status_run(struct cmd_ctx *ctx, struct cmd_status_state *st,
 		}
 		/* the namespace's applications: the app, and those above it
 		 * for an app of apps, in one ordered stream */
+		char *p = kube_path("argoproj.io", "v1alpha1", ref.ns,
+				    "applications", NULL);
+		st->app_name = ref.app;
+		ref.app = NULL;
+		gitops_ref_release(&ref);
 		st->app_inf = informer_new(c, p, NULL);
 		free(p);
 		infs[n++] = st->app_inf;
